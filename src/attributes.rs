@@ -1,0 +1,246 @@
+//! Cookie attributes, and the exact length of the `Set-Cookie` string they make.
+//!
+//! Browsers drop a cookie whose `Set-Cookie` string passes about 4096 bytes, without
+//! telling anyone. The codec counts name, value and these attributes before it
+//! returns a sealed value.
+
+use std::fmt::Write as _;
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::error::ConfigError;
+
+/// The `SameSite` attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SameSite {
+    /// Sent only on same-site requests.
+    Strict,
+    /// Sent on same-site requests and top-level navigations (the default).
+    #[default]
+    Lax,
+    /// Sent everywhere; implies `Secure`.
+    None,
+}
+
+impl SameSite {
+    /// The attribute value as written in `Set-Cookie`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "Strict",
+            Self::Lax => "Lax",
+            Self::None => "None",
+        }
+    }
+}
+
+/// Attributes written after `name=value` in `Set-Cookie`, in the order the `cookie`
+/// crate writes them. The defaults are the safe ones: `HttpOnly`, `SameSite=Lax`,
+/// `Secure`, `Path=/`.
+///
+/// ```
+/// use sealed_cookie::CookieAttributes;
+/// let attributes = CookieAttributes::default();
+/// let header = attributes.render("session", "abc", Some(3600), None);
+/// assert_eq!(header, "session=abc; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=3600");
+/// assert_eq!(attributes.rendered_len("session", 3, Some(3600), None), header.len());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CookieAttributes {
+    /// `Path`; default `/`.
+    pub path: Option<String>,
+    /// `Domain`; default none (host-only).
+    pub domain: Option<String>,
+    /// `Secure`; default on.
+    pub secure: bool,
+    /// `HttpOnly`; default on.
+    pub http_only: bool,
+    /// `SameSite`; default `Lax`.
+    pub same_site: Option<SameSite>,
+    /// `Partitioned` (CHIPS); default off. Implies `Secure`.
+    pub partitioned: bool,
+    /// Also write `Expires` next to `Max-Age` (for very old browsers); default off.
+    pub expires: bool,
+}
+
+impl Default for CookieAttributes {
+    fn default() -> Self {
+        Self {
+            path: Some("/".to_owned()),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: Some(SameSite::Lax),
+            partitioned: false,
+            expires: false,
+        }
+    }
+}
+
+/// Length of `; Expires=Thu, 01 Jan 1970 00:00:00 GMT`: the date format is fixed-width.
+const EXPIRES_LEN: usize = "; Expires=".len() + "Thu, 01 Jan 1970 00:00:00 GMT".len();
+
+impl CookieAttributes {
+    /// Whether `Secure` is written (asked for, or implied by `Partitioned` or `SameSite=None`).
+    #[must_use]
+    pub fn writes_secure(&self) -> bool {
+        self.secure || self.partitioned || self.same_site == Some(SameSite::None)
+    }
+
+    /// Checks that no attribute value can break the header.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidAttribute`] naming the attribute.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |value: &Option<String>| {
+            value.as_deref().is_some_and(|v| {
+                v.is_empty() || v.chars().any(|c| c.is_control() || c == ';' || c == ' ')
+            })
+        };
+        if bad(&self.path) {
+            return Err(ConfigError::InvalidAttribute { attribute: "Path" });
+        }
+        if bad(&self.domain) {
+            return Err(ConfigError::InvalidAttribute {
+                attribute: "Domain",
+            });
+        }
+        Ok(())
+    }
+
+    /// Exact length of [`CookieAttributes::render`] for a value of `value_len`
+    /// bytes, without building the string.
+    #[must_use]
+    pub fn rendered_len(
+        &self,
+        name: &str,
+        value_len: usize,
+        max_age: Option<u64>,
+        expires_at: Option<u64>,
+    ) -> usize {
+        let mut len = name.len() + 1 + value_len;
+        if self.http_only {
+            len += "; HttpOnly".len();
+        }
+        if let Some(same_site) = self.same_site {
+            len += "; SameSite=".len() + same_site.as_str().len();
+        }
+        if self.partitioned {
+            len += "; Partitioned".len();
+        }
+        if self.writes_secure() {
+            len += "; Secure".len();
+        }
+        if let Some(path) = &self.path {
+            len += "; Path=".len() + path.len();
+        }
+        if let Some(domain) = &self.domain {
+            len += "; Domain=".len() + domain.len();
+        }
+        if let Some(max_age) = max_age {
+            len += "; Max-Age=".len() + decimal_digits(max_age);
+        }
+        if self.expires && expires_at.is_some() {
+            len += EXPIRES_LEN;
+        }
+        len
+    }
+
+    /// The complete `Set-Cookie` header value.
+    #[must_use]
+    pub fn render(
+        &self,
+        name: &str,
+        value: &str,
+        max_age: Option<u64>,
+        expires_at: Option<u64>,
+    ) -> String {
+        let mut out =
+            String::with_capacity(self.rendered_len(name, value.len(), max_age, expires_at));
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{name}={value}");
+        if self.http_only {
+            out.push_str("; HttpOnly");
+        }
+        if let Some(same_site) = self.same_site {
+            let _ = write!(out, "; SameSite={}", same_site.as_str());
+        }
+        if self.partitioned {
+            out.push_str("; Partitioned");
+        }
+        if self.writes_secure() {
+            out.push_str("; Secure");
+        }
+        if let Some(path) = &self.path {
+            let _ = write!(out, "; Path={path}");
+        }
+        if let Some(domain) = &self.domain {
+            let _ = write!(out, "; Domain={domain}");
+        }
+        if let Some(max_age) = max_age {
+            let _ = write!(out, "; Max-Age={max_age}");
+        }
+        if let (true, Some(expires_at)) = (self.expires, expires_at) {
+            let when = UNIX_EPOCH + Duration::from_secs(expires_at);
+            let _ = write!(out, "; Expires={}", httpdate::fmt_http_date(when));
+        }
+        out
+    }
+}
+
+fn decimal_digits(mut n: u64) -> usize {
+    let mut digits = 1;
+    while n >= 10 {
+        n /= 10;
+        digits += 1;
+    }
+    digits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_len_is_exact_for_every_combination() {
+        for mask in 0u32..512 {
+            let attributes = CookieAttributes {
+                path: (mask & 1 != 0).then(|| "/app".to_owned()),
+                domain: (mask & 2 != 0).then(|| "example.com".to_owned()),
+                secure: mask & 4 != 0,
+                http_only: mask & 8 != 0,
+                same_site: [None, Some(SameSite::Strict), Some(SameSite::None)]
+                    [(mask as usize >> 4) % 3],
+                partitioned: mask & 64 != 0,
+                expires: mask & 128 != 0,
+            };
+            for max_age in [
+                None,
+                Some(0),
+                Some(9),
+                Some(10),
+                Some(86_400),
+                Some(u64::from(u32::MAX)),
+            ] {
+                let expires_at = max_age.map(|age| 1_700_000_000 + age);
+                let header = attributes.render("id", "value", max_age, expires_at);
+                assert_eq!(
+                    attributes.rendered_len("id", 5, max_age, expires_at),
+                    header.len(),
+                    "{header}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn attribute_values_that_break_the_header_are_rejected() {
+        for bad in ["", "/a;b", "/a b", "/a\n"] {
+            let attributes = CookieAttributes {
+                path: Some(bad.to_owned()),
+                ..Default::default()
+            };
+            assert!(attributes.validate().is_err(), "{bad:?}");
+        }
+        assert!(CookieAttributes::default().validate().is_ok());
+    }
+}

@@ -1,0 +1,86 @@
+//! # sealed-cookie
+//!
+//! Web sessions that live entirely in the browser cookie, sealed with authenticated
+//! encryption so that the client can neither read, alter, move (to another cookie
+//! name) nor outlive them. The server stores nothing; servers share only a keyring.
+//!
+//! - **Suites** compose a [`Cipher`](cipher::Cipher) (XChaCha20-Poly1305, AES-256-GCM,
+//!   AES-256-SIV), a [`Serializer`](serializer::Serializer) (postcard, MessagePack,
+//!   JSON) and a [`Compressor`](compressor::Compressor) (none, zstd), chosen in code.
+//! - A **version byte** picks the suite and a **key id** picks the key: one AEAD
+//!   attempt per cookie, and rotation or algorithm upgrades open old cookies while
+//!   issuing new ones ([`Facts::needs_reissue`]).
+//! - **Server-side expiry** from the authenticated header, a clock-skew allowance,
+//!   and a not-before cutoff that revokes every older cookie.
+//! - An **exact size budget**: the whole `Set-Cookie` string is measured before a
+//!   value is returned ([`SealError::TooLarge`]).
+//!
+//! The wire format is specified in `SPEC.md`, with frozen test vectors.
+//!
+//! ```
+//! # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+//! use std::time::Duration;
+//! use serde::{Deserialize, Serialize};
+//! use sealed_cookie::{Codec, Key, Keyring};
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Debug)]
+//! struct Session { user_id: u64, roles: Vec<String> }
+//!
+//! let codec = Codec::<Session>::builder()
+//!     .keyring(Keyring::new(Key::generate()?))
+//!     .cookie_name("session")
+//!     .max_age(Duration::from_secs(3600))
+//!     .build()?;
+//! let cookie = codec.seal(&Session { user_id: 42, roles: vec!["admin".into()] })?;
+//! let opened = codec.open(&cookie)?;
+//! assert_eq!(opened.value.user_id, 42);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! ## Cargo features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `xchacha20poly1305` | yes | [`cipher::XChaCha20Poly1305`] |
+//! | `postcard` | yes | [`serializer::Postcard`] |
+//! | `aes-gcm` | no | [`cipher::Aes256Gcm`] |
+//! | `aes-siv` | no | [`cipher::Aes256Siv`] |
+//! | `msgpack` | no | [`serializer::MessagePack`] |
+//! | `zstd` | no | [`compressor::Zstd`] |
+//! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |
+//!
+//! JSON ([`serializer::Json`]) and no compression are always available.
+//!
+//! ## Compression and secrets
+//!
+//! Compressing a secret next to data an attacker can influence leaks the secret
+//! through the cookie's length (CRIME/BREACH). Leave compression off for such
+//! sessions, or pad ([`Padding`]) to hide the length.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod attributes;
+pub mod cipher;
+mod clock;
+mod codec;
+pub mod compressor;
+pub mod envelope;
+mod error;
+mod keyring;
+pub mod serializer;
+mod suite;
+mod value;
+
+pub use attributes::{CookieAttributes, SameSite};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use codec::{
+    Codec, CodecBuilder, DEFAULT_BUDGET, DEFAULT_CLOCK_SKEW, DEFAULT_DECOMPRESSION_CAP, Facts,
+    MAX_NAME_LEN, Opened,
+};
+pub use error::{ConfigError, KeyError, OpenError, SealError};
+pub use keyring::{GENERATED_KEY_LEN, Key, KeyId, Keyring, MAX_KEY_LEN, MIN_KEY_LEN};
+pub use suite::{Padding, Suite};
+pub use value::{SessionMap, Value};

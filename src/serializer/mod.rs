@@ -1,0 +1,57 @@
+//! Serializers turn the application's value into plaintext bytes. One file per format.
+
+mod json;
+#[cfg(feature = "msgpack")]
+mod msgpack;
+#[cfg(feature = "postcard")]
+mod postcard;
+
+pub use self::json::Json;
+#[cfg(feature = "msgpack")]
+pub use self::msgpack::MessagePack;
+#[cfg(feature = "postcard")]
+pub use self::postcard::Postcard;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// The boxed error a serializer returns.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// A serde data format.
+///
+/// Ids 1 to 127 are reserved for this crate; applications pick theirs from 128 to 255.
+///
+/// ```
+/// use sealed_cookie::serializer::{Json, Serializer};
+/// let mut out = Vec::new();
+/// Json.serialize_into(&vec![1, 2], &mut out).unwrap();
+/// assert_eq!(out, b"[1,2]");
+/// let back: Vec<u8> = Json.deserialize(&out).unwrap();
+/// assert_eq!(back, [1, 2]);
+/// ```
+pub trait Serializer: Send + Sync + 'static {
+    /// Stable numeric id, bound into the associated data.
+    fn id(&self) -> u8;
+    /// Human-readable name.
+    fn name(&self) -> &'static str;
+    /// Appends the encoding of `value` to `out`.
+    ///
+    /// # Errors
+    /// When the format cannot represent the value.
+    fn serialize_into<T: Serialize + ?Sized>(
+        &self,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<(), BoxError>;
+    /// Decodes exactly `bytes` (trailing bytes are an error).
+    ///
+    /// # Errors
+    /// When the bytes are not a valid encoding of `T`.
+    fn deserialize<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, BoxError>;
+}
+
+/// Trailing bytes after a complete value.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} trailing bytes after the value")]
+pub(crate) struct TrailingBytes(pub(crate) usize);

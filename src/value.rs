@@ -1,0 +1,315 @@
+//! A self-describing session value for untyped sessions, the command line and the
+//! web layer. It round-trips under every serializer, postcard included: in binary
+//! formats it is written as a tagged enum, in human-readable ones (JSON) as plain
+//! JSON.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+
+/// The JSON data model, with integers kept exact up to 64 bits.
+///
+/// Signed integers that fit `i64` are always [`Value::Int`]; only values above
+/// `i64::MAX` are [`Value::UInt`].
+///
+/// ```
+/// use sealed_cookie::Value;
+/// let value = Value::from(serde_json::json!({"user": "alice", "visits": 3}));
+/// assert_eq!(value.get("visits"), Some(&Value::Int(3)));
+/// assert_eq!(serde_json::Value::from(value)["user"], "alice");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Value {
+    /// `null`.
+    #[default]
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer above `i64::MAX`.
+    UInt(u64),
+    /// A float.
+    Float(f64),
+    /// A UTF-8 string.
+    String(String),
+    /// An array.
+    Array(Vec<Value>),
+    /// A map with string keys, sorted.
+    Map(BTreeMap<String, Value>),
+}
+
+/// A session's top-level map.
+pub type SessionMap = BTreeMap<String, Value>;
+
+impl Value {
+    /// The entry under `key` when this is a map.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Self::Map(map) => map.get(key),
+            _ => None,
+        }
+    }
+
+    /// Converts any serializable value (through the JSON data model).
+    ///
+    /// # Errors
+    /// When the value has no JSON form (e.g. a map with non-string keys).
+    pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
+        serde_json::to_value(value).map(Self::from)
+    }
+
+    /// Converts into any deserializable type (through the JSON data model).
+    ///
+    /// # Errors
+    /// When the shapes do not match.
+    pub fn deserialize_into<T: de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_value(serde_json::Value::from(self.clone()))
+    }
+
+    fn from_u64(v: u64) -> Self {
+        i64::try_from(v).map_or(Self::UInt(v), Self::Int)
+    }
+}
+
+impl From<serde_json::Value> for Value {
+    fn from(value: serde_json::Value) -> Self {
+        match value {
+            serde_json::Value::Null => Self::Null,
+            serde_json::Value::Bool(b) => Self::Bool(b),
+            serde_json::Value::Number(n) => n
+                .as_i64()
+                .map(Self::Int)
+                .or_else(|| n.as_u64().map(Self::from_u64))
+                .unwrap_or_else(|| Self::Float(n.as_f64().unwrap_or(f64::NAN))),
+            serde_json::Value::String(s) => Self::String(s),
+            serde_json::Value::Array(items) => {
+                Self::Array(items.into_iter().map(Self::from).collect())
+            }
+            serde_json::Value::Object(map) => {
+                Self::Map(map.into_iter().map(|(k, v)| (k, Self::from(v))).collect())
+            }
+        }
+    }
+}
+
+impl From<Value> for serde_json::Value {
+    fn from(value: Value) -> Self {
+        match value {
+            Value::Null => Self::Null,
+            Value::Bool(b) => Self::Bool(b),
+            Value::Int(i) => Self::from(i),
+            Value::UInt(u) => Self::from(u),
+            // Non-finite floats have no JSON form.
+            Value::Float(f) => serde_json::Number::from_f64(f).map_or(Self::Null, Self::Number),
+            Value::String(s) => Self::String(s),
+            Value::Array(items) => Self::Array(items.into_iter().map(Self::from).collect()),
+            Value::Map(map) => {
+                Self::Object(map.into_iter().map(|(k, v)| (k, Self::from(v))).collect())
+            }
+        }
+    }
+}
+
+macro_rules! from_scalar {
+    ($($t:ty => $variant:ident),*) => {$(
+        impl From<$t> for Value {
+            fn from(v: $t) -> Self { Self::$variant(v.into()) }
+        }
+    )*};
+}
+from_scalar!(bool => Bool, i8 => Int, i16 => Int, i32 => Int, i64 => Int, u8 => Int, u16 => Int, u32 => Int, f32 => Float, f64 => Float, String => String, &str => String);
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Self::from_u64(v)
+    }
+}
+
+const VARIANTS: &[&str] = &[
+    "Null", "Bool", "Int", "UInt", "Float", "String", "Array", "Map",
+];
+
+impl Serialize for Value {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            return match self {
+                Self::Null => serializer.serialize_unit(),
+                Self::Bool(b) => serializer.serialize_bool(*b),
+                Self::Int(i) => serializer.serialize_i64(*i),
+                Self::UInt(u) => serializer.serialize_u64(*u),
+                Self::Float(f) => serializer.serialize_f64(*f),
+                Self::String(s) => serializer.serialize_str(s),
+                Self::Array(items) => serializer.collect_seq(items),
+                Self::Map(map) => serializer.collect_map(map),
+            };
+        }
+        // Binary formats such as postcard cannot describe themselves: tag each value.
+        match self {
+            Self::Null => serializer.serialize_unit_variant("Value", 0, "Null"),
+            Self::Bool(b) => serializer.serialize_newtype_variant("Value", 1, "Bool", b),
+            Self::Int(i) => serializer.serialize_newtype_variant("Value", 2, "Int", i),
+            Self::UInt(u) => serializer.serialize_newtype_variant("Value", 3, "UInt", u),
+            Self::Float(f) => serializer.serialize_newtype_variant("Value", 4, "Float", f),
+            Self::String(s) => serializer.serialize_newtype_variant("Value", 5, "String", s),
+            Self::Array(items) => serializer.serialize_newtype_variant("Value", 6, "Array", items),
+            Self::Map(map) => serializer.serialize_newtype_variant("Value", 7, "Map", map),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            deserializer.deserialize_any(PlainVisitor)
+        } else {
+            deserializer.deserialize_enum("Value", VARIANTS, TaggedVisitor)
+        }
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> Visitor<'de> for PlainVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from_u64(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = BTreeMap::new();
+        while let Some((key, value)) = map.next_entry::<String, Value>()? {
+            out.insert(key, value);
+        }
+        Ok(Value::Map(out))
+    }
+}
+
+struct TaggedVisitor;
+
+#[derive(Deserialize)]
+#[serde(variant_identifier)]
+enum Tag {
+    Null,
+    Bool,
+    Int,
+    UInt,
+    Float,
+    String,
+    Array,
+    Map,
+}
+
+impl<'de> Visitor<'de> for TaggedVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a tagged session value")
+    }
+    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<Value, A::Error> {
+        let (tag, variant) = data.variant::<Tag>()?;
+        Ok(match tag {
+            Tag::Null => {
+                variant.unit_variant()?;
+                Value::Null
+            }
+            Tag::Bool => Value::Bool(variant.newtype_variant()?),
+            Tag::Int => Value::Int(variant.newtype_variant()?),
+            Tag::UInt => Value::from_u64(variant.newtype_variant()?),
+            Tag::Float => Value::Float(variant.newtype_variant()?),
+            Tag::String => Value::String(variant.newtype_variant()?),
+            Tag::Array => Value::Array(variant.newtype_variant()?),
+            Tag::Map => Value::Map(variant.newtype_variant()?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Value {
+        Value::from(serde_json::json!({
+            "n": null, "t": true, "i": -5, "big": u64::MAX, "f": 1.5, "s": "héllo",
+            "a": [1, "x", [], {}], "m": {"k": {"deep": [null]}}
+        }))
+    }
+
+    #[test]
+    fn json_form_is_plain_json() {
+        let text = serde_json::to_string(&sample()).unwrap();
+        assert!(text.contains("\"big\":18446744073709551615"), "{text}");
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[cfg(feature = "postcard")]
+    #[test]
+    fn postcard_roundtrips() {
+        let bytes = postcard::to_allocvec(&sample()).unwrap();
+        let back: Value = postcard::from_bytes(&bytes).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[cfg(feature = "msgpack")]
+    #[test]
+    fn msgpack_roundtrips() {
+        let bytes = rmp_serde::to_vec_named(&sample()).unwrap();
+        let back: Value = rmp_serde::from_slice(&bytes).unwrap();
+        assert_eq!(back, sample());
+    }
+
+    #[test]
+    fn typed_conversion() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct User {
+            id: u32,
+            name: String,
+        }
+        let user = User {
+            id: 7,
+            name: "bo".into(),
+        };
+        let value = Value::from_serialize(&user).unwrap();
+        assert_eq!(value.get("id"), Some(&Value::Int(7)));
+        assert_eq!(value.deserialize_into::<User>().unwrap(), user);
+    }
+}
