@@ -24,9 +24,10 @@ impl Serializer for MessagePack {
         rmp_serde::encode::write_named(out, value).map_err(Into::into)
     }
     fn deserialize<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, BoxError> {
-        let mut deserializer = rmp_serde::Deserializer::from_read_ref(bytes);
+        let mut deserializer = rmp_serde::Deserializer::new(std::io::Cursor::new(bytes));
         let value = T::deserialize(&mut deserializer)?;
-        let rest = deserializer.get_ref().len();
+        let read = usize::try_from(deserializer.position()).unwrap_or(usize::MAX);
+        let rest = bytes.len().saturating_sub(read);
         if rest == 0 {
             Ok(value)
         } else {
