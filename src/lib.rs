@@ -48,6 +48,7 @@
 //! | `aes-siv` | no | [`cipher::Aes256Siv`] |
 //! | `msgpack` | no | [`serializer::MessagePack`] |
 //! | `zstd` | no | [`compressor::Zstd`] |
+//! | `perl-compat` | no | [`perl`]: open `Session::Storage::Secure` / `Dancer::Session::Cookie` cookies |
 //! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |
 //!
 //! JSON ([`serializer::Json`]) and no compression are always available.
@@ -70,6 +71,9 @@ pub mod compressor;
 pub mod envelope;
 mod error;
 mod keyring;
+#[cfg(feature = "perl-compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "perl-compat")))]
+pub mod perl;
 pub mod serializer;
 mod suite;
 mod value;
