@@ -1,9 +1,41 @@
 //! Reading the sessions of Perl applications (feature `perl-compat`), so that a
 //! Dancer application can move to Rust without logging anyone out.
 //!
-//! [`sereal`] decodes the Sereal documents Perl's `Sereal::Encoder` writes into
-//! a [`Value`](crate::Value) or any `T: Deserialize`.
+//! [`PerlReader`] opens cookies written by `Session::Storage::Secure` 1.000
+//! (protocols 2 and 1), the store `Dancer::Session::Cookie` 0.30 uses: it checks
+//! the HMAC-SHA256 MAC in constant time against the current secret and then the
+//! old ones, enforces the expiry, decrypts AES-256-CBC and decodes the Sereal
+//! payload ([`sereal`]) into a [`Value`](crate::Value) or any
+//! `T: Deserialize`. Re-issue the session with a [`Codec`](crate::Codec): the
+//! next response carries it in this crate's format.
+//!
+//! ```
+//! # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+//! use sealed_cookie::perl::PerlReader;
+//! use sealed_cookie::{Codec, Key, Keyring, Value};
+//!
+//! // Written by Dancer::Session::Cookie with session_cookie_key "s3cret".
+//! let perl_cookie = "gFTk1rj_eQFll_y1QepL9YG1EI19r7oPtvy-NXI0csU~4102444800~\
+//!                    FHId3hNoDelPxeZYIfZ6rqDkKrDUylVfigMqo7Yt_Fc~\
+//!                    2CaogZTH-RKRUwbhciHcJ5JHAe9jfJsI7XWHWGhOtUM~2";
+//! let perl = PerlReader::new("s3cret", None::<&str>);
+//! let codec = Codec::<Value>::builder()
+//!     .keyring(Keyring::new(Key::generate()?))
+//!     .build()?;
+//!
+//! let now = 1_700_000_000;
+//! let session = perl.open(perl_cookie, now)?;
+//! let reissued = codec.seal_at(&session, now)?;
+//! assert_eq!(codec.open_at(&reissued, now)?.value.get("user"), Some(&"alice".into()));
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The older `Dancer::Session::Cookie` format (before 0.20: `Crypt::CBC` with a
+//! CRC32 and `Storable`) is not read.
 
 pub mod sereal;
+mod storage_secure;
 
 pub use sereal::{BinaryStrings, Limits, Objects, SerealDecoder, SerealError};
+pub use storage_secure::{PerlError, PerlOpened, PerlReader};
