@@ -22,6 +22,9 @@ pub struct Aes256Siv;
 /// consumed), and the per-message state zeroizes itself on drop.
 pub struct SivKey(Zeroizing<[u8; 64]>);
 
+// `Zeroizing` wipes the subkey when the key is dropped.
+impl zeroize::ZeroizeOnDrop for SivKey {}
+
 impl Cipher for Aes256Siv {
     type Key = SivKey;
 

@@ -216,6 +216,19 @@ mod tests {
         );
     }
 
+    /// Compile-time proof that every prepared key wipes itself when dropped.
+    #[allow(dead_code)]
+    fn prepared_keys_zeroize_on_drop() {
+        fn zeroizes<K: zeroize::ZeroizeOnDrop>() {}
+        #[cfg(feature = "xchacha20poly1305")]
+        zeroizes::<<XChaCha20Poly1305 as Cipher>::Key>();
+        #[cfg(feature = "aes-gcm")]
+        zeroizes::<<Aes256Gcm as Cipher>::Key>();
+        #[cfg(feature = "aes-siv")]
+        zeroizes::<<Aes256Siv as Cipher>::Key>();
+        zeroizes::<crate::Key>();
+    }
+
     #[cfg(feature = "xchacha20poly1305")]
     #[test]
     fn xchacha_roundtrip_and_rejects() {
