@@ -49,6 +49,8 @@
 //! | `msgpack` | no | [`serializer::MessagePack`] |
 //! | `zstd` | no | [`compressor::Zstd`] |
 //! | `perl-compat` | no | [`perl`]: open `Session::Storage::Secure` / `Dancer::Session::Cookie` cookies |
+//! | `tower` | no | [`web::SessionLayer`]: a tower session layer, configured in code or from TOML / the environment |
+//! | `axum` | no | `Session` and `TypedSession` as axum extractors (implies `tower`) |
 //! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |
 //!
 //! JSON ([`serializer::Json`]) and no compression are always available.
@@ -77,6 +79,9 @@ pub mod perl;
 pub mod serializer;
 mod suite;
 mod value;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub mod web;
 
 pub use attributes::{CookieAttributes, SameSite};
 pub use clock::{Clock, FixedClock, SystemClock};

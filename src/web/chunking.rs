@@ -1,0 +1,245 @@
+//! Chunking: one sealed value spread over several cookies when it does not fit
+//! one. The scheme (normative text in `SPEC.md`, section "chunking"):
+//!
+//! - unchunked: `name=<sealed value>`;
+//! - chunked into `n` parts: `name=chunks-<n>` and `nameC1=<part 1>` ...
+//!   `nameC<n>=<part n>`; the sealed value is the parts concatenated in order;
+//! - the sealed value always binds `name` (not the chunk names) into its AEAD
+//!   associated data, so chunked and unchunked cookies open the same way;
+//! - when a session shrinks, chunk cookies above the new count are deleted.
+
+use http::HeaderMap;
+use http::header::COOKIE;
+
+/// Prefix of the main cookie's value when the session is chunked.
+pub(crate) const MARKER_PREFIX: &str = "chunks-";
+
+/// Longest marker: the prefix and three digits.
+const MARKER_MAX_LEN: usize = MARKER_PREFIX.len() + 3;
+
+/// Name of chunk `index` (1-based).
+pub(crate) fn chunk_name(name: &str, index: usize) -> String {
+    format!("{name}C{index}")
+}
+
+/// The marker value for `count` chunks.
+pub(crate) fn marker(count: usize) -> String {
+    format!("{MARKER_PREFIX}{count}")
+}
+
+/// What a request carried under the session's name.
+#[derive(Debug, Default)]
+pub(crate) struct Incoming {
+    /// The sealed value (reassembled when chunked), or why it could not be.
+    pub(crate) value: Option<Result<String, ChunkError>>,
+    /// The main cookie was sent.
+    pub(crate) main_present: bool,
+    /// Highest chunk index the client holds: the marker's count or the highest
+    /// chunk cookie sent, whichever is larger.
+    pub(crate) chunks_held: usize,
+}
+
+/// A chunked session that cannot be reassembled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChunkError {
+    /// The marker is not `chunks-<n>` with `n` in 1..=cap, or chunking is off.
+    BadMarker,
+    /// A chunk named by the marker was not sent.
+    Missing(usize),
+}
+
+impl ChunkError {
+    pub(crate) fn kind(self) -> &'static str {
+        match self {
+            Self::BadMarker => "chunk_marker_invalid",
+            Self::Missing(_) => "chunk_missing",
+        }
+    }
+}
+
+/// Collects the session cookie (and its chunks) from the `Cookie` headers.
+/// The first cookie of each name wins, as browsers send the most specific first.
+pub(crate) fn read(headers: &HeaderMap, name: &str, max_chunks: Option<usize>) -> Incoming {
+    let mut main: Option<&str> = None;
+    let cap = max_chunks.unwrap_or(0);
+    let mut chunks: Vec<Option<&str>> = vec![None; cap];
+    let mut highest = 0;
+    for header in headers.get_all(COOKIE) {
+        let Ok(text) = header.to_str() else { continue };
+        for pair in text.split(';') {
+            let Some((key, value)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            let (key, value) = (key.trim(), value.trim());
+            if key == name {
+                main.get_or_insert(value);
+            } else if let Some(index) = key
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('C'))
+                .and_then(parse_index)
+            {
+                highest = highest.max(index);
+                if let Some(slot) = chunks.get_mut(index - 1) {
+                    slot.get_or_insert(value);
+                }
+            }
+        }
+    }
+    let mut incoming = Incoming {
+        main_present: main.is_some(),
+        chunks_held: highest,
+        value: None,
+    };
+    let Some(main) = main else {
+        return incoming;
+    };
+    // A marker is at most 10 characters; a sealed value is always longer (its
+    // header alone takes 24), so the two cannot be confused.
+    let Some(count) = main
+        .strip_prefix(MARKER_PREFIX)
+        .filter(|_| main.len() <= MARKER_MAX_LEN)
+    else {
+        incoming.value = Some(Ok(main.to_owned()));
+        return incoming;
+    };
+    let count = match parse_index(count) {
+        Some(count) if count <= cap => count,
+        _ => {
+            incoming.value = Some(Err(ChunkError::BadMarker));
+            return incoming;
+        }
+    };
+    incoming.chunks_held = incoming.chunks_held.max(count);
+    let mut joined = String::with_capacity(chunks.iter().flatten().map(|c| c.len()).sum());
+    for (index, chunk) in chunks[..count].iter().enumerate() {
+        match chunk {
+            Some(part) => joined.push_str(part),
+            None => {
+                incoming.value = Some(Err(ChunkError::Missing(index + 1)));
+                return incoming;
+            }
+        }
+    }
+    incoming.value = Some(Ok(joined));
+    incoming
+}
+
+/// A decimal chunk index from 1 to 999, without sign or leading zeros.
+fn parse_index(text: &str) -> Option<usize> {
+    if text.is_empty() || text.len() > 3 || text.starts_with('0') {
+        return None;
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Splits `value` into parts of at most `part_len` bytes (base64url is ASCII).
+pub(crate) fn split(value: &str, part_len: usize) -> Vec<&str> {
+    let part_len = part_len.max(1);
+    let mut parts = Vec::with_capacity(value.len().div_ceil(part_len));
+    let mut rest = value;
+    while !rest.is_empty() {
+        let at = part_len.min(rest.len());
+        // Sealed values are ASCII; stay on a char boundary for anything else.
+        let at = (0..=at)
+            .rev()
+            .find(|&i| rest.is_char_boundary(i))
+            .filter(|&i| i > 0)
+            .unwrap_or(rest.len());
+        let (head, tail) = rest.split_at(at);
+        parts.push(head);
+        rest = tail;
+    }
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn headers(cookies: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for cookie in cookies {
+            map.append(COOKIE, HeaderValue::from_str(cookie).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn plain_cookie_is_read_as_is() {
+        let incoming = read(&headers(&["a=1; session=abc; b=2"]), "session", None);
+        assert_eq!(incoming.value, Some(Ok("abc".to_owned())));
+        assert!(incoming.main_present);
+        assert_eq!(incoming.chunks_held, 0);
+    }
+
+    #[test]
+    fn chunks_are_reassembled_in_order_across_headers() {
+        let incoming = read(
+            &headers(&[
+                "sessionC2=def; session=chunks-3",
+                "sessionC3=gh; sessionC1=abc",
+            ]),
+            "session",
+            Some(4),
+        );
+        assert_eq!(incoming.value, Some(Ok("abcdefgh".to_owned())));
+        assert_eq!(incoming.chunks_held, 3);
+    }
+
+    #[test]
+    fn a_missing_chunk_or_bad_marker_is_an_error() {
+        let missing = read(
+            &headers(&["session=chunks-2; sessionC1=abc"]),
+            "session",
+            Some(4),
+        );
+        assert_eq!(missing.value, Some(Err(ChunkError::Missing(2))));
+        for marker in [
+            "chunks-0",
+            "chunks-5",
+            "chunks-01",
+            "chunks-x",
+            "chunks-",
+            "chunks-999",
+        ] {
+            let bad = read(
+                &headers(&[&format!("session={marker}")]),
+                "session",
+                Some(4),
+            );
+            assert_eq!(bad.value, Some(Err(ChunkError::BadMarker)), "{marker}");
+        }
+        let off = read(
+            &headers(&["session=chunks-1; sessionC1=a"]),
+            "session",
+            None,
+        );
+        assert_eq!(off.value, Some(Err(ChunkError::BadMarker)));
+    }
+
+    #[test]
+    fn stale_chunks_are_counted_even_when_unused() {
+        let incoming = read(
+            &headers(&["session=abc; sessionC1=x; sessionC7=y; sessionCx=z"]),
+            "session",
+            Some(4),
+        );
+        assert_eq!(incoming.value, Some(Ok("abc".to_owned())));
+        assert_eq!(incoming.chunks_held, 7);
+    }
+
+    #[test]
+    fn split_then_join_is_identity() {
+        let value = "abcdefghij".repeat(37);
+        for part_len in [1, 7, 100, 370, 1000] {
+            let parts = split(&value, part_len);
+            assert!(parts.iter().all(|p| !p.is_empty() && p.len() <= part_len));
+            assert_eq!(parts.len(), value.len().div_ceil(part_len));
+            assert_eq!(parts.concat(), value);
+        }
+    }
+}

@@ -1,0 +1,576 @@
+//! Configuration from TOML or the environment, mirroring Dancer::Session::Cookie's
+//! settings: keys, cookie name, expiry as a human duration, path, domain, secure,
+//! http-only, plus SameSite, a renewal window and chunking.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+
+use super::layer::{DEFAULT_MAX_CHUNKS, SessionLayer, SessionLayerBuilder};
+use crate::attributes::SameSite;
+use crate::codec::DEFAULT_BUDGET;
+use crate::error::{ConfigError, KeyError};
+use crate::keyring::Keyring;
+
+/// The environment variable that holds the keys: comma-separated base64url
+/// (no padding), primary first.
+pub const KEYS_ENV: &str = "SEALED_COOKIE_KEYS";
+
+/// Prefix of the environment variables read by [`SessionConfig::from_env`].
+const ENV_PREFIX: &str = "SEALED_COOKIE_";
+
+/// Why a session layer could not be configured. The message says what to change.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebConfigError {
+    /// No keys: the environment variable is unset or empty, and no keyring file is set.
+    #[error(
+        "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first{file_hint}"
+    )]
+    MissingKeys {
+        /// The environment variable that was read.
+        var: String,
+        /// A hint about the keyring file, when that is an option.
+        file_hint: &'static str,
+    },
+    /// The keys could not be read.
+    #[error("session keys in {source_name} are invalid: {error}")]
+    InvalidKeys {
+        /// Where they came from (an environment variable or a file).
+        source_name: String,
+        /// What is wrong with them.
+        #[source]
+        error: KeyError,
+    },
+    /// The keyring file could not be read.
+    #[error("keyring file {path} could not be read: {error}")]
+    KeyringFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        error: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The TOML text is not a valid session configuration.
+    #[error("session configuration is invalid: {0}")]
+    Toml(#[from] toml::de::Error),
+    /// The configuration file could not be read.
+    #[error("session configuration file {path} could not be read: {error}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        error: std::io::Error,
+    },
+    /// An environment variable holds a value of the wrong form.
+    #[error("environment variable {var}={value:?} is invalid: expected {expected}")]
+    InvalidEnv {
+        /// The variable.
+        var: String,
+        /// Its value.
+        value: String,
+        /// What it should look like.
+        expected: &'static str,
+    },
+    /// The renewal window is set but sessions never expire.
+    #[error(
+        "a renewal window needs an expiry: set expires (e.g. \"1 hour\") or remove renew_within"
+    )]
+    RenewalWithoutExpiry,
+    /// The renewal window is as long as the expiry: every request would renew.
+    #[error(
+        "renewal window of {window:?} is not shorter than the expiry of {max_age:?}: shorten renew_within"
+    )]
+    RenewalWindowTooLong {
+        /// The window.
+        window: Duration,
+        /// The expiry.
+        max_age: Duration,
+    },
+    /// The chunk cap is out of range.
+    #[error("chunk cap of {cap} is invalid: use 1 to {max} (max_chunks)")]
+    InvalidChunkCap {
+        /// The cap given.
+        cap: usize,
+        /// Largest accepted.
+        max: usize,
+    },
+    /// The codec rejected the configuration.
+    #[error("{0}")]
+    Codec(#[from] ConfigError),
+}
+
+/// Session settings, as read from a TOML table or `SEALED_COOKIE_*` variables.
+///
+/// Keys are not part of it: they come from the environment variable named by
+/// `keys_env` (default [`KEYS_ENV`]) or from a keyring file, so that a
+/// configuration file can be committed without secrets.
+///
+/// ```
+/// use std::time::Duration;
+/// use sealed_cookie::web::SessionConfig;
+///
+/// let config = SessionConfig::from_toml_str(r#"
+///     cookie_name = "app_session"
+///     expires = "1 hour"
+///     renew_within = "10 minutes"
+///     same_site = "strict"
+///     chunking = true
+/// "#)?;
+/// assert_eq!(config.expires, Some(Duration::from_secs(3600)));
+/// assert!(config.secure && config.http_only);
+/// assert_eq!(config.max_chunks, 4);
+///
+/// let layer = config.layer_with_keyring(sealed_cookie::Keyring::new(sealed_cookie::Key::generate()?))?;
+/// assert_eq!(layer.codec().cookie_name(), "app_session");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// Cookie name (default `session`).
+    pub cookie_name: String,
+    /// Session lifetime as a human duration (`1 hour`, `30 minutes`); none by default.
+    #[serde(deserialize_with = "human_duration")]
+    pub expires: Option<Duration>,
+    /// `Path` (default `/`).
+    pub path: String,
+    /// `Domain` (default none: host-only).
+    pub domain: Option<String>,
+    /// `Secure` (default on).
+    pub secure: bool,
+    /// `HttpOnly` (default on).
+    pub http_only: bool,
+    /// `SameSite`: `strict`, `lax` (default), `none`, or `off` (no attribute).
+    #[serde(deserialize_with = "same_site")]
+    pub same_site: Option<SameSite>,
+    /// Sliding expiry: renew a session with less than this left (needs `expires`).
+    #[serde(deserialize_with = "human_duration")]
+    pub renew_within: Option<Duration>,
+    /// Split sessions too large for one cookie over chunk cookies (default off).
+    pub chunking: bool,
+    /// Most chunk cookies one session may use when chunking is on (default 4).
+    pub max_chunks: usize,
+    /// Largest `Set-Cookie` string of one cookie, in bytes (default 4096).
+    pub budget: usize,
+    /// Environment variable with the keys (default `SEALED_COOKIE_KEYS`).
+    pub keys_env: String,
+}
+
+impl fmt::Debug for SessionConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionConfig")
+            .field("cookie_name", &self.cookie_name)
+            .field("expires", &self.expires)
+            .field("path", &self.path)
+            .field("domain", &self.domain)
+            .field("secure", &self.secure)
+            .field("http_only", &self.http_only)
+            .field("same_site", &self.same_site)
+            .field("renew_within", &self.renew_within)
+            .field("chunking", &self.chunking)
+            .field("max_chunks", &self.max_chunks)
+            .field("budget", &self.budget)
+            .field("keys_env", &self.keys_env)
+            .finish()
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            cookie_name: "session".to_owned(),
+            expires: None,
+            path: "/".to_owned(),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: Some(SameSite::Lax),
+            renew_within: None,
+            chunking: false,
+            max_chunks: DEFAULT_MAX_CHUNKS,
+            budget: DEFAULT_BUDGET,
+            keys_env: KEYS_ENV.to_owned(),
+        }
+    }
+}
+
+impl SessionConfig {
+    /// Reads a TOML table; missing keys keep their defaults, unknown keys are errors.
+    ///
+    /// # Errors
+    /// [`WebConfigError::Toml`] naming the line and the problem.
+    pub fn from_toml_str(text: &str) -> Result<Self, WebConfigError> {
+        Ok(toml::from_str(text)?)
+    }
+
+    /// Reads a TOML file.
+    ///
+    /// # Errors
+    /// As [`SessionConfig::from_toml_str`], or [`WebConfigError::File`].
+    pub fn from_toml_file(path: impl Into<PathBuf>) -> Result<Self, WebConfigError> {
+        let path = path.into();
+        let text =
+            std::fs::read_to_string(&path).map_err(|error| WebConfigError::File { path, error })?;
+        Self::from_toml_str(&text)
+    }
+
+    /// The defaults, overridden by the process environment (see [`SessionConfig::apply_vars`]).
+    ///
+    /// # Errors
+    /// [`WebConfigError::InvalidEnv`] naming the variable.
+    pub fn from_env() -> Result<Self, WebConfigError> {
+        let mut config = Self::default();
+        config.apply_vars(std::env::vars_os().filter_map(|(key, value)| {
+            Some((key.into_string().ok()?, value.into_string().ok()?))
+        }))?;
+        Ok(config)
+    }
+
+    /// Overrides settings from `SEALED_COOKIE_NAME`, `_EXPIRES`, `_PATH`, `_DOMAIN`,
+    /// `_SECURE`, `_HTTP_ONLY`, `_SAME_SITE`, `_RENEW_WITHIN`, `_CHUNKING`,
+    /// `_MAX_CHUNKS`, `_BUDGET` and `_KEYS_ENV` among `vars`; others are ignored.
+    /// Booleans are `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off`; an empty
+    /// `_EXPIRES`, `_DOMAIN` or `_RENEW_WITHIN` unsets it.
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// let mut config = SessionConfig::default();
+    /// config.apply_vars([
+    ///     ("SEALED_COOKIE_EXPIRES".to_owned(), "30 minutes".to_owned()),
+    ///     ("SEALED_COOKIE_SECURE".to_owned(), "off".to_owned()),
+    /// ])?;
+    /// assert_eq!(config.expires, Some(std::time::Duration::from_secs(1800)));
+    /// assert!(!config.secure);
+    /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`WebConfigError::InvalidEnv`] naming the variable.
+    pub fn apply_vars(
+        &mut self,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<(), WebConfigError> {
+        for (var, value) in vars {
+            let Some(setting) = var.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let invalid = |expected| WebConfigError::InvalidEnv {
+                var: var.clone(),
+                value: value.clone(),
+                expected,
+            };
+            let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
+            match setting {
+                "NAME" => self.cookie_name = value.trim().to_owned(),
+                "EXPIRES" => {
+                    self.expires = optional(&value)
+                        .map(|text| parse_duration(&text))
+                        .transpose()
+                        .map_err(|_| invalid(DURATION_FORM))?;
+                }
+                "RENEW_WITHIN" => {
+                    self.renew_within = optional(&value)
+                        .map(|text| parse_duration(&text))
+                        .transpose()
+                        .map_err(|_| invalid(DURATION_FORM))?;
+                }
+                "PATH" => self.path = value.trim().to_owned(),
+                "DOMAIN" => self.domain = optional(&value),
+                "SECURE" => self.secure = parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?,
+                "HTTP_ONLY" => {
+                    self.http_only = parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
+                }
+                "SAME_SITE" => {
+                    self.same_site =
+                        parse_same_site(&value).ok_or_else(|| invalid(SAME_SITE_FORM))?;
+                }
+                "CHUNKING" => {
+                    self.chunking = parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
+                }
+                "MAX_CHUNKS" => {
+                    self.max_chunks = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("a whole number"))?;
+                }
+                "BUDGET" => {
+                    self.budget = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("a whole number of bytes"))?;
+                }
+                "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The keyring from the environment variable named by `keys_env`.
+    ///
+    /// # Errors
+    /// [`WebConfigError::MissingKeys`] or [`WebConfigError::InvalidKeys`].
+    pub fn keyring(&self) -> Result<Keyring, WebConfigError> {
+        let text = std::env::var(&self.keys_env).unwrap_or_default();
+        self.keyring_from(&text)
+    }
+
+    /// The keyring from `text` as found in the keys variable (comma-separated
+    /// base64url, primary first).
+    ///
+    /// # Errors
+    /// As [`SessionConfig::keyring`].
+    pub fn keyring_from(&self, text: &str) -> Result<Keyring, WebConfigError> {
+        if text.trim().is_empty() {
+            return Err(WebConfigError::MissingKeys {
+                var: self.keys_env.clone(),
+                file_hint: "",
+            });
+        }
+        Keyring::from_base64_list(text).map_err(|error| WebConfigError::InvalidKeys {
+            source_name: self.keys_env.clone(),
+            error,
+        })
+    }
+
+    /// A builder with every setting applied and the keyring from
+    /// [`SessionConfig::keyring`]; add suites or a clock, then build.
+    ///
+    /// # Errors
+    /// As [`SessionConfig::keyring`].
+    pub fn builder(&self) -> Result<SessionLayerBuilder, WebConfigError> {
+        Ok(self.builder_with_keyring(self.keyring()?))
+    }
+
+    /// A builder with every setting applied and the given keyring.
+    pub fn builder_with_keyring(&self, keyring: Keyring) -> SessionLayerBuilder {
+        let mut builder = SessionLayer::builder()
+            .keyring(keyring)
+            .cookie_name(self.cookie_name.clone())
+            .path(self.path.clone())
+            .secure(self.secure)
+            .http_only(self.http_only)
+            .same_site(self.same_site)
+            .budget(self.budget);
+        if let Some(domain) = &self.domain {
+            builder = builder.domain(domain.clone());
+        }
+        if let Some(expires) = self.expires {
+            builder = builder.max_age(expires);
+        }
+        if let Some(window) = self.renew_within {
+            builder = builder.renew_within(window);
+        }
+        if self.chunking {
+            builder = builder.chunking(self.max_chunks);
+        }
+        builder
+    }
+
+    /// The layer, with keys from the environment.
+    ///
+    /// # Errors
+    /// A [`WebConfigError`] that says what to change.
+    pub fn layer(&self) -> Result<SessionLayer, WebConfigError> {
+        self.builder()?.build()
+    }
+
+    /// The layer, with the given keys.
+    ///
+    /// # Errors
+    /// A [`WebConfigError`] that says what to change.
+    pub fn layer_with_keyring(&self, keyring: Keyring) -> Result<SessionLayer, WebConfigError> {
+        self.builder_with_keyring(keyring).build()
+    }
+}
+
+const DURATION_FORM: &str = "a duration such as \"1 hour\", \"30 minutes\" or \"2h 30min\"";
+const BOOL_FORM: &str = "true or false";
+const SAME_SITE_FORM: &str = "strict, lax, none or off";
+
+/// humantime's durations, also with a space between number and unit (`1 hour`).
+fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
+    let mut compact = String::with_capacity(text.len());
+    let mut previous_digit = false;
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' && previous_digit && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+            continue;
+        }
+        previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
+        compact.push(c);
+    }
+    humantime::parse_duration(&compact)
+}
+
+fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "strict" => Some(Some(SameSite::Strict)),
+        "lax" => Some(Some(SameSite::Lax)),
+        "none" => Some(Some(SameSite::None)),
+        "off" | "" => Some(None),
+        _ => None,
+    }
+}
+
+fn human_duration<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Duration>, D::Error> {
+    let text = Option::<String>::deserialize(deserializer)?;
+    text.map(|text| {
+        parse_duration(&text).map_err(|error| {
+            serde::de::Error::custom(format!("{text:?} is not {DURATION_FORM}: {error}"))
+        })
+    })
+    .transpose()
+}
+
+fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSite>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_same_site(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {SAME_SITE_FORM}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations_with_and_without_spaces() {
+        for (text, seconds) in [
+            ("1 hour", 3600),
+            ("1hour", 3600),
+            ("30 minutes", 1800),
+            ("2h 30min", 9000),
+            ("2 h 30 min", 9000),
+            ("7 days", 604_800),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(seconds)),
+                "{text}"
+            );
+        }
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("1 fortnight").is_err());
+    }
+
+    #[test]
+    fn defaults_are_the_safe_ones() {
+        let config = SessionConfig::from_toml_str("").unwrap();
+        assert_eq!(config, SessionConfig::default());
+        assert_eq!(config.cookie_name, "session");
+        assert_eq!(config.path, "/");
+        assert!(config.secure && config.http_only && !config.chunking);
+        assert_eq!(config.same_site, Some(SameSite::Lax));
+        assert_eq!(config.keys_env, KEYS_ENV);
+    }
+
+    #[test]
+    fn bad_toml_names_what_to_change() {
+        let unknown = SessionConfig::from_toml_str("expiry = \"1 hour\"").unwrap_err();
+        assert!(unknown.to_string().contains("expiry"), "{unknown}");
+        let duration = SessionConfig::from_toml_str("expires = \"forever\"").unwrap_err();
+        assert!(duration.to_string().contains("\"1 hour\""), "{duration}");
+        let same_site = SessionConfig::from_toml_str("same_site = \"sometimes\"").unwrap_err();
+        assert!(
+            same_site.to_string().contains("strict, lax, none or off"),
+            "{same_site}"
+        );
+    }
+
+    #[test]
+    fn environment_overrides() {
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars(
+                [
+                    ("SEALED_COOKIE_NAME", "sid"),
+                    ("SEALED_COOKIE_EXPIRES", "2 hours"),
+                    ("SEALED_COOKIE_RENEW_WITHIN", "15min"),
+                    ("SEALED_COOKIE_DOMAIN", "example.com"),
+                    ("SEALED_COOKIE_HTTP_ONLY", "no"),
+                    ("SEALED_COOKIE_SAME_SITE", "Strict"),
+                    ("SEALED_COOKIE_CHUNKING", "1"),
+                    ("SEALED_COOKIE_MAX_CHUNKS", "6"),
+                    ("OTHER", "ignored"),
+                ]
+                .map(|(k, v)| (k.to_owned(), v.to_owned())),
+            )
+            .unwrap();
+        assert_eq!(config.cookie_name, "sid");
+        assert_eq!(config.expires, Some(Duration::from_secs(7200)));
+        assert_eq!(config.renew_within, Some(Duration::from_secs(900)));
+        assert_eq!(config.domain.as_deref(), Some("example.com"));
+        assert!(!config.http_only && config.chunking);
+        assert_eq!(config.same_site, Some(SameSite::Strict));
+        assert_eq!(config.max_chunks, 6);
+        let error = config
+            .apply_vars([("SEALED_COOKIE_SECURE".to_owned(), "maybe".to_owned())])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("SEALED_COOKIE_SECURE"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn missing_and_bad_keys_say_what_to_set() {
+        let config = SessionConfig::default();
+        let missing = config.keyring_from(" ").unwrap_err();
+        assert!(
+            missing.to_string().contains("set SEALED_COOKIE_KEYS"),
+            "{missing}"
+        );
+        let bad = config.keyring_from("not-a-key!").unwrap_err();
+        assert!(bad.to_string().contains("SEALED_COOKIE_KEYS"), "{bad}");
+        let short = config.keyring_from("AAAA").unwrap_err();
+        assert!(short.to_string().contains("at least 32 bytes"), "{short}");
+    }
+
+    #[test]
+    fn inconsistent_settings_fail_at_build() {
+        let keyring = || Keyring::new(crate::Key::generate().unwrap());
+        let mut config = SessionConfig {
+            renew_within: Some(Duration::from_secs(60)),
+            ..SessionConfig::default()
+        };
+        let error = config.layer_with_keyring(keyring()).unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::RenewalWithoutExpiry),
+            "{error}"
+        );
+        config.expires = Some(Duration::from_secs(60));
+        let error = config.layer_with_keyring(keyring()).unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::RenewalWindowTooLong { .. }),
+            "{error}"
+        );
+        config.expires = Some(Duration::from_secs(3600));
+        assert!(config.layer_with_keyring(keyring()).is_ok());
+        config.chunking = true;
+        config.max_chunks = 0;
+        let error = config.layer_with_keyring(keyring()).unwrap_err();
+        assert!(error.to_string().contains("max_chunks"), "{error}");
+        config.max_chunks = 4;
+        config.cookie_name = "bad name".to_owned();
+        let error = config.layer_with_keyring(keyring()).unwrap_err();
+        assert!(error.to_string().contains("cookie name"), "{error}");
+        config.cookie_name = "session".to_owned();
+        config.budget = 40;
+        let error = config.layer_with_keyring(keyring()).unwrap_err();
+        assert!(error.to_string().contains("raise the budget"), "{error}");
+    }
+}

@@ -1,0 +1,401 @@
+//! The layer and its builder: configuration, checked once at start-up.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tower_layer::Layer;
+
+use super::config::WebConfigError;
+use super::service::SessionService;
+use crate::attributes::{CookieAttributes, SameSite};
+use crate::cipher::Cipher;
+use crate::clock::Clock;
+use crate::codec::{Codec, CodecBuilder, DEFAULT_BUDGET};
+use crate::compressor::Compressor;
+use crate::keyring::Keyring;
+use crate::serializer::Serializer;
+use crate::suite::Suite;
+use crate::value::SessionMap;
+
+/// Chunk cap used when chunking is turned on without one.
+pub const DEFAULT_MAX_CHUNKS: usize = 4;
+/// Largest chunk cap accepted: browsers keep about 50 cookies per domain.
+pub const MAX_CHUNKS: usize = 16;
+
+/// Settings and the codec, shared by every service the layer makes.
+pub(crate) struct Shared {
+    pub(crate) codec: Codec<SessionMap>,
+    /// Largest `Set-Cookie` string of any one cookie.
+    pub(crate) cookie_budget: usize,
+    /// `Some(cap)` when a session may be split over up to `cap` chunk cookies.
+    pub(crate) max_chunks: Option<usize>,
+}
+
+impl Shared {
+    pub(crate) fn name(&self) -> &str {
+        self.codec.cookie_name()
+    }
+
+    pub(crate) fn attributes(&self) -> &CookieAttributes {
+        self.codec.attributes()
+    }
+}
+
+/// A tower [`Layer`] that gives every request a [`Session`](super::Session) kept in
+/// a sealed cookie. Cheap to clone.
+///
+/// Build it with [`SessionLayer::builder`] or from a
+/// [`SessionConfig`](super::SessionConfig).
+#[derive(Clone)]
+pub struct SessionLayer {
+    shared: Arc<Shared>,
+}
+
+impl fmt::Debug for SessionLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLayer")
+            .field("codec", &self.shared.codec)
+            .field("cookie_budget", &self.shared.cookie_budget)
+            .field("max_chunks", &self.shared.max_chunks)
+            .finish()
+    }
+}
+
+impl SessionLayer {
+    /// Starts a builder with the safe defaults: cookie `session`, `HttpOnly`,
+    /// `Secure`, `SameSite=Lax`, `Path=/`, a 4096-byte budget per cookie, no
+    /// expiry, no chunking, and the default suite (XChaCha20-Poly1305 + postcard).
+    pub fn builder() -> SessionLayerBuilder {
+        SessionLayerBuilder {
+            codec: Codec::builder(),
+            attributes: CookieAttributes::default(),
+            budget: DEFAULT_BUDGET,
+            max_chunks: None,
+            max_age: None,
+            renew_within: None,
+        }
+    }
+
+    /// The codec that seals and opens the session cookie.
+    #[must_use]
+    pub fn codec(&self) -> &Codec<SessionMap> {
+        &self.shared.codec
+    }
+
+    /// The chunk cap, when chunking is on.
+    #[must_use]
+    pub fn max_chunks(&self) -> Option<usize> {
+        self.shared.max_chunks
+    }
+}
+
+impl<S> Layer<S> for SessionLayer {
+    type Service = SessionService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        SessionService::new(inner, Arc::clone(&self.shared))
+    }
+}
+
+/// Builds a [`SessionLayer`]; every mistake is reported by [`SessionLayerBuilder::build`].
+#[must_use]
+pub struct SessionLayerBuilder {
+    codec: CodecBuilder<SessionMap>,
+    attributes: CookieAttributes,
+    budget: usize,
+    max_chunks: Option<usize>,
+    max_age: Option<Duration>,
+    renew_within: Option<Duration>,
+}
+
+impl fmt::Debug for SessionLayerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionLayerBuilder")
+            .field("codec", &self.codec)
+            .field("attributes", &self.attributes)
+            .field("budget", &self.budget)
+            .field("max_chunks", &self.max_chunks)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionLayerBuilder {
+    /// The keys: the primary seals, all open. Required.
+    pub fn keyring(mut self, keyring: Keyring) -> Self {
+        self.codec = self.codec.keyring(keyring);
+        self
+    }
+
+    /// Registers a suite under `version`, as [`CodecBuilder::suite`].
+    pub fn suite<C: Cipher, S: Serializer, Z: Compressor>(
+        mut self,
+        version: u8,
+        suite: Suite<C, S, Z>,
+    ) -> Self {
+        self.codec = self.codec.suite(version, suite);
+        self
+    }
+
+    /// The version that seals, as [`CodecBuilder::current`].
+    pub fn current(mut self, version: u8) -> Self {
+        self.codec = self.codec.current(version);
+        self
+    }
+
+    /// The cookie name (default `session`); chunks are named after it.
+    pub fn cookie_name(mut self, name: impl Into<String>) -> Self {
+        self.codec = self.codec.cookie_name(name);
+        self
+    }
+
+    /// Lifetime of a session from its issued-at; enforced by the server and sent
+    /// as `Max-Age`. Without it the cookie lasts until the browser closes.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self.codec = self.codec.max_age(max_age);
+        self
+    }
+
+    /// Sliding expiry: a session with less than `window` left is sealed fresh on
+    /// its next request. Needs [`SessionLayerBuilder::max_age`].
+    pub fn renew_within(mut self, window: Duration) -> Self {
+        self.renew_within = Some(window);
+        self.codec = self.codec.renew_within(window);
+        self
+    }
+
+    /// Allowance for clocks that disagree between servers (default 60 s).
+    pub fn clock_skew(mut self, skew: Duration) -> Self {
+        self.codec = self.codec.clock_skew(skew);
+        self
+    }
+
+    /// Rejects every cookie issued before `unix_seconds`: logs every session out.
+    pub fn not_before(mut self, unix_seconds: u64) -> Self {
+        self.codec = self.codec.not_before(unix_seconds);
+        self
+    }
+
+    /// All cookie attributes at once.
+    pub fn attributes(mut self, attributes: CookieAttributes) -> Self {
+        self.attributes = attributes;
+        self
+    }
+
+    /// `Path` (default `/`).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.attributes.path = Some(path.into());
+        self
+    }
+
+    /// `Domain` (default none: host-only). A leading dot is dropped, as browsers do.
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.attributes.domain = Some(domain.into());
+        self
+    }
+
+    /// `Secure` (default on). Turn it off only for plain-http development.
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.attributes.secure = secure;
+        self
+    }
+
+    /// `HttpOnly` (default on).
+    pub fn http_only(mut self, http_only: bool) -> Self {
+        self.attributes.http_only = http_only;
+        self
+    }
+
+    /// `SameSite` (default `Lax`); `None` writes no attribute.
+    pub fn same_site(mut self, same_site: Option<SameSite>) -> Self {
+        self.attributes.same_site = same_site;
+        self
+    }
+
+    /// Largest `Set-Cookie` string of one cookie, in bytes (default 4096).
+    pub fn budget(mut self, bytes: usize) -> Self {
+        self.budget = bytes;
+        self
+    }
+
+    /// Lets a session that does not fit one cookie be split over up to
+    /// `max_chunks` chunk cookies (1 to [`MAX_CHUNKS`]); see `SPEC.md`.
+    pub fn chunking(mut self, max_chunks: usize) -> Self {
+        self.max_chunks = Some(max_chunks);
+        self
+    }
+
+    /// Cap on decompressed plaintext, as [`CodecBuilder::decompression_cap`].
+    pub fn decompression_cap(mut self, bytes: usize) -> Self {
+        self.codec = self.codec.decompression_cap(bytes);
+        self
+    }
+
+    /// The clock (tests).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.codec = self.codec.clock(clock);
+        self
+    }
+
+    /// Checks everything and builds the layer.
+    ///
+    /// # Errors
+    /// A [`WebConfigError`] that says what to change.
+    pub fn build(self) -> Result<SessionLayer, WebConfigError> {
+        let mut attributes = self.attributes;
+        if let Some(domain) = &mut attributes.domain
+            && let Some(stripped) = domain.strip_prefix('.')
+        {
+            *domain = stripped.to_owned();
+        }
+        if let (Some(window), max_age) = (self.renew_within, self.max_age) {
+            match max_age {
+                None => return Err(WebConfigError::RenewalWithoutExpiry),
+                Some(max_age) if window >= max_age => {
+                    return Err(WebConfigError::RenewalWindowTooLong { window, max_age });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(cap) = self.max_chunks
+            && !(1..=MAX_CHUNKS).contains(&cap)
+        {
+            return Err(WebConfigError::InvalidChunkCap {
+                cap,
+                max: MAX_CHUNKS,
+            });
+        }
+        // With chunking on, the codec seals up to the chunks' combined size and the
+        // layer checks each chunk against the per-cookie budget.
+        let total = self.budget.saturating_mul(self.max_chunks.unwrap_or(1));
+        let codec = self
+            .codec
+            .attributes(attributes)
+            .budget(total)
+            .max_value_len(total)
+            .build()?;
+        if let Some(cap) = self.max_chunks {
+            let name = super::chunking::chunk_name(codec.cookie_name(), cap);
+            let max_age = codec.max_age().map(|age| age.as_secs());
+            let empty = codec.attributes().rendered_len(&name, 1, max_age, max_age);
+            if empty > self.budget {
+                return Err(WebConfigError::Codec(crate::ConfigError::BudgetTooSmall {
+                    needed: empty,
+                    budget: self.budget,
+                }));
+            }
+        }
+        Ok(SessionLayer {
+            shared: Arc::new(Shared {
+                codec,
+                cookie_budget: self.budget,
+                max_chunks: self.max_chunks,
+            }),
+        })
+    }
+}
+
+/// The `Set-Cookie` value for `name=value`, built with the `cookie` crate.
+pub(crate) fn set_cookie(
+    attributes: &CookieAttributes,
+    name: &str,
+    value: &str,
+    max_age: Option<u64>,
+    expires_at: Option<u64>,
+) -> String {
+    let mut cookie = cookie::Cookie::build((name, value))
+        .http_only(attributes.http_only)
+        .secure(attributes.writes_secure())
+        .partitioned(attributes.partitioned);
+    if let Some(same_site) = attributes.same_site {
+        cookie = cookie.same_site(match same_site {
+            SameSite::Strict => cookie::SameSite::Strict,
+            SameSite::Lax => cookie::SameSite::Lax,
+            SameSite::None => cookie::SameSite::None,
+        });
+    }
+    if let Some(path) = &attributes.path {
+        cookie = cookie.path(path.as_str());
+    }
+    if let Some(domain) = &attributes.domain {
+        cookie = cookie.domain(domain.as_str());
+    }
+    if let Some(max_age) = max_age {
+        let seconds = i64::try_from(max_age).unwrap_or(i64::MAX);
+        cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
+    }
+    if attributes.expires
+        && let Some(expires_at) = expires_at
+        && let Ok(when) = i64::try_from(expires_at)
+            .map_err(|_| ())
+            .and_then(|at| cookie::time::OffsetDateTime::from_unix_timestamp(at).map_err(|_| ()))
+    {
+        cookie = cookie.expires(when);
+    }
+    cookie.build().to_string()
+}
+
+/// A `Set-Cookie` value that deletes `name`.
+pub(crate) fn removal(attributes: &CookieAttributes, name: &str) -> String {
+    let attributes = CookieAttributes {
+        expires: false,
+        ..attributes.clone()
+    };
+    set_cookie(&attributes, name, "", Some(0), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codec_rendered_len_agrees_with_the_cookie_crate() {
+        for mask in 0u32..512 {
+            let attributes = CookieAttributes {
+                path: (mask & 1 != 0).then(|| "/app".to_owned()),
+                domain: (mask & 2 != 0).then(|| "example.com".to_owned()),
+                secure: mask & 4 != 0,
+                http_only: mask & 8 != 0,
+                same_site: [
+                    None,
+                    Some(SameSite::Strict),
+                    Some(SameSite::Lax),
+                    Some(SameSite::None),
+                ][(mask as usize >> 4) % 4],
+                partitioned: mask & 64 != 0,
+                expires: mask & 128 != 0,
+            };
+            for max_age in [
+                None,
+                Some(0),
+                Some(9),
+                Some(10),
+                Some(86_400),
+                Some(u64::from(u32::MAX)),
+            ] {
+                let expires_at = max_age.map(|age| 1_700_000_000 + age);
+                let built = set_cookie(&attributes, "session", "c2VhbGVk", max_age, expires_at);
+                assert_eq!(
+                    built,
+                    attributes.render("session", "c2VhbGVk", max_age, expires_at),
+                    "mask {mask}"
+                );
+                assert_eq!(
+                    attributes.rendered_len("session", 8, max_age, expires_at),
+                    built.len(),
+                    "{built}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn removal_expires_the_cookie_now() {
+        let header = removal(&CookieAttributes::default(), "sessionC2");
+        assert_eq!(
+            header,
+            "sessionC2=; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=0"
+        );
+    }
+}

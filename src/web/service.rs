@@ -1,0 +1,100 @@
+//! The service: opens the session before the inner service, writes it after.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use http::{Request, Response};
+use tower_service::Service;
+
+use super::chunking;
+use super::future::ResponseFuture;
+use super::layer::Shared;
+use super::session::Session;
+use crate::value::SessionMap;
+
+/// The [`Service`] made by [`SessionLayer`](super::SessionLayer).
+pub struct SessionService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S: Clone> Clone for SessionService<S> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            shared: Arc::clone(&self.shared),
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for SessionService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionService")
+            .field("inner", &self.inner)
+            .field("cookie_name", &self.shared.name())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> SessionService<S> {
+    pub(crate) fn new(inner: S, shared: Arc<Shared>) -> Self {
+        Self { inner, shared }
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
+        let shared = &self.shared;
+        let incoming = chunking::read(request.headers(), shared.name(), shared.max_chunks);
+        let mut rejected = false;
+        let session = match &incoming.value {
+            None => Session::opened(SessionMap::new(), None),
+            Some(Err(error)) => {
+                tracing::info!(
+                    kind = error.kind(),
+                    cookie = shared.name(),
+                    "session cookie rejected; starting a fresh session"
+                );
+                rejected = true;
+                Session::opened(SessionMap::new(), None)
+            }
+            Some(Ok(sealed)) => match shared.codec.open(sealed) {
+                Ok(opened) => Session::opened(opened.value, Some(opened.facts)),
+                Err(error) => {
+                    tracing::info!(
+                        kind = error.kind(),
+                        %error,
+                        cookie = shared.name(),
+                        "session cookie rejected; starting a fresh session"
+                    );
+                    rejected = true;
+                    Session::opened(SessionMap::new(), None)
+                }
+            },
+        };
+        request.extensions_mut().insert(session.clone());
+        ResponseFuture::new(
+            self.inner.call(request),
+            Arc::clone(&self.shared),
+            session,
+            super::future::Held {
+                main: incoming.main_present,
+                chunks: incoming.chunks_held,
+                rejected,
+            },
+        )
+    }
+}

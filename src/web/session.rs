@@ -1,0 +1,385 @@
+//! The session handle handlers use, and the axum extractors.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::codec::Facts;
+use crate::value::{SessionMap, Value};
+
+/// A value could not be converted to or from the session's data model.
+#[derive(Debug, thiserror::Error)]
+#[error("session value under {key:?} could not be converted: {source}")]
+pub struct SessionValueError {
+    key: String,
+    #[source]
+    source: serde_json::Error,
+}
+
+impl SessionValueError {
+    /// The session key involved (empty for a whole typed session).
+    #[must_use]
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) map: SessionMap,
+    pub(crate) facts: Option<Facts>,
+    pub(crate) changed: bool,
+    pub(crate) renew: bool,
+}
+
+/// The current request's session: a map from strings to [`Value`]s, opened from
+/// the sealed cookie by [`SessionLayer`](super::SessionLayer) and written back
+/// when the response leaves.
+///
+/// Clones share the same session. With the `axum` feature it is an extractor;
+/// elsewhere take it from the request extensions.
+///
+/// ```
+/// use sealed_cookie::web::Session;
+///
+/// let session = Session::default();
+/// session.insert("user", "alice")?;
+/// session.insert("visits", 3u32)?;
+/// assert_eq!(session.get::<String>("user")?.as_deref(), Some("alice"));
+/// assert_eq!(session.get::<u32>("visits")?, Some(3));
+/// session.remove("visits");
+/// assert_eq!(session.len(), 1);
+/// # Ok::<(), sealed_cookie::web::SessionValueError>(())
+/// ```
+#[derive(Clone, Default)]
+pub struct Session {
+    state: Arc<Mutex<State>>,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.lock();
+        f.debug_struct("Session")
+            .field("keys", &state.map.keys().collect::<Vec<_>>())
+            .field("facts", &state.facts)
+            .field("changed", &state.changed)
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn opened(map: SessionMap, facts: Option<Facts>) -> Self {
+        Self {
+            state: Arc::new(Mutex::new(State {
+                map,
+                facts,
+                changed: false,
+                renew: false,
+            })),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // Session state is plain data: a panic elsewhere cannot leave it torn.
+        self.state
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// The value under `key`, converted to `T`; `None` when absent.
+    ///
+    /// # Errors
+    /// When the stored value does not have `T`'s shape.
+    pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionValueError> {
+        let state = self.lock();
+        state
+            .map
+            .get(key)
+            .map(|value| {
+                value
+                    .deserialize_into()
+                    .map_err(|source| SessionValueError {
+                        key: key.to_owned(),
+                        source,
+                    })
+            })
+            .transpose()
+    }
+
+    /// The raw value under `key`.
+    #[must_use]
+    pub fn get_value(&self, key: &str) -> Option<Value> {
+        self.lock().map.get(key).cloned()
+    }
+
+    /// Stores `value` under `key`, replacing any previous value.
+    ///
+    /// # Errors
+    /// When `value` has no JSON form (e.g. a map with non-string keys).
+    pub fn insert<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), SessionValueError> {
+        let value = Value::from_serialize(value).map_err(|source| SessionValueError {
+            key: key.to_owned(),
+            source,
+        })?;
+        self.insert_value(key, value);
+        Ok(())
+    }
+
+    /// Stores a raw value under `key`; returns the previous one.
+    pub fn insert_value(&self, key: &str, value: Value) -> Option<Value> {
+        let mut state = self.lock();
+        let previous = state.map.insert(key.to_owned(), value.clone());
+        if previous.as_ref() != Some(&value) {
+            state.changed = true;
+        }
+        previous
+    }
+
+    /// Removes `key`; returns its value.
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        let mut state = self.lock();
+        let previous = state.map.remove(key);
+        if previous.is_some() {
+            state.changed = true;
+        }
+        previous
+    }
+
+    /// Removes every entry. An empty session's cookie is deleted; entries added
+    /// later in the same request keep the session's issued-at.
+    pub fn clear(&self) {
+        let mut state = self.lock();
+        if !state.map.is_empty() {
+            state.map.clear();
+            state.changed = true;
+        }
+    }
+
+    /// Ends the session: removes every entry and deletes the cookie and every
+    /// chunk. Entries added later in the same request start a new session.
+    pub fn destroy(&self) {
+        let mut state = self.lock();
+        state.map.clear();
+        state.facts = None;
+        state.renew = false;
+        state.changed = true;
+    }
+
+    /// Seals the session fresh on the way out: a new issued-at and a full
+    /// lifetime. Call it when privileges change, e.g. after a login.
+    pub fn renew(&self) {
+        let mut state = self.lock();
+        state.renew = true;
+        state.changed = true;
+    }
+
+    /// Whether the session has no entries.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lock().map.is_empty()
+    }
+
+    /// Number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lock().map.len()
+    }
+
+    /// The keys, sorted.
+    #[must_use]
+    pub fn keys(&self) -> Vec<String> {
+        self.lock().map.keys().cloned().collect()
+    }
+
+    /// A copy of the whole map.
+    #[must_use]
+    pub fn to_map(&self) -> SessionMap {
+        self.lock().map.clone()
+    }
+
+    /// What the request's cookie said about itself (key id, issued-at, expiry,
+    /// whether it must be re-issued); `None` for a new session.
+    #[must_use]
+    pub fn facts(&self) -> Option<Facts> {
+        self.lock().facts
+    }
+
+    /// Whether the session will be written on the way out.
+    #[must_use]
+    pub fn is_changed(&self) -> bool {
+        self.lock().changed
+    }
+
+    /// The whole session as `T`; an empty session is `T::default()`.
+    ///
+    /// # Errors
+    /// When the entries do not have `T`'s shape.
+    pub fn to_typed<T: DeserializeOwned + Default>(&self) -> Result<T, SessionValueError> {
+        let state = self.lock();
+        if state.map.is_empty() {
+            return Ok(T::default());
+        }
+        Value::Map(state.map.clone())
+            .deserialize_into()
+            .map_err(|source| SessionValueError {
+                key: String::new(),
+                source,
+            })
+    }
+
+    /// Replaces every entry with the fields of `value`, a struct or map.
+    ///
+    /// # Errors
+    /// When `value` does not serialize to a map with string keys.
+    pub fn replace_typed<T: Serialize>(&self, value: &T) -> Result<(), SessionValueError> {
+        let error = |source| SessionValueError {
+            key: String::new(),
+            source,
+        };
+        let map = match Value::from_serialize(value).map_err(error)? {
+            Value::Map(map) => map,
+            Value::Null => SessionMap::new(),
+            _ => {
+                return Err(error(serde::ser::Error::custom(
+                    "a typed session must serialize to a struct or map",
+                )));
+            }
+        };
+        let mut state = self.lock();
+        if state.map != map {
+            state.map = map;
+            state.changed = true;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "axum")]
+pub use self::axum_support::{SessionMissing, TypedSession};
+
+#[cfg(feature = "axum")]
+mod axum_support {
+    use std::ops::{Deref, DerefMut};
+
+    use axum_core::extract::FromRequestParts;
+    use axum_core::response::{IntoResponse, Response};
+    use http::StatusCode;
+    use http::request::Parts;
+    use serde::Serialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{Session, SessionValueError};
+
+    /// Rejection when a handler asks for a session but no
+    /// [`SessionLayer`](crate::web::SessionLayer) runs in front of it: a 500, with
+    /// the reason logged.
+    #[derive(Debug, Clone, Copy, Default, thiserror::Error)]
+    #[error(
+        "no session in the request extensions: add SessionLayer to the router (Router::layer) in front of this handler"
+    )]
+    pub struct SessionMissing;
+
+    impl IntoResponse for SessionMissing {
+        fn into_response(self) -> Response {
+            tracing::error!("{self}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
+        }
+    }
+
+    impl<S: Send + Sync> FromRequestParts<S> for Session {
+        type Rejection = SessionMissing;
+
+        async fn from_request_parts(
+            parts: &mut Parts,
+            _state: &S,
+        ) -> Result<Self, Self::Rejection> {
+            parts
+                .extensions
+                .get::<Session>()
+                .cloned()
+                .ok_or(SessionMissing)
+        }
+    }
+
+    /// The whole session as one struct: extract it, change it through `Deref`,
+    /// then [`TypedSession::save`] it. A session whose entries do not fit `T`
+    /// (after a schema change, say) is logged and starts from `T::default()`.
+    ///
+    /// ```
+    /// use serde::{Deserialize, Serialize};
+    /// use sealed_cookie::web::TypedSession;
+    ///
+    /// #[derive(Serialize, Deserialize, Default)]
+    /// struct Cart { items: Vec<String> }
+    ///
+    /// async fn add(mut cart: TypedSession<Cart>) -> String {
+    ///     cart.items.push("apple".into());
+    ///     cart.save().expect("a struct serializes to a map");
+    ///     format!("{} items", cart.items.len())
+    /// }
+    /// # let _ = add;
+    /// ```
+    #[derive(Debug)]
+    pub struct TypedSession<T> {
+        value: T,
+        session: Session,
+    }
+
+    impl<T: Serialize> TypedSession<T> {
+        /// Writes the struct back as the session's entries (sent on the way out
+        /// when it changed).
+        ///
+        /// # Errors
+        /// When `T` does not serialize to a map with string keys.
+        pub fn save(&self) -> Result<(), SessionValueError> {
+            self.session.replace_typed(&self.value)
+        }
+
+        /// The untyped session underneath (to renew or destroy it).
+        #[must_use]
+        pub fn session(&self) -> &Session {
+            &self.session
+        }
+
+        /// The value, without saving it.
+        pub fn into_inner(self) -> T {
+            self.value
+        }
+    }
+
+    impl<T> Deref for TypedSession<T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            &self.value
+        }
+    }
+
+    impl<T> DerefMut for TypedSession<T> {
+        fn deref_mut(&mut self) -> &mut T {
+            &mut self.value
+        }
+    }
+
+    impl<S, T> FromRequestParts<S> for TypedSession<T>
+    where
+        S: Send + Sync,
+        T: DeserializeOwned + Default + Send,
+    {
+        type Rejection = SessionMissing;
+
+        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+            let session = Session::from_request_parts(parts, state).await?;
+            let value = session.to_typed().unwrap_or_else(|error| {
+                tracing::warn!(%error, "session entries do not fit the typed session; starting from its default");
+                T::default()
+            });
+            Ok(Self { value, session })
+        }
+    }
+}
