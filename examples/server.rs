@@ -1,0 +1,249 @@
+//! An axum app whose whole session lives in a sealed cookie.
+//!
+//! ```sh
+//! SEALED_COOKIE_KEYS=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=') \
+//!     cargo run --example server --features axum
+//! ```
+//!
+//! Listens on 127.0.0.1, port `PORT` (default 3000). Keys come from
+//! `SEALED_COOKIE_KEYS` (comma-separated base64url, primary first); without it a
+//! fresh key is generated and sessions do not survive a restart. Every
+//! `SEALED_COOKIE_*` setting of `SessionConfig` applies; this example adds an
+//! expiry of one hour with a ten-minute renewal window, and chunking, unless set.
+//!
+//! Routes: `/` (a page with a visit counter, a login form, a cart and logout),
+//! `POST /login`, `POST /logout`, `POST /cart`, `POST /cart/clear`,
+//! `GET /api/counter` (`{"count": N}`), `GET /api/session` (the session as JSON),
+//! `POST /api/cart` (`{"item": "...", "quantity": N}`) and `POST /api/cart/clear`.
+
+use std::net::SocketAddr;
+
+use axum::extract::Form;
+use axum::response::{Html, IntoResponse, Redirect};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sealed_cookie::web::{Session, SessionConfig, SessionLayer, TypedSession};
+use sealed_cookie::{Key, Keyring};
+use serde::{Deserialize, Serialize};
+
+/// Most items one request may add to the cart.
+const MAX_QUANTITY: usize = 500;
+
+/// The whole session, as the page sees it.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppSession {
+    /// Page views.
+    pub visits: u64,
+    /// `/api/counter` calls.
+    pub count: u64,
+    /// Signed-in user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// Cart items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cart: Vec<String>,
+}
+
+/// The app's routes behind `layer`.
+pub fn app(layer: SessionLayer) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/cart", post(cart_form))
+        .route("/cart/clear", post(cart_clear_form))
+        .route("/api/counter", get(counter))
+        .route("/api/session", get(session_json))
+        .route("/api/cart", post(cart_json))
+        .route("/api/cart/clear", post(cart_clear_json))
+        .layer(layer)
+}
+
+async fn index(mut session: TypedSession<AppSession>) -> Html<String> {
+    session.visits += 1;
+    if let Err(error) = session.save() {
+        tracing::error!(%error, "session could not be saved");
+    }
+    let account = match &session.user {
+        Some(user) => format!(
+            r#"<p>Signed in as <b id="user">{}</b>.</p>
+<form method="post" action="/logout"><button id="logout" type="submit">Log out</button></form>"#,
+            escape(user)
+        ),
+        None => r#"<p id="user-none">Not signed in.</p>
+<form method="post" action="/login">
+  <input id="username" name="user" placeholder="name" required>
+  <button id="login" type="submit">Log in</button>
+</form>"#
+            .to_owned(),
+    };
+    let cart_bytes: usize = session.cart.iter().map(String::len).sum();
+    Html(format!(
+        r#"<!doctype html>
+<html><head><meta charset="utf-8"><title>sealed-cookie example</title></head>
+<body>
+<h1>sealed-cookie</h1>
+<p>Visits in this session: <b id="visits">{visits}</b></p>
+{account}
+<h2>Cart</h2>
+<p><b id="cart-count">{items}</b> items (<span id="cart-bytes">{cart_bytes}</span> bytes)</p>
+<form method="post" action="/cart">
+  <input id="item" name="item" value="widget" required>
+  <input id="quantity" name="quantity" type="number" value="1" min="1" max="{MAX_QUANTITY}">
+  <button id="add" type="submit">Add to cart</button>
+</form>
+<form method="post" action="/cart/clear"><button id="clear" type="submit">Empty cart</button></form>
+</body></html>"#,
+        visits = session.visits,
+        items = session.cart.len(),
+    ))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    user: String,
+}
+
+async fn login(session: Session, Form(form): Form<LoginForm>) -> impl IntoResponse {
+    let user = form.user.trim();
+    if !user.is_empty() {
+        if let Err(error) = session.insert("user", user) {
+            tracing::error!(%error, "session could not be saved");
+        }
+        // New privileges: a fresh issued-at and a full lifetime.
+        session.renew();
+    }
+    Redirect::to("/")
+}
+
+async fn logout(session: Session) -> Redirect {
+    session.destroy();
+    Redirect::to("/")
+}
+
+#[derive(Deserialize)]
+struct CartForm {
+    item: String,
+    #[serde(default = "one")]
+    quantity: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+fn add_to_cart(session: &Session, form: &CartForm) -> usize {
+    let mut cart: Vec<String> = session.get("cart").ok().flatten().unwrap_or_default();
+    let item = form.item.trim();
+    for _ in 0..form.quantity.min(MAX_QUANTITY) {
+        cart.push(format!("{item} #{:04}", cart.len() + 1));
+    }
+    if let Err(error) = session.insert("cart", &cart) {
+        tracing::error!(%error, "session could not be saved");
+    }
+    cart.len()
+}
+
+async fn cart_form(session: Session, Form(form): Form<CartForm>) -> Redirect {
+    add_to_cart(&session, &form);
+    Redirect::to("/")
+}
+
+async fn cart_clear_form(session: Session) -> Redirect {
+    session.remove("cart");
+    Redirect::to("/")
+}
+
+async fn cart_json(session: Session, Json(form): Json<CartForm>) -> Json<serde_json::Value> {
+    let items = add_to_cart(&session, &form);
+    Json(serde_json::json!({ "items": items }))
+}
+
+async fn cart_clear_json(session: Session) -> Json<serde_json::Value> {
+    session.remove("cart");
+    Json(serde_json::json!({ "items": 0 }))
+}
+
+async fn counter(session: Session) -> Json<serde_json::Value> {
+    let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
+    if let Err(error) = session.insert("count", &count) {
+        tracing::error!(%error, "session could not be saved");
+    }
+    Json(serde_json::json!({ "count": count }))
+}
+
+async fn session_json(session: Session) -> Json<serde_json::Value> {
+    let facts = session.facts().map(|facts| {
+        serde_json::json!({
+            "key_id": facts.key_id.to_string(),
+            "issued_at": facts.issued_at,
+            "expires_at": facts.expires_at,
+        })
+    });
+    Json(serde_json::json!({
+        "session": serde_json::Value::from(sealed_cookie::Value::Map(session.to_map())),
+        "facts": facts,
+    }))
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The example's settings: `SEALED_COOKIE_*` from the environment over this
+/// example's defaults (one hour, ten-minute renewal, chunking, plain-http cookies).
+pub fn config_from_env() -> Result<SessionConfig, Box<dyn std::error::Error>> {
+    let mut config = SessionConfig {
+        expires: Some(std::time::Duration::from_secs(3600)),
+        renew_within: Some(std::time::Duration::from_secs(600)),
+        chunking: true,
+        // Plain http on 127.0.0.1: a `Secure` cookie would not come back from
+        // every client. Set SEALED_COOKIE_SECURE=true when serving over TLS.
+        secure: false,
+        ..SessionConfig::default()
+    };
+    config.apply_vars(std::env::vars())?;
+    Ok(config)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = config_from_env()?;
+    if !config.secure {
+        eprintln!(
+            "note: cookies are sent without Secure because this example serves plain http; \
+             set SEALED_COOKIE_SECURE=true behind TLS"
+        );
+    }
+    let keyring = match std::env::var(&config.keys_env) {
+        Ok(text) if !text.trim().is_empty() => config.keyring_from(&text)?,
+        _ => {
+            eprintln!(
+                "warning: {} is not set; using a fresh random key, so sessions will not survive a restart",
+                config.keys_env
+            );
+            Keyring::new(Key::generate()?)
+        }
+    };
+    let layer = config.layer_with_keyring(keyring)?;
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port
+            .trim()
+            .parse()
+            .map_err(|_| format!("PORT={port:?} is not a port number (1-65535)"))?,
+        Err(_) => 3000,
+    };
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
+    println!("listening on http://{}/", listener.local_addr()?);
+    axum::serve(listener, app(layer)).await?;
+    Ok(())
+}
