@@ -48,10 +48,11 @@
 //! | `aes-siv` | no | [`cipher::Aes256Siv`] |
 //! | `msgpack` | no | [`serializer::MessagePack`] |
 //! | `zstd` | no | [`compressor::Zstd`] |
-//! | `keyfile` | no | [`keyfile`]: keyring files (TOML, JSON) and `SEALED_COOKIE_KEYS` |
-//! | `cli` | no | the `sealed-cookie` command-line tool (every cipher, serializer and compressor) |
+//! | `perl-compat` | no | [`perl`]: open `Session::Storage::Secure` / `Dancer::Session::Cookie` cookies |
 //! | `tower` | no | [`web::SessionLayer`]: a tower session layer, configured in code or from TOML / the environment |
 //! | `axum` | no | `Session` and `TypedSession` as axum extractors (implies `tower`) |
+//! | `keyfile` | no | [`keyfile`]: keyring files (TOML, JSON) and `SEALED_COOKIE_KEYS` |
+//! | `cli` | no | the `sealed-cookie` command-line tool (every cipher, serializer and compressor) |
 //! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |
 //!
 //! JSON ([`serializer::Json`]) and no compression are always available.
@@ -77,6 +78,9 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "keyfile")))]
 pub mod keyfile;
 mod keyring;
+#[cfg(feature = "perl-compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "perl-compat")))]
+pub mod perl;
 pub mod serializer;
 mod suite;
 mod value;
