@@ -53,8 +53,6 @@
 //! | `axum` | no | `Session` and `TypedSession` as axum extractors (implies `tower`) |
 //! | `keyfile` | no | [`keyfile`]: keyring files (TOML, JSON) and `SEALED_COOKIE_KEYS` |
 //! | `cli` | no | the `sealed-cookie` command-line tool (every cipher, serializer and compressor) |
-//! | `tower` | no | [`web::SessionLayer`]: a tower session layer, configured in code or from TOML / the environment |
-//! | `axum` | no | `Session` and `TypedSession` as axum extractors (implies `tower`) |
 //! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |
 //!
 //! JSON ([`serializer::Json`]) and no compression are always available.
