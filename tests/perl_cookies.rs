@@ -318,3 +318,167 @@ fn every_changed_character_of_a_real_cookie_is_rejected() {
     }
     assert!(rejected >= bytes.len() * 2, "{rejected}");
 }
+
+/// The web layer given the Perl secret as a legacy reader.
+#[cfg(all(feature = "tower", feature = "xchacha20poly1305", feature = "postcard"))]
+mod web_layer {
+    use std::convert::Infallible;
+    use std::future::{Future, Ready, ready};
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use http::header::{COOKIE, SET_COOKIE};
+    use http::{Request, Response};
+    use sealed_cookie::perl::PerlReader;
+    use sealed_cookie::web::{Session, SessionLayer};
+    use sealed_cookie::{FixedClock, Key, Keyring, Value};
+    use tower_layer::Layer;
+    use tower_service::Service;
+
+    use super::case;
+
+    /// Answers with the session's `user` and counts visits in the session.
+    #[derive(Clone)]
+    struct Handler {
+        write: bool,
+    }
+
+    impl Service<Request<String>> for Handler {
+        type Response = Response<String>;
+        type Error = Infallible;
+        type Future = Ready<Result<Response<String>, Infallible>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, request: Request<String>) -> Self::Future {
+            let session = request
+                .extensions()
+                .get::<Session>()
+                .expect("a session")
+                .clone();
+            let user = session.get::<String>("user").unwrap().unwrap_or_default();
+            if self.write {
+                let visits = session.get::<u64>("visits").unwrap().unwrap_or(0);
+                session.insert("visits", &(visits + 1)).unwrap();
+            }
+            ready(Ok(Response::new(user)))
+        }
+    }
+
+    /// Sends one request with `cookie` and returns (body, Set-Cookie headers).
+    fn send(layer: &SessionLayer, write: bool, cookie: &str) -> (String, Vec<String>) {
+        let mut service = layer.layer(Handler { write });
+        let request = Request::builder()
+            .header(COOKIE, cookie)
+            .body(String::new())
+            .unwrap();
+        let mut future = pin!(service.call(request));
+        let Poll::Ready(Ok(response)) = future
+            .as_mut()
+            .poll(&mut Context::from_waker(Waker::noop()))
+        else {
+            panic!("the handler answers at once")
+        };
+        let cookies = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        (response.into_body(), cookies)
+    }
+
+    fn legacy_layer(our_name: &str, perl_secret: &str, now: u64) -> SessionLayer {
+        SessionLayer::builder()
+            .keyring(Keyring::new(Key::generate().unwrap()))
+            .cookie_name(our_name)
+            .clock(FixedClock(now))
+            .perl_legacy(
+                PerlReader::new(perl_secret, ["an unused old secret"]),
+                "dancer.session",
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn value_of<'a>(cookies: &'a [String], name: &str) -> Option<&'a str> {
+        cookies.iter().find_map(|c| {
+            c.strip_prefix(name)?
+                .strip_prefix('=')
+                .map(|rest| rest.split(';').next().unwrap_or(""))
+        })
+    }
+
+    #[test]
+    fn a_dancer_session_is_seen_and_reissued_in_the_current_format() {
+        let case = case("dancer");
+        let layer = legacy_layer("session", &case.secret, case.now);
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", case.cookie));
+        assert_eq!(user, "grace");
+        assert_eq!(cookies.len(), 2, "{cookies:?}");
+        // Re-issued under our name, with the same data...
+        let ours = value_of(&cookies, "session").expect("our cookie");
+        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        let expected = case.expected.as_ref().unwrap();
+        super::same(&Value::Map(opened.value.clone()), expected, "reissued").unwrap();
+        // ...and the Perl cookie deleted.
+        assert_eq!(value_of(&cookies, "dancer.session"), Some(""));
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with("dancer.session=") && c.contains("Max-Age=0"))
+        );
+
+        // The next request carries only our cookie: read, nothing to send.
+        let (user, cookies) = send(&layer, false, &format!("session={ours}"));
+        assert_eq!((user.as_str(), cookies.len()), ("grace", 0), "{cookies:?}");
+        // Our cookie wins over a stale Perl one.
+        let both = format!("session={ours}; dancer.session={}", case.cookie);
+        let (user, cookies) = send(&layer, true, &both);
+        assert_eq!(user, "grace");
+        assert_eq!(cookies.len(), 1, "{cookies:?}");
+        let ours = value_of(&cookies, "session").unwrap();
+        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        assert_eq!(opened.value.get("visits"), Some(&Value::Int(1)));
+    }
+
+    #[test]
+    fn the_same_cookie_name_is_overwritten_in_place() {
+        let case = case("dancer");
+        let layer = legacy_layer("dancer.session", &case.secret, case.now);
+        let (user, cookies) = send(&layer, true, &format!("dancer.session={}", case.cookie));
+        assert_eq!(user, "grace");
+        assert_eq!(cookies.len(), 1, "{cookies:?}");
+        let ours = value_of(&cookies, "dancer.session").unwrap();
+        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        assert_eq!(opened.value.get("user"), Some(&Value::from("grace")));
+        assert_eq!(opened.value.get("visits"), Some(&Value::Int(1)));
+    }
+
+    #[test]
+    fn expired_and_foreign_perl_cookies_give_an_empty_session() {
+        let expired = case("expired");
+        let layer = legacy_layer("session", &expired.secret, expired.now);
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", expired.cookie));
+        assert_eq!(user, "");
+        // An expired Perl cookie is deleted.
+        assert_eq!(cookies.len(), 1, "{cookies:?}");
+        assert_eq!(value_of(&cookies, "dancer.session"), Some(""));
+
+        let wrong = case("wrong_secret");
+        let layer = legacy_layer("session", &wrong.secret, wrong.now);
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", wrong.cookie));
+        assert_eq!((user.as_str(), cookies.len()), ("", 0), "{cookies:?}");
+    }
+
+    #[test]
+    fn an_invalid_legacy_cookie_name_is_a_configuration_error() {
+        let built = SessionLayer::builder()
+            .keyring(Keyring::new(Key::generate().unwrap()))
+            .perl_legacy(PerlReader::new("s", None::<&str>), "dancer session")
+            .build();
+        assert!(built.is_err());
+    }
+}

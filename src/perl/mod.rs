@@ -9,6 +9,10 @@
 //! `T: Deserialize`. Re-issue the session with a [`Codec`](crate::Codec): the
 //! next response carries it in this crate's format.
 //!
+//! With the `tower` feature, `SessionLayerBuilder::perl_legacy` does this for
+//! every request: a Perl cookie opens, the handler sees the session, and the
+//! response re-issues it in the current suite.
+//!
 //! ```
 //! # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
 //! use sealed_cookie::perl::PerlReader;
@@ -36,6 +40,8 @@
 
 pub mod sereal;
 mod storage_secure;
+#[cfg(feature = "tower")]
+pub(crate) mod web;
 
 pub use sereal::{BinaryStrings, Limits, Objects, SerealDecoder, SerealError};
 pub use storage_secure::{PerlError, PerlOpened, PerlReader};

@@ -79,6 +79,27 @@ pub enum PerlError {
     Shape(String),
 }
 
+impl PerlError {
+    /// A short stable name for logs and metrics.
+    ///
+    /// ```
+    /// use sealed_cookie::perl::PerlError;
+    /// assert_eq!(PerlError::BadMac.kind(), "perl_bad_mac");
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Malformed(_) => "perl_malformed",
+            Self::UnsupportedProtocol(_) => "perl_unsupported_protocol",
+            Self::BadMac => "perl_bad_mac",
+            Self::Expired { .. } => "perl_expired",
+            Self::Decrypt => "perl_decrypt_failed",
+            Self::Sereal(_) => "perl_sereal_invalid",
+            Self::Shape(_) => "perl_shape_mismatch",
+        }
+    }
+}
+
 /// A Perl cookie, opened.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]

@@ -27,6 +27,9 @@ pub(crate) struct Held {
     pub(crate) chunks: usize,
     /// A cookie was sent but rejected.
     pub(crate) rejected: bool,
+    /// A Perl session cookie under another name is to be deleted.
+    #[cfg(feature = "perl-compat")]
+    pub(crate) legacy_delete: bool,
 }
 
 pin_project_lite::pin_project! {
@@ -70,7 +73,12 @@ where
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
         match cookies_to_set(this.shared, this.session, *this.held) {
-            Ok(headers) => {
+            #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
+            Ok(mut headers) => {
+                #[cfg(feature = "perl-compat")]
+                if let (true, Some(perl)) = (this.held.legacy_delete, &this.shared.perl) {
+                    headers.push(removal(this.shared.attributes(), &perl.cookie_name));
+                }
                 for header in headers {
                     match HeaderValue::try_from(header) {
                         Ok(value) => {

@@ -30,6 +30,9 @@ pub(crate) struct Shared {
     pub(crate) cookie_budget: usize,
     /// `Some(cap)` when a session may be split over up to `cap` chunk cookies.
     pub(crate) max_chunks: Option<usize>,
+    /// Reads Perl session cookies when the request has none of ours.
+    #[cfg(feature = "perl-compat")]
+    pub(crate) perl: Option<crate::perl::web::PerlLegacy>,
 }
 
 impl Shared {
@@ -74,6 +77,8 @@ impl SessionLayer {
             max_chunks: None,
             max_age: None,
             renew_within: None,
+            #[cfg(feature = "perl-compat")]
+            perl: None,
         }
     }
 
@@ -107,6 +112,8 @@ pub struct SessionLayerBuilder {
     max_chunks: Option<usize>,
     max_age: Option<Duration>,
     renew_within: Option<Duration>,
+    #[cfg(feature = "perl-compat")]
+    perl: Option<(crate::perl::PerlReader, String)>,
 }
 
 impl fmt::Debug for SessionLayerBuilder {
@@ -238,6 +245,38 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// Also opens sessions written by Perl's `Session::Storage::Secure` (as
+    /// `Dancer::Session::Cookie` writes them) in the cookie `cookie_name`
+    /// (Dancer's default is `dancer.session`), when a request has no session of
+    /// ours. The handler sees the Perl session; the response re-issues it in the
+    /// current suite and deletes the Perl cookie (when its name differs from
+    /// ours). See the `perl migration` section of the README.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use sealed_cookie::perl::PerlReader;
+    /// use sealed_cookie::web::SessionLayer;
+    /// use sealed_cookie::{Key, Keyring};
+    ///
+    /// let layer = SessionLayer::builder()
+    ///     .keyring(Keyring::new(Key::generate()?))
+    ///     .perl_legacy(PerlReader::new("the Perl secret", ["an older one"]), "dancer.session")
+    ///     .build()?;
+    /// # let _ = layer;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "perl-compat")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "perl-compat")))]
+    pub fn perl_legacy(
+        mut self,
+        reader: crate::perl::PerlReader,
+        cookie_name: impl Into<String>,
+    ) -> Self {
+        self.perl = Some((reader, cookie_name.into()));
+        self
+    }
+
     /// Checks everything and builds the layer.
     ///
     /// # Errors
@@ -286,11 +325,18 @@ impl SessionLayerBuilder {
                 }));
             }
         }
+        #[cfg(feature = "perl-compat")]
+        let perl = match self.perl {
+            Some((reader, name)) => Some(crate::perl::web::PerlLegacy::new(reader, name)?),
+            None => None,
+        };
         Ok(SessionLayer {
             shared: Arc::new(Shared {
                 codec,
                 cookie_budget: self.budget,
                 max_chunks: self.max_chunks,
+                #[cfg(feature = "perl-compat")]
+                perl,
             }),
         })
     }

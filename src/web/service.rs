@@ -60,7 +60,8 @@ where
         let shared = &self.shared;
         let incoming = chunking::read(request.headers(), shared.name(), shared.max_chunks);
         let mut rejected = false;
-        let session = match &incoming.value {
+        #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
+        let mut session = match &incoming.value {
             None => Session::opened(SessionMap::new(), None),
             Some(Err(error)) => {
                 tracing::info!(
@@ -85,6 +86,20 @@ where
                 }
             },
         };
+        #[cfg(feature = "perl-compat")]
+        let mut legacy_delete = false;
+        #[cfg(feature = "perl-compat")]
+        if let Some(perl) = &shared.perl
+            && session.facts().is_none()
+        {
+            let adopted = perl.adopt(request.headers(), shared.name(), shared.codec.now());
+            legacy_delete = adopted.delete_cookie;
+            if let Some(map) = adopted.map {
+                // Written on the way out, in the current suite.
+                session = Session::opened(map, None);
+                session.lock().changed = true;
+            }
+        }
         request.extensions_mut().insert(session.clone());
         ResponseFuture::new(
             self.inner.call(request),
@@ -94,6 +109,8 @@ where
                 main: incoming.main_present,
                 chunks: incoming.chunks_held,
                 rejected,
+                #[cfg(feature = "perl-compat")]
+                legacy_delete,
             },
         )
     }
