@@ -44,4 +44,6 @@ mod storage_secure;
 pub(crate) mod web;
 
 pub use sereal::{BinaryStrings, Limits, Objects, SerealDecoder, SerealError};
-pub use storage_secure::{PerlError, PerlOpened, PerlReader};
+pub use storage_secure::{
+    PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlEnvError, PerlError, PerlOpened, PerlReader,
+};

@@ -100,6 +100,23 @@ impl PerlError {
     }
 }
 
+/// The environment variable [`PerlReader::from_env`] reads the secret from.
+pub const PERL_SECRET_ENV: &str = "SEALED_COOKIE_PERL_SECRET";
+/// The environment variable [`PerlReader::from_env`] reads old secrets from, one a line.
+pub const PERL_OLD_SECRETS_ENV: &str = "SEALED_COOKIE_PERL_OLD_SECRETS";
+
+/// The Perl secrets could not be read from the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PerlEnvError {
+    /// The secret's variable is unset or empty.
+    #[error("no Perl secret: set {PERL_SECRET_ENV} to the application's session secret")]
+    MissingSecret,
+    /// A variable is not valid Unicode.
+    #[error("{0} is not valid Unicode")]
+    NotUnicode(&'static str),
+}
+
 /// A Perl cookie, opened.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
@@ -177,6 +194,55 @@ impl PerlReader {
             separator: '~',
             decoder: SerealDecoder::new(),
         }
+    }
+
+    /// A reader with the secret from [`PERL_SECRET_ENV`] and the old secrets
+    /// from [`PERL_OLD_SECRETS_ENV`] (one a line; empty lines are skipped).
+    ///
+    /// # Errors
+    /// [`PerlEnvError`] when the secret is missing or a variable is not Unicode.
+    pub fn from_env() -> Result<Self, PerlEnvError> {
+        Self::from_env_with(|name| std::env::var_os(name))
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// ```
+    /// use sealed_cookie::perl::{PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlReader};
+    ///
+    /// let reader = PerlReader::from_env_with(|name| match name {
+    ///     PERL_SECRET_ENV => Some("current".into()),
+    ///     PERL_OLD_SECRETS_ENV => Some("old one\nolder one\n".into()),
+    ///     _ => None,
+    /// })?;
+    /// assert_eq!(reader.secret_count(), 3);
+    /// # Ok::<(), sealed_cookie::perl::PerlEnvError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Self, PerlEnvError> {
+        let text = |name: &'static str| {
+            lookup(name)
+                .map(|value| {
+                    value
+                        .into_string()
+                        .map_err(|_| PerlEnvError::NotUnicode(name))
+                })
+                .transpose()
+        };
+        let secret = text(PERL_SECRET_ENV)?
+            .filter(|s| !s.is_empty())
+            .map(Zeroizing::new)
+            .ok_or(PerlEnvError::MissingSecret)?;
+        let old = Zeroizing::new(text(PERL_OLD_SECRETS_ENV)?.unwrap_or_default());
+        let old = old
+            .lines()
+            .map(|line| line.strip_suffix('\r').unwrap_or(line))
+            .filter(|line| !line.is_empty());
+        Ok(Self::new(secret.as_str(), old))
     }
 
     /// Sets the field separator (the store's `separator`, `~` by default).
@@ -546,6 +612,41 @@ mod tests {
             reader.open_as::<Vec<u8>>(&cookie, 0),
             Err(PerlError::Shape(_))
         ));
+    }
+
+    #[test]
+    fn secrets_from_the_environment() {
+        use std::ffi::OsString;
+        let env = |secret: Option<OsString>, old: Option<OsString>| {
+            move |name: &str| match name {
+                PERL_SECRET_ENV => secret.clone(),
+                PERL_OLD_SECRETS_ENV => old.clone(),
+                _ => None,
+            }
+        };
+        let cookie = seal_v2("older", [9; 32], "", DOC);
+        let reader =
+            PerlReader::from_env_with(env(Some("new".into()), Some("old\r\n\nolder\n".into())))
+                .unwrap();
+        assert_eq!(reader.secret_count(), 3);
+        assert_eq!(reader.open_details(&cookie, 0).unwrap().secret_index, 2);
+        assert_eq!(
+            PerlReader::from_env_with(env(None, None)).unwrap_err(),
+            PerlEnvError::MissingSecret
+        );
+        assert_eq!(
+            PerlReader::from_env_with(env(Some("".into()), None)).unwrap_err(),
+            PerlEnvError::MissingSecret
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStringExt;
+            let bad = OsString::from_vec(vec![0xff]);
+            assert_eq!(
+                PerlReader::from_env_with(env(Some("k".into()), Some(bad))).unwrap_err(),
+                PerlEnvError::NotUnicode(PERL_OLD_SECRETS_ENV)
+            );
+        }
     }
 
     #[test]
