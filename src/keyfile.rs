@@ -513,6 +513,14 @@ impl KeyringFile {
     /// [`KeyfileError::AlreadyExists`], or [`KeyfileError::Io`] when writing fails.
     pub fn create(&self, path: &Path) -> Result<(), KeyfileError> {
         let format = KeyfileFormat::from_path(path).unwrap_or(KeyfileFormat::Toml);
+        self.create_as(path, format)
+    }
+
+    /// Like [`KeyringFile::create`] with an explicit format.
+    ///
+    /// # Errors
+    /// [`KeyfileError::AlreadyExists`], or [`KeyfileError::Io`] when writing fails.
+    pub fn create_as(&self, path: &Path, format: KeyfileFormat) -> Result<(), KeyfileError> {
         let text = self.to_text(format)?;
         write_private(path, text.as_bytes(), true).map_err(|source| {
             if source.kind() == std::io::ErrorKind::AlreadyExists {

@@ -1,0 +1,445 @@
+//! `seal`, `open`, `inspect`, `budget` and `suites`.
+
+use std::io::{Read as _, Write as _};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
+use sealed_cookie::keyfile::KeySource;
+use sealed_cookie::{
+    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SameSite, SealError,
+    Value,
+};
+use serde_json::json;
+
+use crate::keys::{self, now_unix, rfc3339};
+use crate::suites::{self, NamedSuite, SUITES};
+use crate::{
+    BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs, SameSiteArg,
+    SealArgs, SuitesArgs,
+};
+
+/// Longest JSON accepted on stdin by `seal`.
+const MAX_JSON_INPUT: u64 = 1 << 20;
+/// Longest cookie text accepted on stdin by `open` and `inspect`.
+const MAX_COOKIE_INPUT: u64 = 64 * 1024;
+
+fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
+    let mut text = String::new();
+    std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(Failure::Usage(format!(
+            "stdin holds more than {limit} bytes; expected {what}"
+        )));
+    }
+    Ok(text)
+}
+
+/// A cookie read from stdin: the value, and the name when pasted as `name=value`
+/// (anything after a `;` is ignored, so a `Set-Cookie` value works too).
+struct CookieInput {
+    name: Option<String>,
+    value: String,
+}
+
+fn read_cookie() -> Result<CookieInput, Failure> {
+    let text = read_stdin(MAX_COOKIE_INPUT, "one cookie value")?;
+    let text = text.trim();
+    let text = text.split(';').next().unwrap_or_default().trim();
+    if text.is_empty() {
+        return Err(Failure::Usage(
+            "stdin is empty; expected one cookie value".to_owned(),
+        ));
+    }
+    Ok(match text.split_once('=') {
+        Some((name, value)) => CookieInput {
+            name: Some(name.trim().to_owned()),
+            value: value.trim().to_owned(),
+        },
+        None => CookieInput {
+            name: None,
+            value: text.to_owned(),
+        },
+    })
+}
+
+fn attributes(args: &CookieArgs) -> CookieAttributes {
+    CookieAttributes {
+        path: (!args.no_path).then(|| args.path.clone()),
+        domain: args.domain.clone(),
+        secure: !args.no_secure,
+        http_only: !args.no_http_only,
+        same_site: match args.same_site {
+            SameSiteArg::Strict => Some(SameSite::Strict),
+            SameSiteArg::Lax => Some(SameSite::Lax),
+            SameSiteArg::None => Some(SameSite::None),
+            SameSiteArg::Omit => None,
+        },
+        partitioned: args.partitioned,
+        expires: args.expires,
+    }
+}
+
+/// A builder with every named suite registered, `args.suite` current, and the
+/// name, lifetime, attributes and budget of `args`.
+fn builder(
+    args: &CookieArgs,
+    ring: Keyring,
+) -> Result<(CodecBuilder<Value>, &'static NamedSuite), Failure> {
+    let suite = NamedSuite::parse(&args.suite)?;
+    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+        .keyring(ring)
+        .cookie_name(args.name.clone())
+        .attributes(attributes(args))
+        .budget(args.budget);
+    if let Some(age) = args.max_age {
+        builder = builder.max_age(age);
+    }
+    Ok((builder, suite))
+}
+
+pub fn seal(args: &SealArgs) -> Result<(), Failure> {
+    let (ring, _) = keys::load(&args.keyring)?;
+    let (builder, _) = builder(&args.cookie, ring)?;
+    let codec = builder.build()?;
+    let text = read_stdin(MAX_JSON_INPUT, "one JSON value")?;
+    let json: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Failure::Usage(format!("stdin is not valid JSON: {e}")))?;
+    let value = Value::from(json);
+    let now = args.now.unwrap_or_else(|| codec.now());
+    let cookie = codec.seal_at(&value, now).map_err(|e| match e {
+        SealError::TooLarge { needed, budget } => Failure::Usage(format!(
+            "too large: the Set-Cookie header would be {needed} bytes but the budget is {budget} \
+             ({} bytes over); at most {} plaintext bytes fit with these settings (see `sealed-cookie budget`)",
+            needed - budget,
+            codec.plaintext_capacity()
+        )),
+        other => other.into(),
+    })?;
+    let mut out = std::io::stdout().lock();
+    if args.set_cookie {
+        let max_age = codec.max_age().map(|d| d.as_secs());
+        let expires_at = max_age.map(|age| now.saturating_add(age));
+        let header = codec
+            .attributes()
+            .render(codec.cookie_name(), &cookie, max_age, expires_at);
+        writeln!(out, "{header}")?;
+    } else {
+        writeln!(out, "{cookie}")?;
+    }
+    Ok(())
+}
+
+fn time_json(secs: Option<u64>) -> serde_json::Value {
+    secs.map_or(serde_json::Value::Null, |s| json!(rfc3339(s)))
+}
+
+fn facts_json(facts: &Facts) -> serde_json::Value {
+    json!({
+        "version": facts.version,
+        "suite": NamedSuite::by_version(facts.version).map(|s| s.name),
+        "key_id": facts.key_id.to_string(),
+        "issued_at": facts.issued_at,
+        "issued_at_rfc3339": rfc3339(facts.issued_at),
+        "lifetime": facts.lifetime,
+        "expires_at": facts.expires_at,
+        "expires_at_rfc3339": time_json(facts.expires_at),
+        "compressed": facts.compressed,
+        "padded": facts.padded,
+        "old_key": facts.old_key,
+        "old_suite": facts.old_suite,
+        "renewal_due": facts.renewal_due,
+        "needs_reissue": facts.needs_reissue,
+    })
+}
+
+fn print_json(value: &serde_json::Value, pretty: bool) -> Result<String, Failure> {
+    Ok(if pretty {
+        serde_json::to_string_pretty(value)?
+    } else {
+        serde_json::to_string(value)?
+    })
+}
+
+pub fn open(args: &OpenArgs) -> Result<(), Failure> {
+    let (ring, _) = keys::load(&args.keyring)?;
+    let input = read_cookie()?;
+    let name = args
+        .name
+        .clone()
+        .or(input.name)
+        .unwrap_or_else(|| "session".to_owned());
+    let suite = NamedSuite::parse(&args.suite)?;
+    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+        .keyring(ring)
+        .cookie_name(name)
+        .clock_skew(args.clock_skew);
+    if let Some(age) = args.max_age {
+        builder = builder.max_age(age);
+    }
+    if let Some(window) = args.renew_within {
+        builder = builder.renew_within(window);
+    }
+    if let Some(cutoff) = args.not_before {
+        builder = builder.not_before(cutoff);
+    }
+    let codec = builder.build()?;
+    let now = args.now.unwrap_or_else(|| codec.now());
+    let opened = codec
+        .open_at(&input.value, now)
+        .map_err(Failure::Rejected)?;
+    let value = serde_json::Value::from(opened.value);
+    let mut out = std::io::stdout().lock();
+    match args.facts {
+        None => writeln!(out, "{}", print_json(&value, args.pretty)?)?,
+        Some(FactsMode::Json) => {
+            let doc = json!({ "value": value, "facts": facts_json(&opened.facts) });
+            writeln!(out, "{}", print_json(&doc, args.pretty)?)?;
+        }
+        Some(FactsMode::Stderr) => {
+            writeln!(out, "{}", print_json(&value, args.pretty)?)?;
+            eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+        }
+    }
+    Ok(())
+}
+
+/// Where an inspected key id sits in a keyring.
+fn key_role(
+    args: &InspectArgs,
+    header: &Header,
+) -> Result<Option<(String, &'static str)>, Failure> {
+    if args.keyring.is_none() {
+        return Ok(None);
+    }
+    let path = KeyringPath {
+        keyring: args.keyring.clone(),
+    };
+    let (ring, source) = keys::load(&path)?;
+    let role = if ring.primary().id() == header.key_id {
+        "primary"
+    } else if ring.accepted().any(|k| k.id() == header.key_id) {
+        "accepted"
+    } else {
+        "unknown"
+    };
+    let source = match source {
+        KeySource::File(p) => p.display().to_string(),
+        KeySource::KeysEnv => sealed_cookie::keyfile::KEYS_ENV.to_owned(),
+    };
+    Ok(Some((source, role)))
+}
+
+pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
+    let input = read_cookie()?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(input.value.as_bytes())
+        .map_err(|_| Failure::Rejected(OpenError::Malformed("not base64url")))?;
+    let header = Header::parse(&bytes).map_err(Failure::Rejected)?;
+    let now = args.now.unwrap_or_else(now_unix);
+    let suite = NamedSuite::by_version(header.version);
+    let lengths = suite.map(|s| {
+        let fixed = HEADER_LEN + s.nonce_len() + s.tag_len();
+        (s, bytes.len().checked_sub(fixed))
+    });
+    let expires_at = header.expires_at();
+    let expired = expires_at.map(|e| now >= e);
+    let role = key_role(args, &header)?;
+
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let mut doc = json!({
+            "name": input.name,
+            "version": header.version,
+            "suite": suite.map(|s| s.name),
+            "key_id": header.key_id.to_string(),
+            "flags": header.flags,
+            "compressed": header.flags & FLAG_COMPRESSED != 0,
+            "padded": header.flags & FLAG_PADDED != 0,
+            "issued_at": header.issued_at,
+            "issued_at_rfc3339": rfc3339(header.issued_at),
+            "lifetime": header.lifetime,
+            "expires_at": expires_at,
+            "expires_at_rfc3339": time_json(expires_at),
+            "expired": expired,
+            "now": now,
+            "text_len": input.value.len(),
+            "total_len": bytes.len(),
+            "header_len": HEADER_LEN,
+            "nonce_len": lengths.map(|(s, _)| s.nonce_len()),
+            "ciphertext_len": lengths.and_then(|(_, c)| c),
+            "tag_len": lengths.map(|(s, _)| s.tag_len()),
+        });
+        if let Some((source, role)) = &role {
+            doc["key_role"] = json!(role);
+            doc["keyring"] = json!(source);
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        if let Some(name) = &input.name {
+            writeln!(out, "name        {name}")?;
+        }
+        match suite {
+            Some(s) => writeln!(
+                out,
+                "version     {} ({}: {}+{}+{})",
+                header.version,
+                s.name,
+                s.cipher_name(),
+                s.serializer_name(),
+                s.compressor_name()
+            )?,
+            None => writeln!(
+                out,
+                "version     {} (not a named suite; lengths after the header are unknown)",
+                header.version
+            )?,
+        }
+        match &role {
+            Some((source, role)) => {
+                writeln!(out, "key id      {} ({role} in {source})", header.key_id)?;
+            }
+            None => writeln!(out, "key id      {}", header.key_id)?,
+        }
+        writeln!(
+            out,
+            "flags       0x{:02x} (compressed: {}, padded: {})",
+            header.flags,
+            yes_no(header.flags & FLAG_COMPRESSED != 0),
+            yes_no(header.flags & FLAG_PADDED != 0)
+        )?;
+        writeln!(
+            out,
+            "issued at   {} ({})",
+            header.issued_at,
+            rfc3339(header.issued_at)
+        )?;
+        match expires_at {
+            Some(e) => {
+                writeln!(
+                    out,
+                    "lifetime    {} s ({})",
+                    header.lifetime,
+                    human(u64::from(header.lifetime))
+                )?;
+                let state = if now >= e {
+                    format!("expired {} ago", human(now - e))
+                } else {
+                    format!("valid for {} more", human(e - now))
+                };
+                writeln!(out, "expires at  {e} ({}; {state})", rfc3339(e))?;
+            }
+            None => writeln!(out, "expires at  never (no lifetime sealed)")?,
+        }
+        match lengths {
+            Some((s, Some(ciphertext))) => writeln!(
+                out,
+                "length      {} characters; {} bytes = header {HEADER_LEN} + nonce {} + ciphertext {ciphertext} + tag {}",
+                input.value.len(),
+                bytes.len(),
+                s.nonce_len(),
+                s.tag_len()
+            )?,
+            _ => writeln!(
+                out,
+                "length      {} characters; {} bytes",
+                input.value.len(),
+                bytes.len()
+            )?,
+        }
+    }
+    if let Some((_, None)) = lengths {
+        return Err(Failure::Rejected(OpenError::Malformed(
+            "shorter than header, nonce and tag of its suite",
+        )));
+    }
+    Ok(())
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+fn human(secs: u64) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(secs)).to_string()
+}
+
+pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
+    // The capacity depends on lengths only: any key will do.
+    let ring = Keyring::new(Key::generate()?);
+    let (builder, suite) = builder(&args.cookie, ring)?;
+    let codec = builder.build()?;
+    let capacity = codec.plaintext_capacity();
+    let max_age = codec.max_age().map(|d| d.as_secs());
+    let template = codec.attributes().render(
+        codec.cookie_name(),
+        "<value>",
+        max_age,
+        max_age.map(|age| now_unix().saturating_add(age)),
+    );
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let doc = json!({
+            "name": codec.cookie_name(),
+            "suite": suite.name,
+            "version": suite.version,
+            "budget": codec.budget(),
+            "max_age": max_age,
+            "set_cookie": template,
+            "plaintext_capacity": capacity,
+        });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        writeln!(out, "{capacity}")?;
+        eprintln!(
+            "plaintext bytes that fit in a {}-byte Set-Cookie with suite {} (version {}):\n  {template}",
+            codec.budget(),
+            suite.name,
+            suite.version
+        );
+    }
+    Ok(())
+}
+
+pub fn list_suites(args: &SuitesArgs) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        let rows: Vec<serde_json::Value> = SUITES
+            .iter()
+            .map(|s| {
+                json!({
+                    "name": s.name,
+                    "version": s.version,
+                    "cipher": s.cipher_name(),
+                    "serializer": s.serializer_name(),
+                    "compressor": s.compressor_name(),
+                    "default": s.name == suites::DEFAULT_SUITE,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
+    } else {
+        writeln!(
+            out,
+            "{:<24}{:<9}{:<19}{:<12}COMPRESSOR",
+            "NAME", "VERSION", "CIPHER", "SERIALIZER"
+        )?;
+        for s in SUITES {
+            let default = if s.name == suites::DEFAULT_SUITE {
+                "  (default)"
+            } else {
+                ""
+            };
+            writeln!(
+                out,
+                "{:<24}{:<9}{:<19}{:<12}{}{default}",
+                s.name,
+                s.version,
+                s.cipher_name(),
+                s.serializer_name(),
+                s.compressor_name()
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! `keygen`, `keyring ...`, and finding the keys for the other commands.
+
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+
+use sealed_cookie::keyfile::{
+    self, KEYRING_ENV, KEYS_ENV, KeySource, KeyfileError, KeyfileFormat, KeyringFile,
+};
+use sealed_cookie::{Key, Keyring};
+use zeroize::Zeroizing;
+
+use crate::{Failure, KeyringCommand, KeyringPath};
+
+/// Longest input accepted on stdin for a key.
+const MAX_KEY_INPUT: u64 = 4096;
+
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+pub fn keygen() -> Result<(), Failure> {
+    let key = Key::generate()?;
+    let text = key.to_base64();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", text.as_str())?;
+    Ok(())
+}
+
+/// The keyring for `seal` and `open`: `--keyring`, else `SEALED_COOKIE_KEYRING`,
+/// else `SEALED_COOKIE_KEYS`.
+pub fn load(path: &KeyringPath) -> Result<(Keyring, KeySource), Failure> {
+    let env = |name: &str| std::env::var_os(name);
+    let source = keyfile::resolve_source(path.keyring.as_deref(), env).map_err(explain)?;
+    if let KeySource::File(file) = &source {
+        warn_if_readable_by_others(file);
+    }
+    let ring = keyfile::load_source(&source, env).map_err(explain)?;
+    Ok((ring, source))
+}
+
+/// Adds the command-line spelling to the library's "no keys" message.
+fn explain(error: KeyfileError) -> Failure {
+    match error {
+        KeyfileError::NoSource => Failure::Usage(format!(
+            "no keys: pass --keyring PATH, or set {KEYRING_ENV} (a keyring file) or {KEYS_ENV} (base64url keys, primary first)"
+        )),
+        other => other.into(),
+    }
+}
+
+#[cfg(unix)]
+fn warn_if_readable_by_others(path: &Path) {
+    use std::os::unix::fs::PermissionsExt as _;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        eprintln!(
+            "sealed-cookie: warning: {} is accessible to other users (mode {:o}); run chmod 600 on it",
+            path.display(),
+            meta.permissions().mode() & 0o777
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_readable_by_others(_path: &Path) {}
+
+/// The file that `keyring` edits: `--keyring`, else `SEALED_COOKIE_KEYRING`.
+fn file_path(path: &KeyringPath) -> Result<PathBuf, Failure> {
+    if let Some(path) = &path.keyring {
+        return Ok(path.clone());
+    }
+    match std::env::var_os(KEYRING_ENV) {
+        Some(value) if !value.is_empty() => Ok(PathBuf::from(value)),
+        _ => Err(Failure::Usage(format!(
+            "this command edits a keyring file: pass --keyring PATH or set {KEYRING_ENV} ({KEYS_ENV} cannot be edited)"
+        ))),
+    }
+}
+
+fn load_file(path: &Path) -> Result<KeyringFile, Failure> {
+    warn_if_readable_by_others(path);
+    Ok(KeyringFile::load(path)?)
+}
+
+/// Saves in the format the file was read in.
+fn save_file(file: &KeyringFile, path: &Path) -> Result<(), Failure> {
+    let format = match KeyfileFormat::from_path(path) {
+        Some(format) => format,
+        None => std::fs::read_to_string(path)
+            .map(|text| KeyfileFormat::sniff(&Zeroizing::new(text)))
+            .unwrap_or(KeyfileFormat::Toml),
+    };
+    file.save_as(path, format)?;
+    Ok(())
+}
+
+fn read_key_from_stdin() -> Result<Key, Failure> {
+    let mut text = Zeroizing::new(String::new());
+    std::io::stdin()
+        .take(MAX_KEY_INPUT + 1)
+        .read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_KEY_INPUT {
+        return Err(Failure::Usage(format!(
+            "stdin holds more than {MAX_KEY_INPUT} bytes; expected one base64url key"
+        )));
+    }
+    Ok(Key::from_base64(&text)?)
+}
+
+pub fn rfc3339(secs: u64) -> String {
+    std::time::UNIX_EPOCH
+        .checked_add(std::time::Duration::from_secs(secs))
+        .map_or_else(
+            || "out of range".to_owned(),
+            |t| humantime::format_rfc3339_seconds(t).to_string(),
+        )
+}
+
+pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
+    match command {
+        KeyringCommand::Init { path, json, now } => {
+            let path = file_path(&path)?;
+            let file = KeyringFile::with_added(Key::generate()?, now.unwrap_or_else(now_unix));
+            let format = if json {
+                KeyfileFormat::Json
+            } else {
+                KeyfileFormat::from_path(&path).unwrap_or(KeyfileFormat::Toml)
+            };
+            file.create_as(&path, format)?;
+            let id = file.primary().id();
+            eprintln!("created {} with primary key {id}", path.display());
+            println!("{id}");
+            Ok(())
+        }
+        KeyringCommand::Add { path, stdin, now } => {
+            let path = file_path(&path)?;
+            let mut file = load_file(&path)?;
+            let key = if stdin {
+                read_key_from_stdin()?
+            } else {
+                Key::generate()?
+            };
+            let id = file.add(key, Some(now.unwrap_or_else(now_unix)))?;
+            save_file(&file, &path)?;
+            eprintln!(
+                "added key {id} as accepted to {}: deploy this keyring everywhere, then promote it",
+                path.display()
+            );
+            println!("{id}");
+            Ok(())
+        }
+        KeyringCommand::Promote { id, path } => {
+            let path = file_path(&path)?;
+            let mut file = load_file(&path)?;
+            let id = file.find(&id)?;
+            let former = file.primary().id();
+            file.promote(id)?;
+            save_file(&file, &path)?;
+            if former == id {
+                eprintln!("key {id} is already primary in {}", path.display());
+            } else {
+                eprintln!(
+                    "promoted key {id} to primary in {}; key {former} stays accepted",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        KeyringCommand::Retire { id, path } => {
+            let path = file_path(&path)?;
+            let mut file = load_file(&path)?;
+            let id = file.find(&id)?;
+            file.retire(id)?;
+            save_file(&file, &path)?;
+            eprintln!(
+                "retired key {id} from {}: cookies sealed with it are now rejected",
+                path.display()
+            );
+            Ok(())
+        }
+        KeyringCommand::List { path, json } => list(&path, json),
+        KeyringCommand::ExportEnv { path } => {
+            let (ring, _) = load(&path)?;
+            let mut value = Zeroizing::new(String::new());
+            for (i, key) in ring.keys().enumerate() {
+                if i > 0 {
+                    value.push(',');
+                }
+                value.push_str(&key.to_base64());
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", value.as_str())?;
+            Ok(())
+        }
+    }
+}
+
+struct Row {
+    id: String,
+    role: &'static str,
+    added: Option<u64>,
+}
+
+fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
+    let env = |name: &str| std::env::var_os(name);
+    let source = keyfile::resolve_source(path.keyring.as_deref(), env).map_err(explain)?;
+    let rows: Vec<Row> = match &source {
+        KeySource::File(file) => load_file(file)?
+            .entries()
+            .iter()
+            .map(|e| Row {
+                id: e.key.id().to_string(),
+                role: e.role.as_str(),
+                added: e.added,
+            })
+            .collect(),
+        KeySource::KeysEnv => {
+            let ring = keyfile::load_source(&source, env)?;
+            ring.keys()
+                .enumerate()
+                .map(|(i, k)| Row {
+                    id: k.id().to_string(),
+                    role: if i == 0 { "primary" } else { "accepted" },
+                    added: None,
+                })
+                .collect()
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        let keys: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.id,
+                    "role": r.role,
+                    "added": r.added,
+                    "added_rfc3339": r.added.map(rfc3339),
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "source": source.to_string(), "keys": keys });
+        writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+    } else {
+        writeln!(out, "# {source}")?;
+        writeln!(out, "{:<10}{:<10}ADDED", "ID", "ROLE")?;
+        for r in rows {
+            let added = r.added.map_or_else(|| "-".to_owned(), rfc3339);
+            writeln!(out, "{:<10}{:<10}{added}", r.id, r.role)?;
+        }
+    }
+    Ok(())
+}

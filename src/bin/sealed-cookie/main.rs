@@ -1,0 +1,350 @@
+//! `sealed-cookie`: generate keys, manage a keyring file through a rotation, seal and
+//! open cookies, look inside a cookie without its key, and measure the size budget.
+//!
+//! Keys never come from a command-line argument: only from a keyring file
+//! (`--keyring PATH` or `SEALED_COOKIE_KEYRING`) or from `SEALED_COOKIE_KEYS`.
+//!
+//! Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected
+//! (the rejection kind is printed on stderr).
+
+#![forbid(unsafe_code)]
+
+mod cookie;
+mod keys;
+mod suites;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use sealed_cookie::OpenError;
+
+/// Keys, rotation drills and a look inside sealed session cookies.
+///
+/// Keys are read from a keyring file (--keyring PATH, or the path in
+/// SEALED_COOKIE_KEYRING) or from SEALED_COOKIE_KEYS (comma-separated base64url keys,
+/// primary first); never from a command-line argument.
+///
+/// Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected,
+/// with the rejection kind on stderr.
+#[derive(Debug, Parser)]
+#[command(name = "sealed-cookie", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print a new random key (32 bytes from the operating system, base64url).
+    Keygen,
+    /// Create and edit a keyring file through a key rotation.
+    #[command(subcommand)]
+    Keyring(KeyringCommand),
+    /// Read JSON on stdin and print the sealed cookie value.
+    Seal(SealArgs),
+    /// Read a cookie value on stdin and print its JSON value.
+    Open(OpenArgs),
+    /// Print a cookie's header (version, key id, flags, times, lengths) without any key.
+    Inspect(InspectArgs),
+    /// Print how many plaintext bytes fit in a cookie with this name, attributes and suite.
+    Budget(BudgetArgs),
+    /// List the named suites and their versions.
+    Suites(SuitesArgs),
+}
+
+#[derive(Debug, Args)]
+struct KeyringPath {
+    /// Keyring file (TOML, or JSON when the name ends in .json). Default: the path in
+    /// SEALED_COOKIE_KEYRING.
+    #[arg(long, value_name = "PATH")]
+    keyring: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyringCommand {
+    /// Create a keyring file holding one new primary key (never overwrites).
+    Init {
+        #[command(flatten)]
+        path: KeyringPath,
+        /// Write JSON instead of TOML whatever the file name.
+        #[arg(long)]
+        json: bool,
+        /// Record this time as the key's `added` time (Unix seconds; for drills and tests).
+        #[arg(long, value_name = "UNIX_SECS")]
+        now: Option<u64>,
+    },
+    /// Add an accept-only key: a new random one, or one read from stdin with --stdin.
+    Add {
+        #[command(flatten)]
+        path: KeyringPath,
+        /// Read the key (base64url) from stdin instead of generating one.
+        #[arg(long)]
+        stdin: bool,
+        /// Record this time as the key's `added` time (Unix seconds; for drills and tests).
+        #[arg(long, value_name = "UNIX_SECS")]
+        now: Option<u64>,
+    },
+    /// Make a key primary; the former primary stays accepted.
+    Promote {
+        /// Key id (8 hex digits, or a unique prefix of 4 or more).
+        id: String,
+        #[command(flatten)]
+        path: KeyringPath,
+    },
+    /// Remove an accepted key: cookies sealed with it are rejected from then on.
+    Retire {
+        /// Key id (8 hex digits, or a unique prefix of 4 or more).
+        id: String,
+        #[command(flatten)]
+        path: KeyringPath,
+    },
+    /// Show key ids and roles (never key bytes). Also reads SEALED_COOKIE_KEYS.
+    List {
+        #[command(flatten)]
+        path: KeyringPath,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the keys as one SEALED_COOKIE_KEYS value (primary first), for deploy systems
+    /// that pass secrets through the environment.
+    ExportEnv {
+        #[command(flatten)]
+        path: KeyringPath,
+    },
+}
+
+/// `SameSite` values.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SameSiteArg {
+    Strict,
+    Lax,
+    None,
+    /// Write no SameSite attribute.
+    Omit,
+}
+
+/// The cookie's name, suite, lifetime and attributes, as the web application sets them.
+#[derive(Debug, Args)]
+struct CookieArgs {
+    /// Cookie name, bound into the cookie: it opens only under the same name.
+    #[arg(long, default_value = "session")]
+    name: String,
+    /// Named suite that seals (see `sealed-cookie suites`).
+    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
+    suite: String,
+    /// Lifetime, e.g. `30m`, `12h`, `1 hour`, `7days` (default: no expiry).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_age: Option<std::time::Duration>,
+    /// Path attribute.
+    #[arg(long, default_value = "/")]
+    path: String,
+    /// Write no Path attribute.
+    #[arg(long, conflicts_with = "path")]
+    no_path: bool,
+    /// Domain attribute (default: none, host-only).
+    #[arg(long)]
+    domain: Option<String>,
+    /// Leave out Secure.
+    #[arg(long)]
+    no_secure: bool,
+    /// Leave out HttpOnly.
+    #[arg(long)]
+    no_http_only: bool,
+    /// SameSite attribute.
+    #[arg(long, value_enum, default_value = "lax")]
+    same_site: SameSiteArg,
+    /// Add the Partitioned attribute (CHIPS).
+    #[arg(long)]
+    partitioned: bool,
+    /// Also write Expires next to Max-Age.
+    #[arg(long)]
+    expires: bool,
+    /// Largest Set-Cookie string in bytes.
+    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES")]
+    budget: usize,
+}
+
+#[derive(Debug, Args)]
+struct SealArgs {
+    #[command(flatten)]
+    cookie: CookieArgs,
+    #[command(flatten)]
+    keyring: KeyringPath,
+    /// Seal as if the time were this (Unix seconds). For rotation drills and tests.
+    #[arg(long, value_name = "UNIX_SECS")]
+    now: Option<u64>,
+    /// Print the whole Set-Cookie header value instead of the cookie value alone.
+    #[arg(long)]
+    set_cookie: bool,
+}
+
+/// How `open --facts` reports the facts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FactsMode {
+    /// Print `{"value": ..., "facts": {...}}` on stdout.
+    Json,
+    /// Print the value on stdout and the facts as JSON on stderr.
+    Stderr,
+}
+
+#[derive(Debug, Args)]
+struct OpenArgs {
+    /// Cookie name it was sealed under (default `session`, or the name in a pasted
+    /// `name=value`).
+    #[arg(long)]
+    name: Option<String>,
+    /// The suite the application seals with now: cookies under another suite open
+    /// with needs-reissue. Every named suite opens.
+    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
+    suite: String,
+    /// The application's max age: caps the cookie's own lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    max_age: Option<std::time::Duration>,
+    /// Flag the cookie for renewal when less than this remains.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    renew_within: Option<std::time::Duration>,
+    /// Allowance for clocks that disagree between servers.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    clock_skew: std::time::Duration,
+    /// Reject cookies issued before this time (Unix seconds).
+    #[arg(long, value_name = "UNIX_SECS")]
+    not_before: Option<u64>,
+    #[command(flatten)]
+    keyring: KeyringPath,
+    /// Open as if the time were this (Unix seconds). For rotation drills and tests.
+    #[arg(long, value_name = "UNIX_SECS")]
+    now: Option<u64>,
+    /// Also print the facts: version, suite, key id, issued-at, expiry, needs-reissue.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "json", value_name = "WHERE")]
+    facts: Option<FactsMode>,
+    /// Pretty-print the JSON.
+    #[arg(long)]
+    pretty: bool,
+}
+
+#[derive(Debug, Args)]
+struct InspectArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+    /// Judge expiry against this time (Unix seconds) instead of the clock.
+    #[arg(long, value_name = "UNIX_SECS")]
+    now: Option<u64>,
+    /// Also say whether the key id is in this keyring (only ids are compared; the
+    /// cookie is not opened).
+    #[arg(long, value_name = "PATH")]
+    keyring: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct BudgetArgs {
+    #[command(flatten)]
+    cookie: CookieArgs,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SuitesArgs {
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(std::time::Duration::from_secs(secs));
+    }
+    humantime::parse_duration(text).map_err(|e| {
+        format!("{e}; write a duration like `3600`, `30m`, `12h`, `1 hour` or `7days`")
+    })
+}
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// Usage, configuration or input error: exit 1.
+    Usage(String),
+    /// The cookie was rejected: exit 2.
+    Rejected(OpenError),
+}
+
+macro_rules! usage_from {
+    ($($error:ty),*) => {
+        $(impl From<$error> for Failure {
+            fn from(error: $error) -> Self {
+                Self::Usage(error.to_string())
+            }
+        })*
+    };
+}
+
+usage_from!(
+    sealed_cookie::keyfile::KeyfileError,
+    sealed_cookie::ConfigError,
+    sealed_cookie::KeyError,
+    sealed_cookie::SealError,
+    std::io::Error,
+    serde_json::Error,
+    String
+);
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("sealed-cookie: error: {message}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Rejected(error)) => {
+            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Keygen => keys::keygen(),
+        Command::Keyring(command) => keys::keyring(command),
+        Command::Seal(args) => cookie::seal(&args),
+        Command::Open(args) => cookie::open(&args),
+        Command::Inspect(args) => cookie::inspect(&args),
+        Command::Budget(args) => cookie::budget(&args),
+        Command::Suites(args) => cookie::list_suites(&args),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_accept_seconds_and_human_forms() {
+        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
+        assert_eq!(parse_duration("30m").unwrap().as_secs(), 1800);
+        assert_eq!(parse_duration("1 hour").unwrap().as_secs(), 3600);
+        assert!(parse_duration("soon").unwrap_err().contains("30m"));
+    }
+}
