@@ -43,7 +43,7 @@ mod storage_secure;
 #[cfg(feature = "tower")]
 pub(crate) mod web;
 
-pub use sereal::{BinaryStrings, Limits, Objects, SerealDecoder, SerealError};
+pub use sereal::{BinaryStrings, Limits, MAX_DEPTH, Objects, SerealDecoder, SerealError};
 pub use storage_secure::{
     PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlEnvError, PerlError, PerlOpened, PerlReader,
 };

@@ -70,7 +70,8 @@ pub enum Objects {
 /// Bounds on what a document may make the decoder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Deepest nesting of containers, references and copies.
+    /// Deepest nesting of containers, references and copies. Decoding
+    /// recurses, so values above [`MAX_DEPTH`] are lowered to it.
     pub max_depth: usize,
     /// Most tags read (including those read again for `COPY`) plus values
     /// produced (including those copied for `REFP` and `ALIAS`).
@@ -80,6 +81,10 @@ pub struct Limits {
     /// Longest body, after decompression.
     pub max_body_len: usize,
 }
+
+/// The highest [`Limits::max_depth`] honoured, so that decoding fits in any
+/// thread's stack (2 MiB by default for spawned threads), debug builds included.
+pub const MAX_DEPTH: usize = 128;
 
 impl Default for Limits {
     /// Generous for anything a cookie can carry: depth 128, 200 000 items,
@@ -514,8 +519,9 @@ impl Parser<'_> {
     }
 
     fn check_depth(&self, depth: usize) -> Result<(), SerealError> {
-        if depth > self.opts.limits.max_depth {
-            return Err(SerealError::TooDeep(self.opts.limits.max_depth));
+        let max = self.opts.limits.max_depth.min(MAX_DEPTH);
+        if depth > max {
+            return Err(SerealError::TooDeep(max));
         }
         Ok(())
     }
@@ -599,7 +605,8 @@ impl Parser<'_> {
         if count > remaining {
             return Err(SerealError::Truncated);
         }
-        let mut items = Vec::with_capacity(count as usize);
+        // Nested arrays could each claim the rest of the body: reserve little up front.
+        let mut items = Vec::with_capacity(count.min(256) as usize);
         for _ in 0..count {
             items.push(self.item(pos, depth + 1)?);
         }
@@ -1045,6 +1052,19 @@ mod tests {
             shallow.decode(&doc(b"\x41\x41\x41\x01")),
             Err(SerealError::TooDeep(2))
         );
+    }
+
+    #[test]
+    fn depth_is_capped_for_the_stack() {
+        let deep = SerealDecoder::new().limits(Limits {
+            max_depth: usize::MAX,
+            ..Limits::default()
+        });
+        // Run where the stack is small: a spawned thread's default.
+        let result = std::thread::spawn(move || deep.decode(&doc(&[0x41u8; 100_000])))
+            .join()
+            .expect("no stack overflow");
+        assert_eq!(result, Err(SerealError::TooDeep(MAX_DEPTH)));
     }
 
     #[test]
