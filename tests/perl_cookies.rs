@@ -218,6 +218,17 @@ fn snappy_compressed_body() {
 }
 
 #[test]
+fn sereal_protocols_2_to_4() {
+    for version in 2..=4 {
+        let name = format!("sereal_v{version}");
+        assert!(case(&name).compressed, "{name} must be compressed");
+        let value = opens_as_perl_printed(&name);
+        assert_eq!(value.get("a"), value.get("b"), "{name}");
+        assert_eq!(value.get("big"), Some(&Value::UInt(u64::MAX)), "{name}");
+    }
+}
+
+#[test]
 fn old_secret() {
     let case = case("old_secret");
     let opened = reader(case).open_details(&case.cookie, case.now).unwrap();

@@ -173,6 +173,23 @@ emit(
     },
 );
 
+# Older Sereal protocol versions (an application may pin one), each with
+# shared data, repeated hash keys and a body that Snappy compresses.
+for my $version ( 2 .. 4 ) {
+    my $shared = { tags => [ 'x', 'y' ] };
+    emit(
+        name   => "sereal_v$version",
+        sereal => { protocol_version => $version },
+        data   => {
+            a     => $shared,
+            b     => $shared,
+            rows  => [ map { { id => $_, label => "row $_" } } 1 .. 30 ],
+            text  => 'lorem ipsum dolor sit amet ' x 60,
+            big   => 18446744073709551615,
+        },
+    );
+}
+
 emit(
     name        => 'old_secret',
     secret      => 'current secret',
