@@ -288,7 +288,17 @@ impl PerlReader {
     /// # Errors
     /// Any [`PerlError`].
     pub fn open_details(&self, cookie: &str, now: u64) -> Result<PerlOpened, PerlError> {
-        let fields: Vec<&str> = cookie.trim().split(self.separator).collect();
+        // Perl's cookie writers may percent-encode the value (older URI::Escape
+        // escaped `~`); base64url never holds `%`.
+        let decoded;
+        let cookie = if cookie.contains('%') {
+            decoded = percent_decode(cookie.trim())
+                .ok_or(PerlError::Malformed("bad percent-encoding"))?;
+            decoded.as_str()
+        } else {
+            cookie.trim()
+        };
+        let fields: Vec<&str> = cookie.split(self.separator).collect();
         let (salt, expires, ciphertext, mac, protocol) = match fields[..] {
             [salt, expires, ciphertext, mac] => (salt, expires, ciphertext, mac, 1),
             [salt, expires, ciphertext, mac, "1"] => (salt, expires, ciphertext, mac, 1),
@@ -360,6 +370,27 @@ impl PerlReader {
             secret_index,
         })
     }
+}
+
+/// Decodes `%XX` escapes; `None` for a bad escape or non-UTF-8 result.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
@@ -544,6 +575,25 @@ mod tests {
             assert!(
                 reader.open(&changed, 0).is_err(),
                 "byte {i} changed: {changed}"
+            );
+        }
+    }
+
+    #[test]
+    fn percent_encoded_cookies_open() {
+        let cookie = seal_v2("k", [10; 32], "77", DOC);
+        let encoded = cookie.replace('~', "%7E");
+        let reader = PerlReader::new("k", None::<&str>);
+        assert_eq!(reader.open(&encoded, 0).unwrap(), alice());
+        assert_eq!(
+            reader.open(&cookie.replace('~', "%7e"), 0).unwrap(),
+            alice()
+        );
+        for bad in ["%7", "%zz~a~b~c~2", "%ff~a~b~c~2", "a%", "%+7E~a~b~c~2"] {
+            assert_eq!(
+                reader.open(bad, 0),
+                Err(PerlError::Malformed("bad percent-encoding")),
+                "{bad}"
             );
         }
     }
