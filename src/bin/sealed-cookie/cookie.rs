@@ -242,6 +242,11 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
         let fixed = HEADER_LEN + s.nonce_len() + s.tag_len();
         (s, bytes.len().checked_sub(fixed))
     });
+    if let Some((_, None)) = lengths {
+        return Err(Failure::Rejected(OpenError::Malformed(
+            "shorter than header, nonce and tag of its suite",
+        )));
+    }
     let expires_at = header.expires_at();
     let expired = expires_at.map(|e| now >= e);
     let role = key_role(args, &header)?;
@@ -347,11 +352,6 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
                 bytes.len()
             )?,
         }
-    }
-    if let Some((_, None)) = lengths {
-        return Err(Failure::Rejected(OpenError::Malformed(
-            "shorter than header, nonce and tag of its suite",
-        )));
     }
     Ok(())
 }

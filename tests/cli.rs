@@ -1,0 +1,1016 @@
+//! Runs the real `sealed-cookie` binary: every subcommand, bad keyring files, wrong
+//! keys, expired cookies, a cookie under another name, and a full rotation drill.
+#![cfg(feature = "cli")]
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sealed_cookie::keyfile::KeyringFile;
+use sealed_cookie::{Codec, CookieAttributes, Key, Keyring, SameSite, Value};
+use serde_json::{Value as Json, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sealed-cookie");
+const T0: u64 = 1_750_000_000;
+
+#[derive(Debug)]
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Out {
+    fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "expected success: {self:?}");
+        self
+    }
+    fn usage(self) -> Self {
+        assert_eq!(self.code, 1, "expected a usage/config error: {self:?}");
+        assert!(self.stdout.is_empty(), "{self:?}");
+        self
+    }
+    fn rejected(self, kind: &str) -> Self {
+        assert_eq!(self.code, 2, "expected a rejection: {self:?}");
+        assert!(
+            self.stderr.contains(&format!("rejected: {kind}:")),
+            "expected kind {kind}: {self:?}"
+        );
+        assert!(self.stdout.is_empty(), "{self:?}");
+        self
+    }
+    fn line(&self) -> &str {
+        self.stdout.trim_end()
+    }
+    fn json(&self) -> Json {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+}
+
+/// A scratch directory and the environment the binary sees (no key variables
+/// inherited from the caller).
+struct Sandbox {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            env: Vec::new(),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn with_env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn run(&self, args: &[&str], stdin: &str) -> Out {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env_remove("SEALED_COOKIE_KEYS")
+            .env_remove("SEALED_COOKIE_KEYRING")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("the binary runs");
+        // The binary may exit before reading stdin (a usage error): ignore a closed pipe.
+        let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+        let output = child.wait_with_output().unwrap();
+        Out {
+            code: output.status.code().expect("exited normally"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
+    /// `keyring init` into `name`; returns the primary key id.
+    fn init(&self, name: &str) -> String {
+        let out = self
+            .run(
+                &[
+                    "keyring",
+                    "init",
+                    "--keyring",
+                    name,
+                    "--now",
+                    &T0.to_string(),
+                ],
+                "",
+            )
+            .ok();
+        out.line().to_owned()
+    }
+
+    fn seal(&self, ring: &str, value: &Json, extra: &[&str]) -> String {
+        let mut args = vec!["seal", "--keyring", ring];
+        args.extend_from_slice(extra);
+        self.run(&args, &value.to_string()).ok().line().to_owned()
+    }
+
+    fn open(&self, ring: &str, cookie: &str, extra: &[&str]) -> Out {
+        let mut args = vec!["open", "--keyring", ring];
+        args.extend_from_slice(extra);
+        self.run(&args, cookie)
+    }
+}
+
+fn sample() -> Json {
+    json!({"user_id": 42, "roles": ["admin", "ops"], "big": 18_446_744_073_709_551_615u64,
+           "cart": [{"sku": "A-1", "qty": 2, "price": 9.99}], "theme": null, "ok": true})
+}
+
+fn keys_in(path: &Path) -> Vec<String> {
+    KeyringFile::load(path)
+        .unwrap()
+        .entries()
+        .iter()
+        .map(|e| e.key.to_base64().to_string())
+        .collect()
+}
+
+#[test]
+fn keygen_prints_fresh_32_byte_keys() {
+    let sb = Sandbox::new();
+    let a = sb.run(&["keygen"], "").ok();
+    let b = sb.run(&["keygen"], "").ok();
+    assert_ne!(a.line(), b.line());
+    for out in [&a, &b] {
+        assert_eq!(out.line().len(), 43, "{out:?}");
+        let key = Key::from_base64(out.line()).unwrap();
+        assert_eq!(&*key.to_base64(), out.line());
+    }
+}
+
+#[test]
+fn suites_lists_every_name_and_each_seals_and_opens() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let text = sb.run(&["suites"], "").ok();
+    let list = sb.run(&["suites", "--json"], "").ok().json();
+    let list = list.as_array().unwrap();
+    assert!(list.len() >= 18, "{list:?}");
+    let mut versions = Vec::new();
+    for row in list {
+        let name = row["name"].as_str().unwrap();
+        let version = row["version"].as_u64().unwrap();
+        assert!(text.stdout.contains(name), "{}", text.stdout);
+        versions.push(version);
+
+        let cookie = sb.seal("ring.toml", &sample(), &["--suite", name]);
+        // `open` registers every named suite, whatever it seals with itself.
+        let opened = sb.open("ring.toml", &cookie, &["--facts"]).ok().json();
+        assert_eq!(opened["value"], sample(), "{name}");
+        assert_eq!(opened["facts"]["version"], version, "{name}");
+        assert_eq!(opened["facts"]["suite"], name);
+        let reissue = name != "xchacha-postcard";
+        assert_eq!(opened["facts"]["old_suite"], reissue, "{name}");
+        assert_eq!(opened["facts"]["needs_reissue"], reissue, "{name}");
+        // Opening with the suite it was sealed under: nothing to re-issue.
+        let same = sb
+            .open("ring.toml", &cookie, &["--facts", "--suite", name])
+            .ok()
+            .json();
+        assert_eq!(same["facts"]["needs_reissue"], false, "{name}");
+
+        let info = sb.run(&["inspect", "--json"], &cookie).ok().json();
+        assert_eq!(info["version"], version);
+        assert_eq!(info["suite"], name);
+        let parts: u64 = ["header_len", "nonce_len", "ciphertext_len", "tag_len"]
+            .iter()
+            .map(|f| info[*f].as_u64().unwrap())
+            .sum();
+        assert_eq!(parts, info["total_len"].as_u64().unwrap(), "{info}");
+        assert_eq!(info["text_len"].as_u64().unwrap() as usize, cookie.len());
+        let repetitive = json!({ "log": "page viewed; ".repeat(40) });
+        let long = sb.seal("ring.toml", &repetitive, &["--suite", name]);
+        assert_eq!(sb.open("ring.toml", &long, &[]).ok().json(), repetitive);
+        let info = sb.run(&["inspect", "--json"], &long).ok().json();
+        assert_eq!(info["compressed"], name.ends_with("-zstd"), "{name}");
+    }
+    versions.sort_unstable();
+    versions.dedup();
+    assert_eq!(versions.len(), list.len(), "versions are unique");
+    assert!(
+        text.stdout
+            .lines()
+            .any(|l| l.starts_with("xchacha-postcard") && l.contains("default"))
+    );
+    sb.run(
+        &["seal", "--keyring", "ring.toml", "--suite", "rot13"],
+        "{}",
+    )
+    .usage();
+}
+
+#[test]
+fn keyring_commands_manage_roles_and_never_print_key_bytes() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    assert_eq!(k1.len(), 8);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(sb.path("ring.toml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // init never overwrites.
+    let again = sb
+        .run(&["keyring", "init", "--keyring", "ring.toml"], "")
+        .usage();
+    assert!(again.stderr.contains("already exists"), "{again:?}");
+
+    let k2 = sb
+        .run(&["keyring", "add", "--keyring", "ring.toml"], "")
+        .ok()
+        .line()
+        .to_owned();
+    let generated = sb.run(&["keygen"], "").ok().line().to_owned();
+    let k3 = sb
+        .run(
+            &["keyring", "add", "--stdin", "--keyring", "ring.toml"],
+            &generated,
+        )
+        .ok()
+        .line()
+        .to_owned();
+    assert_eq!(k3, Key::from_base64(&generated).unwrap().id().to_string());
+    // The same key twice is refused.
+    let dup = sb
+        .run(
+            &["keyring", "add", "--stdin", "--keyring", "ring.toml"],
+            &generated,
+        )
+        .usage();
+    assert!(dup.stderr.contains("listed twice"), "{dup:?}");
+
+    let list = sb
+        .run(&["keyring", "list", "--keyring", "ring.toml", "--json"], "")
+        .ok()
+        .json();
+    let roles: Vec<(String, String)> = list["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["id"].as_str().unwrap().to_owned(),
+                k["role"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            (k1.clone(), "primary".to_owned()),
+            (k2.clone(), "accepted".to_owned()),
+            (k3.clone(), "accepted".to_owned()),
+        ]
+    );
+    assert_eq!(list["keys"][0]["added"], T0);
+    let text = sb
+        .run(&["keyring", "list", "--keyring", "ring.toml"], "")
+        .ok();
+    for secret in keys_in(&sb.path("ring.toml")) {
+        assert!(!text.stdout.contains(&secret[..16]), "{text:?}");
+        assert!(!text.stderr.contains(&secret[..16]), "{text:?}");
+        assert!(!list.to_string().contains(&secret[..16]));
+    }
+    assert!(text.stdout.contains(&format!("{k1}  primary")), "{text:?}");
+
+    // Promote by a unique prefix; the former primary stays accepted.
+    sb.run(
+        &["keyring", "promote", &k2[..6], "--keyring", "ring.toml"],
+        "",
+    )
+    .ok();
+    let file = KeyringFile::load(&sb.path("ring.toml")).unwrap();
+    assert_eq!(file.primary().id().to_string(), k2);
+    assert_eq!(file.keyring().len(), 3);
+    // The primary cannot be retired; unknown ids are errors.
+    let refused = sb
+        .run(&["keyring", "retire", &k2, "--keyring", "ring.toml"], "")
+        .usage();
+    assert!(
+        refused.stderr.contains("promote another key"),
+        "{refused:?}"
+    );
+    sb.run(
+        &["keyring", "retire", "0badf00d", "--keyring", "ring.toml"],
+        "",
+    )
+    .usage();
+    sb.run(&["keyring", "promote", "zz", "--keyring", "ring.toml"], "")
+        .usage();
+    sb.run(&["keyring", "retire", &k3, "--keyring", "ring.toml"], "")
+        .ok();
+    let ids: Vec<String> = KeyringFile::load(&sb.path("ring.toml"))
+        .unwrap()
+        .entries()
+        .iter()
+        .map(|e| e.key.id().to_string())
+        .collect();
+    assert_eq!(ids, vec![k1, k2]);
+
+    // Editing needs a file: SEALED_COOKIE_KEYS cannot be edited.
+    let env_only = Sandbox::new().with_env("SEALED_COOKIE_KEYS", &generated);
+    let out = env_only.run(&["keyring", "add"], "").usage();
+    assert!(out.stderr.contains("--keyring"), "{out:?}");
+}
+
+#[test]
+fn json_keyring_files_work_like_toml_ones() {
+    let sb = Sandbox::new();
+    sb.run(&["keyring", "init", "--keyring", "ring.json"], "")
+        .ok();
+    sb.run(&["keyring", "init", "--json", "--keyring", "ring.conf"], "")
+        .ok();
+    sb.run(&["keyring", "add", "--keyring", "ring.conf"], "")
+        .ok();
+    for name in ["ring.json", "ring.conf"] {
+        let text = std::fs::read_to_string(sb.path(name)).unwrap();
+        assert!(text.trim_start().starts_with('{'), "{name}: {text}");
+        let cookie = sb.seal(name, &sample(), &[]);
+        assert_eq!(sb.open(name, &cookie, &[]).ok().json(), sample());
+    }
+    assert_eq!(
+        KeyringFile::load(&sb.path("ring.conf"))
+            .unwrap()
+            .entries()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn bad_keyring_files_are_configuration_errors_that_name_the_problem() {
+    let sb = Sandbox::new();
+    let key = |b: u8| Key::from_bytes(&[b; 32]).unwrap().to_base64().to_string();
+    let entry = |role: &str, k: &str| format!("[[keys]]\nrole = \"{role}\"\nkey = \"{k}\"\n");
+    let cases = [
+        ("missing.toml", None, "No such file"),
+        (
+            "garbage.toml",
+            Some("this is = = not toml".to_owned()),
+            "invalid toml keyring",
+        ),
+        (
+            "garbage.json",
+            Some("{\"keys\": [".to_owned()),
+            "invalid json keyring",
+        ),
+        (
+            "noprimary.toml",
+            Some(entry("accepted", &key(1))),
+            "no primary key",
+        ),
+        (
+            "twoprimaries.toml",
+            Some(entry("primary", &key(1)) + &entry("primary", &key(2))),
+            "2 primary keys",
+        ),
+        (
+            "short.toml",
+            Some(entry("primary", "AAAA")),
+            "at least 32 bytes",
+        ),
+        (
+            "notbase64.toml",
+            Some(entry("primary", "&&&&")),
+            "base64url",
+        ),
+        (
+            "dup.toml",
+            Some(entry("primary", &key(1)) + &entry("accepted", &key(1))),
+            "listed twice",
+        ),
+        (
+            "idmismatch.toml",
+            Some(format!(
+                "[[keys]]\nid = \"00000000\"\nrole = \"primary\"\nkey = \"{}\"\n",
+                key(1)
+            )),
+            "states id 00000000",
+        ),
+        (
+            "typo.toml",
+            Some(entry("primary", &key(1)) + "rol = \"accepted\"\n"),
+            "unknown field",
+        ),
+        (
+            "version.toml",
+            Some("version = 9\n".to_owned() + &entry("primary", &key(1))),
+            "version 9",
+        ),
+        ("empty.toml", Some(String::new()), "no key"),
+    ];
+    for (name, content, needle) in cases {
+        if let Some(content) = &content {
+            std::fs::write(sb.path(name), content).unwrap();
+        }
+        for args in [
+            vec!["seal", "--keyring", name],
+            vec!["open", "--keyring", name],
+            vec!["keyring", "list", "--keyring", name],
+            vec!["keyring", "add", "--keyring", name],
+        ] {
+            let out = sb.run(&args, "{}").usage();
+            assert!(out.stderr.contains(needle), "{name} {args:?}: {out:?}");
+            assert!(!out.stderr.contains(&key(1)[..16]), "{out:?}");
+        }
+    }
+    // A file that was not changed by a failed edit.
+    let before = std::fs::read_to_string(sb.path("noprimary.toml")).unwrap();
+    assert_eq!(before, entry("accepted", &key(1)));
+}
+
+#[test]
+fn keys_come_from_the_environment_or_a_file_and_never_from_arguments() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    let cookie = sb.seal("ring.toml", &sample(), &[]);
+    let exported = sb
+        .run(&["keyring", "export-env", "--keyring", "ring.toml"], "")
+        .ok()
+        .line()
+        .to_owned();
+
+    let by_keys = Sandbox::new().with_env("SEALED_COOKIE_KEYS", &exported);
+    assert_eq!(by_keys.run(&["open"], &cookie).ok().json(), sample());
+    let listed = by_keys.run(&["keyring", "list", "--json"], "").ok().json();
+    assert_eq!(listed["source"], "SEALED_COOKIE_KEYS");
+    assert_eq!(listed["keys"][0]["id"], k1);
+    let fresh = by_keys.run(&["seal"], "{\"a\": 1}").ok();
+    assert_eq!(
+        sb.open("ring.toml", fresh.line(), &[]).ok().json(),
+        json!({"a": 1})
+    );
+
+    let ring_path = sb.path("ring.toml").display().to_string();
+    let by_path = Sandbox::new().with_env("SEALED_COOKIE_KEYRING", &ring_path);
+    assert_eq!(by_path.run(&["open"], &cookie).ok().json(), sample());
+
+    // --keyring wins over the environment.
+    let other = Sandbox::new();
+    other.init("other.toml");
+    let other_path = other.path("other.toml").display().to_string();
+    let both = Sandbox::new().with_env("SEALED_COOKIE_KEYRING", &other_path);
+    both.run(&["open", "--keyring", &ring_path], &cookie).ok();
+    both.run(&["open"], &cookie).rejected("unknown_key");
+
+    // Both variables at once is ambiguous; neither is a configuration error.
+    let ambiguous = Sandbox::new()
+        .with_env("SEALED_COOKIE_KEYS", &exported)
+        .with_env("SEALED_COOKIE_KEYRING", &ring_path);
+    let out = ambiguous.run(&["open"], &cookie).usage();
+    assert!(out.stderr.contains("both"), "{out:?}");
+    let none = Sandbox::new().run(&["open"], &cookie).usage();
+    assert!(none.stderr.contains("--keyring PATH"), "{none:?}");
+    assert!(none.stderr.contains("SEALED_COOKIE_KEYS"), "{none:?}");
+    let bad = Sandbox::new()
+        .with_env("SEALED_COOKIE_KEYS", "AAAA")
+        .run(&["seal"], "{}")
+        .usage();
+    assert!(bad.stderr.contains("SEALED_COOKIE_KEYS"), "{bad:?}");
+
+    // There is no option that takes key material.
+    let attempt = sb.run(&["seal", "--key", &exported], "{}").usage();
+    assert!(attempt.stderr.contains("--key"), "{attempt:?}");
+    let help = sb.run(&["seal", "--help"], "").ok();
+    assert!(!help.stdout.contains("--key "), "{}", help.stdout);
+}
+
+#[test]
+fn keyring_files_readable_by_others_draw_a_warning() {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let sb = Sandbox::new();
+        sb.init("ring.toml");
+        let quiet = sb
+            .run(&["keyring", "list", "--keyring", "ring.toml"], "")
+            .ok();
+        assert!(!quiet.stderr.contains("warning"), "{quiet:?}");
+        std::fs::set_permissions(sb.path("ring.toml"), std::fs::Permissions::from_mode(0o644))
+            .unwrap();
+        let loud = sb
+            .run(&["keyring", "list", "--keyring", "ring.toml"], "")
+            .ok();
+        assert!(loud.stderr.contains("chmod 600"), "{loud:?}");
+    }
+}
+
+#[test]
+fn wrong_keys_wrong_names_and_altered_cookies_are_rejected_with_exit_2() {
+    let sb = Sandbox::new();
+    sb.init("a.toml");
+    sb.init("b.toml");
+    let cookie = sb.seal("a.toml", &sample(), &[]);
+    sb.open("a.toml", &cookie, &[]).ok();
+    sb.open("b.toml", &cookie, &[]).rejected("unknown_key");
+
+    // A cookie moved to another name fails authentication.
+    sb.open("a.toml", &cookie, &["--name", "admin_session"])
+        .rejected("authentication_failed");
+    let named = sb.seal("a.toml", &sample(), &["--name", "prefs"]);
+    sb.open("a.toml", &named, &[])
+        .rejected("authentication_failed");
+    assert_eq!(
+        sb.open("a.toml", &named, &["--name", "prefs"]).ok().json(),
+        sample()
+    );
+    // Pasted as `name=value` (or a whole Set-Cookie value), the name comes along.
+    sb.open("a.toml", &format!("prefs={named}; Path=/; HttpOnly"), &[])
+        .ok();
+    sb.open("a.toml", &format!("session={named}"), &[])
+        .rejected("authentication_failed");
+
+    // One changed character, truncation, garbage.
+    let mut altered = cookie.clone().into_bytes();
+    let i = altered.len() - 10;
+    altered[i] = if altered[i] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    sb.open("a.toml", &altered, &[])
+        .rejected("authentication_failed");
+    sb.open("a.toml", &cookie[..30], &[]).rejected("malformed");
+    sb.open("a.toml", "not a cookie!", &[])
+        .rejected("malformed");
+    sb.open("a.toml", "", &[]).usage();
+}
+
+#[test]
+fn expiry_is_judged_at_the_given_time() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let t0 = T0.to_string();
+    let cookie = sb.seal(
+        "ring.toml",
+        &sample(),
+        &["--max-age", "1 hour", "--now", &t0],
+    );
+    let at = |secs: u64| (T0 + secs).to_string();
+
+    let facts = sb
+        .open("ring.toml", &cookie, &["--now", &at(100), "--facts"])
+        .ok()
+        .json();
+    assert_eq!(facts["facts"]["issued_at"], T0);
+    assert_eq!(facts["facts"]["lifetime"], 3600);
+    assert_eq!(facts["facts"]["expires_at"], T0 + 3600);
+    assert_eq!(facts["facts"]["issued_at_rfc3339"], "2025-06-15T15:06:40Z");
+    // Inside the 60 s clock-skew allowance, then past it.
+    sb.open("ring.toml", &cookie, &["--now", &at(3630)]).ok();
+    let late = sb
+        .open("ring.toml", &cookie, &["--now", &at(3661)])
+        .rejected("expired");
+    assert!(late.stderr.contains(&(T0 + 3600).to_string()), "{late:?}");
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &["--now", &at(3630), "--clock-skew", "0s"],
+    )
+    .rejected("expired");
+    // The application's max age caps the sealed lifetime.
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &["--now", &at(1900), "--max-age", "30m"],
+    )
+    .rejected("expired");
+    // Renewal window: due when less than 10 minutes remain.
+    let due = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &at(3300), "--renew-within", "10m", "--facts"],
+        )
+        .ok()
+        .json();
+    assert_eq!(due["facts"]["renewal_due"], true);
+    assert_eq!(due["facts"]["needs_reissue"], true);
+    // Issued in the future, and revoked by a not-before cutoff.
+    sb.open("ring.toml", &cookie, &["--now", &(T0 - 3600).to_string()])
+        .rejected("not_yet_valid");
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &["--now", &at(10), "--not-before", &at(5)],
+    )
+    .rejected("revoked");
+
+    // Without --max-age a cookie never expires.
+    let forever = sb.seal("ring.toml", &json!(1), &["--now", &t0]);
+    sb.open("ring.toml", &forever, &["--now", &at(10 * 365 * 86_400)])
+        .ok();
+    sb.run(
+        &["seal", "--keyring", "ring.toml", "--max-age", "soon"],
+        "1",
+    )
+    .usage();
+}
+
+#[test]
+fn open_reports_facts_as_json_or_on_stderr() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    let t0 = T0.to_string();
+    let cookie = sb.seal("ring.toml", &sample(), &["--now", &t0, "--max-age", "2h"]);
+    let split = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--facts", "stderr", "--now", &t0, "--pretty"],
+        )
+        .ok();
+    assert_eq!(
+        serde_json::from_str::<Json>(&split.stdout).unwrap(),
+        sample()
+    );
+    let facts: Json = serde_json::from_str(&split.stderr).unwrap();
+    assert_eq!(facts["key_id"], k1);
+    assert_eq!(facts["version"], 1);
+    assert_eq!(facts["expires_at"], T0 + 7200);
+    assert_eq!(facts["needs_reissue"], false);
+    let plain = sb.open("ring.toml", &cookie, &["--now", &t0]).ok();
+    assert_eq!(plain.stdout.lines().count(), 1, "{plain:?}");
+    assert!(plain.stderr.is_empty(), "{plain:?}");
+}
+
+#[test]
+fn seal_rejects_bad_json_and_values_over_budget_with_the_sizes() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    sb.run(&["seal", "--keyring", "ring.toml"], "{not json")
+        .usage();
+    let big = json!({ "blob": "x".repeat(5000) });
+    let out = sb
+        .run(&["seal", "--keyring", "ring.toml"], &big.to_string())
+        .usage();
+    assert!(out.stderr.contains("budget is 4096"), "{out:?}");
+    let capacity = sb.run(&["budget", "--json"], "").ok().json()["plaintext_capacity"]
+        .as_u64()
+        .unwrap();
+    assert!(
+        out.stderr
+            .contains(&format!("at most {capacity} plaintext bytes")),
+        "{out:?}"
+    );
+    // The same value fits a bigger budget, or compressed.
+    sb.run(
+        &["seal", "--keyring", "ring.toml", "--budget", "8192"],
+        &big.to_string(),
+    )
+    .ok();
+    let zstd = sb.seal("ring.toml", &big, &["--suite", "xchacha-json-zstd"]);
+    assert_eq!(sb.open("ring.toml", &zstd, &[]).ok().json(), big);
+}
+
+#[test]
+fn seal_can_print_the_whole_set_cookie_header() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let out = sb
+        .run(
+            &[
+                "seal",
+                "--keyring",
+                "ring.toml",
+                "--set-cookie",
+                "--max-age",
+                "30m",
+                "--same-site",
+                "strict",
+                "--domain",
+                "example.com",
+            ],
+            "{}",
+        )
+        .ok();
+    let header = out.line();
+    let value = header
+        .strip_prefix("session=")
+        .and_then(|rest| rest.split(';').next())
+        .unwrap();
+    assert_eq!(
+        header,
+        CookieAttributes {
+            domain: Some("example.com".to_owned()),
+            same_site: Some(SameSite::Strict),
+            ..CookieAttributes::default()
+        }
+        .render("session", value, Some(1800), None)
+    );
+    sb.open("ring.toml", header, &[]).ok();
+}
+
+#[test]
+fn inspect_reads_the_header_without_any_key() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    let t0 = T0.to_string();
+    let cookie = sb.seal(
+        "ring.toml",
+        &sample(),
+        &[
+            "--now",
+            &t0,
+            "--max-age",
+            "1h",
+            "--suite",
+            "aes-gcm-msgpack",
+        ],
+    );
+    // No keyring anywhere: inspect still works.
+    let bare = Sandbox::new();
+    let info = bare
+        .run(
+            &["inspect", "--json", "--now", &(T0 + 7200).to_string()],
+            &cookie,
+        )
+        .ok()
+        .json();
+    assert_eq!(info["version"], 8);
+    assert_eq!(info["suite"], "aes-gcm-msgpack");
+    assert_eq!(info["key_id"], k1);
+    assert_eq!(info["issued_at"], T0);
+    assert_eq!(info["issued_at_rfc3339"], "2025-06-15T15:06:40Z");
+    assert_eq!(info["expires_at"], T0 + 3600);
+    assert_eq!(info["expires_at_rfc3339"], "2025-06-15T16:06:40Z");
+    assert_eq!(info["expired"], true);
+    assert_eq!(info["flags"], 0);
+    assert_eq!(info["nonce_len"], 12);
+    assert_eq!(info["tag_len"], 16);
+    assert!(info.get("key_role").is_none());
+
+    let text = bare
+        .run(&["inspect", "--now", &(T0 + 60).to_string()], &cookie)
+        .ok();
+    for needle in [
+        "version     8 (aes-gcm-msgpack",
+        &format!("key id      {k1}"),
+        "2025-06-15T15:06:40Z",
+        "valid for 59m",
+        "nonce 12",
+    ] {
+        assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
+    }
+
+    // With a keyring, inspect tells whether the key is known (the cookie is not opened).
+    let role = |ring: &str| {
+        sb.run(&["inspect", "--json", "--keyring", ring], &cookie)
+            .ok()
+            .json()["key_role"]
+            .clone()
+    };
+    assert_eq!(role("ring.toml"), "primary");
+    sb.init("other.toml");
+    assert_eq!(role("other.toml"), "unknown");
+    let known = sb
+        .run(&["inspect", "--keyring", "other.toml"], &cookie)
+        .ok();
+    assert!(
+        known.stdout.contains("(unknown in other.toml)"),
+        "{known:?}"
+    );
+
+    // A version outside the named table: header only.
+    let mut raw = base64_decode(&cookie);
+    raw[0] = 99;
+    let foreign = base64_encode(&raw);
+    let info = bare.run(&["inspect", "--json"], &foreign).ok().json();
+    assert_eq!(info["version"], 99);
+    assert_eq!(info["suite"], Json::Null);
+    assert_eq!(info["ciphertext_len"], Json::Null);
+    // Not a cookie, or cut short.
+    bare.run(&["inspect"], "%%%").rejected("malformed");
+    bare.run(&["inspect"], &cookie[..20]).rejected("malformed");
+    bare.run(&["inspect"], &cookie[..40]).rejected("malformed");
+    let mut flags = base64_decode(&cookie);
+    flags[5] = 0x80;
+    bare.run(&["inspect"], &base64_encode(&flags))
+        .rejected("malformed");
+}
+
+fn base64_decode(text: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[test]
+fn budget_matches_the_library_for_names_attributes_and_suites() {
+    let sb = Sandbox::new();
+    let library = |name: &str,
+                   attributes: CookieAttributes,
+                   max_age: Option<u64>,
+                   budget: usize,
+                   zstd: bool| {
+        let mut builder = Codec::<Value>::builder()
+            .keyring(Keyring::new(Key::generate().unwrap()))
+            .cookie_name(name)
+            .attributes(attributes)
+            .budget(budget);
+        builder = if zstd {
+            builder.suite(
+                11,
+                sealed_cookie::Suite::new(
+                    sealed_cookie::cipher::Aes256Gcm,
+                    sealed_cookie::serializer::MessagePack,
+                )
+                .compressor(sealed_cookie::compressor::Zstd::default()),
+            )
+        } else {
+            builder
+        };
+        if let Some(age) = max_age {
+            builder = builder.max_age(std::time::Duration::from_secs(age));
+        }
+        builder.build().unwrap().plaintext_capacity() as u64
+    };
+    let cli = |args: &[&str]| {
+        let mut all = vec!["budget", "--json"];
+        all.extend_from_slice(args);
+        sb.run(&all, "").ok().json()["plaintext_capacity"]
+            .as_u64()
+            .unwrap()
+    };
+    let defaults = CookieAttributes::default();
+    let plain = cli(&[]);
+    assert_eq!(
+        plain,
+        library("session", defaults.clone(), None, 4096, false)
+    );
+    // The text form prints the number alone on stdout.
+    assert_eq!(sb.run(&["budget"], "").ok().line(), plain.to_string());
+    assert_eq!(
+        cli(&["--name", "a_much_longer_cookie_name", "--max-age", "30m"]),
+        library(
+            "a_much_longer_cookie_name",
+            defaults.clone(),
+            Some(1800),
+            4096,
+            false
+        )
+    );
+    let custom = CookieAttributes {
+        path: Some("/app".to_owned()),
+        domain: Some("example.com".to_owned()),
+        secure: false,
+        http_only: false,
+        same_site: Some(SameSite::Strict),
+        partitioned: false,
+        expires: true,
+    };
+    let custom_cli = cli(&[
+        "--path",
+        "/app",
+        "--domain",
+        "example.com",
+        "--no-secure",
+        "--no-http-only",
+        "--same-site",
+        "strict",
+        "--expires",
+        "--max-age",
+        "1 hour",
+        "--budget",
+        "3000",
+    ]);
+    assert_eq!(
+        custom_cli,
+        library("session", custom, Some(3600), 3000, false)
+    );
+    assert!(custom_cli < plain);
+    assert_eq!(
+        cli(&["--suite", "aes-gcm-msgpack-zstd"]),
+        library("session", defaults, None, 4096, true)
+    );
+    let out = sb.run(&["budget", "--budget", "40"], "").usage();
+    assert!(out.stderr.contains("budget of 40 bytes"), "{out:?}");
+    sb.run(&["budget", "--name", "bad name"], "").usage();
+    sb.run(&["budget", "--domain", "a;b"], "").usage();
+}
+
+#[test]
+fn usage_errors_exit_1_and_help_exits_0() {
+    let sb = Sandbox::new();
+    sb.run(&["frobnicate"], "").usage();
+    sb.run(&[], "").usage();
+    sb.run(&["open", "--facts", "nowhere"], "").usage();
+    sb.run(&["budget", "--same-site", "sometimes"], "").usage();
+    let help = sb.run(&["--help"], "").ok();
+    for command in [
+        "keygen", "keyring", "seal", "open", "inspect", "budget", "suites",
+    ] {
+        assert!(help.stdout.contains(command), "{command}: {}", help.stdout);
+    }
+    assert!(help.stdout.contains("Exit codes"), "{}", help.stdout);
+    sb.run(&["--version"], "").ok();
+}
+
+/// The rotation drill of a rolling deploy. Servers that have not yet received a
+/// keyring change keep a copy of the file as it was.
+#[test]
+fn rotation_drill_add_promote_retire() {
+    let sb = Sandbox::new();
+    let ring = "ring.toml";
+    let now = |secs: u64| (T0 + secs).to_string();
+    let k1 = sb.init(ring);
+    let c1 = sb.seal(ring, &sample(), &["--max-age", "1h", "--now", &now(0)]);
+    let key_of = |cookie: &str| {
+        sb.run(&["inspect", "--json"], cookie).ok().json()["key_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(key_of(&c1), k1);
+
+    // 1. Add K2 as accept-only. Sealing still uses K1; C1 needs nothing.
+    let k2 = sb
+        .run(
+            &["keyring", "add", "--keyring", ring, "--now", &now(10)],
+            "",
+        )
+        .ok()
+        .line()
+        .to_owned();
+    assert_ne!(k1, k2);
+    std::fs::copy(sb.path(ring), sb.path("old-server.toml")).unwrap();
+    let facts = sb
+        .open(ring, &c1, &["--facts", "--now", &now(20)])
+        .ok()
+        .json();
+    assert_eq!(facts["facts"]["needs_reissue"], false);
+    assert_eq!(key_of(&sb.seal(ring, &json!(1), &[])), k1);
+
+    // 2. Promote K2: new cookies are sealed with K2; C1 opens with needs-reissue.
+    sb.run(&["keyring", "promote", &k2, "--keyring", ring], "")
+        .ok();
+    let c2 = sb.seal(ring, &sample(), &["--max-age", "1h", "--now", &now(30)]);
+    assert_eq!(key_of(&c2), k2);
+    let facts = sb
+        .open(ring, &c1, &["--facts", "--now", &now(40)])
+        .ok()
+        .json();
+    assert_eq!(facts["value"], sample());
+    assert_eq!(facts["facts"]["key_id"], k1);
+    assert_eq!(facts["facts"]["old_key"], true);
+    assert_eq!(facts["facts"]["needs_reissue"], true);
+    let facts = sb
+        .open(ring, &c2, &["--facts", "--now", &now(40)])
+        .ok()
+        .json();
+    assert_eq!(facts["facts"]["needs_reissue"], false);
+    // A server not yet given the promotion (K1 primary, K2 accepted) opens C2 too.
+    let old = sb
+        .open("old-server.toml", &c2, &["--facts", "--now", &now(40)])
+        .ok()
+        .json();
+    assert_eq!(old["value"], sample());
+    assert_eq!(old["facts"]["needs_reissue"], true);
+
+    // 3. Retire K1: C1 is now rejected as an unknown key, C2 still opens.
+    sb.run(&["keyring", "retire", &k1, "--keyring", ring], "")
+        .ok();
+    let rejected = sb
+        .open(ring, &c1, &["--now", &now(50)])
+        .rejected("unknown_key");
+    assert!(rejected.stderr.contains(&k1), "{rejected:?}");
+    sb.open(ring, &c2, &["--now", &now(50)]).ok();
+    let list = sb
+        .run(&["keyring", "list", "--json", "--keyring", ring], "")
+        .ok()
+        .json();
+    assert_eq!(list["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(list["keys"][0]["id"], k2);
+    assert_eq!(list["keys"][0]["role"], "primary");
+    assert_eq!(list["keys"][0]["added"], T0 + 10);
+    // inspect still reads the retired cookie's header.
+    let info = sb
+        .run(&["inspect", "--json", "--keyring", ring], &c1)
+        .ok()
+        .json();
+    assert_eq!(info["key_role"], "unknown");
+}
