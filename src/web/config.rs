@@ -18,6 +18,9 @@ use crate::keyring::Keyring;
 /// (no padding), primary first.
 pub const KEYS_ENV: &str = "SEALED_COOKIE_KEYS";
 
+/// The environment variable that names a keyring file (see [`crate::keyfile`]).
+pub const KEYRING_ENV: &str = "SEALED_COOKIE_KEYRING";
+
 /// Prefix of the environment variables read by [`SessionConfig::from_env`].
 const ENV_PREFIX: &str = "SEALED_COOKIE_";
 
@@ -27,13 +30,12 @@ const ENV_PREFIX: &str = "SEALED_COOKIE_";
 pub enum WebConfigError {
     /// No keys: the environment variable is unset or empty, and no keyring file is set.
     #[error(
-        "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first{file_hint}"
+        "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first, \
+         or name a keyring file with keyring_file / SEALED_COOKIE_KEYRING"
     )]
     MissingKeys {
         /// The environment variable that was read.
         var: String,
-        /// A hint about the keyring file, when that is an option.
-        file_hint: &'static str,
     },
     /// The keys could not be read.
     #[error("session keys in {source_name} are invalid: {error}")]
@@ -44,14 +46,14 @@ pub enum WebConfigError {
         #[source]
         error: KeyError,
     },
-    /// The keyring file could not be read.
-    #[error("keyring file {path} could not be read: {error}")]
+    /// The keyring file could not be read or is invalid.
+    #[error("keyring file {path} could not be used: {error}")]
     KeyringFile {
         /// The file.
         path: PathBuf,
         /// Why.
         #[source]
-        error: Box<dyn std::error::Error + Send + Sync>,
+        error: crate::keyfile::KeyfileError,
     },
     /// The TOML text is not a valid session configuration.
     #[error("session configuration is invalid: {0}")]
@@ -105,9 +107,10 @@ pub enum WebConfigError {
 
 /// Session settings, as read from a TOML table or `SEALED_COOKIE_*` variables.
 ///
-/// Keys are not part of it: they come from the environment variable named by
-/// `keys_env` (default [`KEYS_ENV`]) or from a keyring file, so that a
-/// configuration file can be committed without secrets.
+/// Keys are not part of it: they come from a keyring file (`keyring_file`, or
+/// the variable [`KEYRING_ENV`]; see [`crate::keyfile`] for the format) or else
+/// from the environment variable named by `keys_env` (default [`KEYS_ENV`]), so
+/// that a configuration file can be committed without secrets.
 ///
 /// ```
 /// use std::time::Duration;
@@ -158,6 +161,9 @@ pub struct SessionConfig {
     pub budget: usize,
     /// Environment variable with the keys (default `SEALED_COOKIE_KEYS`).
     pub keys_env: String,
+    /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, it is used
+    /// instead of the keys variable.
+    pub keyring_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -175,6 +181,7 @@ impl fmt::Debug for SessionConfig {
             .field("max_chunks", &self.max_chunks)
             .field("budget", &self.budget)
             .field("keys_env", &self.keys_env)
+            .field("keyring_file", &self.keyring_file)
             .finish()
     }
 }
@@ -194,6 +201,7 @@ impl Default for SessionConfig {
             max_chunks: DEFAULT_MAX_CHUNKS,
             budget: DEFAULT_BUDGET,
             keys_env: KEYS_ENV.to_owned(),
+            keyring_file: None,
         }
     }
 }
@@ -232,7 +240,8 @@ impl SessionConfig {
 
     /// Overrides settings from `SEALED_COOKIE_NAME`, `_EXPIRES`, `_PATH`, `_DOMAIN`,
     /// `_SECURE`, `_HTTP_ONLY`, `_SAME_SITE`, `_RENEW_WITHIN`, `_CHUNKING`,
-    /// `_MAX_CHUNKS`, `_BUDGET` and `_KEYS_ENV` among `vars`; others are ignored.
+    /// `_MAX_CHUNKS`, `_BUDGET`, `_KEYS_ENV` and `_KEYRING` (the keyring file)
+    /// among `vars`; others are ignored.
     /// Booleans are `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off`; an empty
     /// `_EXPIRES`, `_DOMAIN` or `_RENEW_WITHIN` unsets it.
     ///
@@ -304,18 +313,29 @@ impl SessionConfig {
                         .map_err(|_| invalid("a whole number of bytes"))?;
                 }
                 "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
+                "KEYRING" => self.keyring_file = optional(&value).map(PathBuf::from),
                 _ => {}
             }
         }
         Ok(())
     }
 
-    /// The keyring from the environment variable named by `keys_env`.
+    /// The keyring: from `keyring_file` when set, else from the environment
+    /// variable named by `keys_env`.
     ///
     /// # Errors
-    /// [`WebConfigError::MissingKeys`] or [`WebConfigError::InvalidKeys`].
+    /// [`WebConfigError::KeyringFile`], [`WebConfigError::MissingKeys`] or
+    /// [`WebConfigError::InvalidKeys`].
     pub fn keyring(&self) -> Result<Keyring, WebConfigError> {
-        let text = std::env::var(&self.keys_env).unwrap_or_default();
+        if let Some(path) = &self.keyring_file {
+            return crate::keyfile::KeyringFile::load(path)
+                .map(|file| file.keyring())
+                .map_err(|error| WebConfigError::KeyringFile {
+                    path: path.clone(),
+                    error,
+                });
+        }
+        let text = zeroize::Zeroizing::new(std::env::var(&self.keys_env).unwrap_or_default());
         self.keyring_from(&text)
     }
 
@@ -328,7 +348,6 @@ impl SessionConfig {
         if text.trim().is_empty() {
             return Err(WebConfigError::MissingKeys {
                 var: self.keys_env.clone(),
-                file_hint: "",
             });
         }
         Keyring::from_base64_list(text).map_err(|error| WebConfigError::InvalidKeys {
@@ -534,10 +553,44 @@ mod tests {
             missing.to_string().contains("set SEALED_COOKIE_KEYS"),
             "{missing}"
         );
+        assert!(missing.to_string().contains("keyring_file"), "{missing}");
         let bad = config.keyring_from("not-a-key!").unwrap_err();
         assert!(bad.to_string().contains("SEALED_COOKIE_KEYS"), "{bad}");
         let short = config.keyring_from("AAAA").unwrap_err();
         assert!(short.to_string().contains("at least 32 bytes"), "{short}");
+    }
+
+    #[test]
+    fn keyring_file_is_used_when_configured() {
+        let dir = std::env::temp_dir().join(format!("sealed-cookie-web-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("keyring.toml");
+        let (old, new) = (
+            crate::Key::generate().unwrap(),
+            crate::Key::generate().unwrap(),
+        );
+        let mut file = crate::keyfile::KeyringFile::new(old.clone());
+        file.add(new.clone(), None).unwrap();
+        file.promote(new.id()).unwrap();
+        file.save(&path).unwrap();
+        let config = SessionConfig::from_toml_str(&format!(
+            "keyring_file = {:?}\nkeys_env = \"SEALED_COOKIE_TEST_UNSET_VARIABLE\"",
+            path.display().to_string()
+        ))
+        .unwrap();
+        let ring = config.keyring().unwrap();
+        assert_eq!(ring.primary().id(), new.id());
+        assert_eq!(ring.accepted().next().map(|k| k.id()), Some(old.id()));
+        let layer = config.layer().unwrap();
+        assert_eq!(layer.codec().primary_key_id(), new.id());
+
+        let missing = SessionConfig {
+            keyring_file: Some(dir.join("absent.toml")),
+            ..SessionConfig::default()
+        };
+        let error = missing.keyring().unwrap_err();
+        assert!(error.to_string().contains("absent.toml"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -54,7 +54,7 @@ mod layer;
 mod service;
 mod session;
 
-pub use config::{KEYS_ENV, SessionConfig, WebConfigError};
+pub use config::{KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
 pub use future::ResponseFuture;
 pub use layer::{DEFAULT_MAX_CHUNKS, MAX_CHUNKS, SessionLayer, SessionLayerBuilder};
 pub use service::SessionService;
