@@ -1,6 +1,7 @@
 //! The codec: seals values into cookie values and opens them, under one current
 //! suite and primary key, while still opening every accepted suite and key.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
@@ -32,6 +33,44 @@ pub const MAX_NAME_LEN: usize = 256;
 const MAX_TAG_LEN: usize = 64;
 /// Associated data: header, suite descriptor, cookie name.
 const MAX_AAD_LEN: usize = HEADER_LEN + DESCRIPTOR_LEN + MAX_NAME_LEN;
+/// Largest scratch buffer a thread keeps between calls.
+const MAX_SCRATCH: usize = 64 * 1024;
+
+thread_local! {
+    /// Per-thread working buffer for the envelope, so that a seal allocates only
+    /// its output and an open only what the value itself needs. Plaintext is
+    /// zeroized before the buffer is handed back; ciphertext may stay.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f` with an empty working buffer of at least `capacity` bytes: this
+/// thread's scratch buffer, or a fresh one on a re-entrant call (a `Serialize`
+/// impl that seals) or while the thread is being torn down. `f` zeroizes any
+/// plaintext it leaves in the buffer.
+fn with_scratch<R>(capacity: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    fn run<R>(buf: &mut Vec<u8>, capacity: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+        buf.clear();
+        buf.reserve(capacity);
+        let result = f(buf);
+        buf.clear();
+        result
+    }
+    let mut f = Some(f);
+    let pooled = SCRATCH.try_with(|cell| {
+        let mut buf = cell.try_borrow_mut().ok()?;
+        let f = f.take()?;
+        let result = run(&mut buf, capacity, f);
+        if buf.capacity() > MAX_SCRATCH {
+            *buf = Vec::new();
+        }
+        Some(result)
+    });
+    match (pooled, f) {
+        (Ok(Some(result)), _) => result,
+        (_, Some(f)) => run(&mut Vec::new(), capacity, f),
+        (_, None) => unreachable!("the closure runs at most once, and then returns a result"),
+    }
+}
 
 /// What an opened cookie says about itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -477,56 +516,75 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         fixed_nonce: Option<&[u8]>,
     ) -> Result<String, SealError> {
         let inner = &*self.inner;
+        // Room for the largest envelope the budget allows, so that serializing
+        // never reallocates.
+        let capacity = (inner.budget / 4 * 3 + 3).min(MAX_SCRATCH);
+        with_scratch(capacity, |buf| {
+            let sealed = self.seal_into(buf, value, issued_at, now, lifetime, fixed_nonce);
+            match sealed {
+                Ok(()) => Ok(URL_SAFE_NO_PAD.encode(&buf)),
+                Err(error) => {
+                    // The plaintext may not have been encrypted.
+                    buf.as_mut_slice().zeroize();
+                    Err(error)
+                }
+            }
+        })
+    }
+
+    /// Writes the envelope into `buf` (empty): header, nonce, ciphertext, tag.
+    fn seal_into(
+        &self,
+        buf: &mut Vec<u8>,
+        value: &T,
+        issued_at: u64,
+        now: u64,
+        lifetime: u32,
+        fixed_nonce: Option<&[u8]>,
+    ) -> Result<(), SealError> {
+        let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;
         let info = suite.info();
         let prefix = HEADER_LEN + info.nonce_len;
-        let mut buf = Vec::with_capacity(prefix + 384 + info.tag_len);
         buf.resize(prefix, 0);
-        let result = (|| {
-            let flags = suite.encode_payload(value, &mut buf)?;
-            let header = Header {
-                version: inner.suites[inner.current].0,
-                key_id: inner.key_ids[0],
-                flags,
-                issued_at,
-                lifetime,
-            };
-            let max_age = header.expires_at().map(|at| at.saturating_sub(now));
-            let needed = inner.attributes.rendered_len(
-                &inner.name,
-                envelope::encoded_len(buf.len() + info.tag_len),
-                max_age,
-                header.expires_at(),
-            );
-            if needed > inner.budget {
-                return Err(SealError::TooLarge {
-                    needed,
-                    budget: inner.budget,
-                });
-            }
-            let header_bytes = header.to_bytes();
-            buf[..HEADER_LEN].copy_from_slice(&header_bytes);
-            let (head, payload) = buf.split_at_mut(prefix);
-            let nonce = &mut head[HEADER_LEN..];
-            match fixed_nonce {
-                Some(fixed) if fixed.len() == nonce.len() => nonce.copy_from_slice(fixed),
-                Some(_) => return Err(SealError::Encrypt),
-                // ThreadRng: a ChaCha12 CSPRNG seeded from the OS, no system call per nonce.
-                None => rand::fill(nonce),
-            }
-            let mut tag = [0u8; MAX_TAG_LEN];
-            let tag = &mut tag[..info.tag_len];
-            with_aad(&header_bytes, &info.descriptor, &inner.name, |aad| {
-                suite.seal(0, &head[HEADER_LEN..], aad, payload, tag)
-            })?;
-            buf.extend_from_slice(tag);
-            Ok(())
-        })();
-        if let Err(error) = result {
-            buf.zeroize();
-            return Err(error);
+        let flags = suite.encode_payload(value, buf)?;
+        let header = Header {
+            version: inner.suites[inner.current].0,
+            key_id: inner.key_ids[0],
+            flags,
+            issued_at,
+            lifetime,
+        };
+        let max_age = header.expires_at().map(|at| at.saturating_sub(now));
+        let needed = inner.attributes.rendered_len(
+            &inner.name,
+            envelope::encoded_len(buf.len() + info.tag_len),
+            max_age,
+            header.expires_at(),
+        );
+        if needed > inner.budget {
+            return Err(SealError::TooLarge {
+                needed,
+                budget: inner.budget,
+            });
         }
-        Ok(URL_SAFE_NO_PAD.encode(&buf))
+        let header_bytes = header.to_bytes();
+        buf[..HEADER_LEN].copy_from_slice(&header_bytes);
+        let (head, payload) = buf.split_at_mut(prefix);
+        let nonce = &mut head[HEADER_LEN..];
+        match fixed_nonce {
+            Some(fixed) if fixed.len() == nonce.len() => nonce.copy_from_slice(fixed),
+            Some(_) => return Err(SealError::Encrypt),
+            // ThreadRng: a ChaCha12 CSPRNG seeded from the OS, no system call per nonce.
+            None => rand::fill(nonce),
+        }
+        let mut tag = [0u8; MAX_TAG_LEN];
+        let tag = &mut tag[..info.tag_len];
+        with_aad(&header_bytes, &info.descriptor, &inner.name, |aad| {
+            suite.seal(0, &head[HEADER_LEN..], aad, payload, tag)
+        })?;
+        buf.extend_from_slice(tag);
+        Ok(())
     }
 
     /// Opens a cookie value at the clock's current time.
@@ -549,25 +607,29 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         let (header, suite_index, key_index) = self.check_header(cookie)?;
         let (version, suite) = (&inner.suites[suite_index].0, &*inner.suites[suite_index].1);
         let info = suite.info();
-        let mut buf = URL_SAFE_NO_PAD
-            .decode(cookie)
-            .map_err(|_| OpenError::Malformed("not base64url"))?;
-        let prefix = HEADER_LEN + info.nonce_len;
-        let Some(payload_len) = buf.len().checked_sub(prefix + info.tag_len) else {
-            return Err(OpenError::Malformed("shorter than header, nonce and tag"));
-        };
-        let (head, rest) = buf.split_at_mut(prefix);
-        let (payload, tag) = rest.split_at_mut(payload_len);
-        let header_bytes: &[u8; HEADER_LEN] = head[..HEADER_LEN].try_into().expect("header");
-        with_aad(header_bytes, &info.descriptor, &inner.name, |aad| {
-            suite.open(key_index, &head[HEADER_LEN..], aad, payload, tag)
-        })?;
-        let facts = self.check_time(&header, *version, key_index, now)?;
-        let value = suite.decode_payload(header.flags, payload, inner.decompression_cap);
-        payload.zeroize();
-        Ok(Opened {
-            value: value?,
-            facts,
+        with_scratch(cookie.len() / 4 * 3 + 3, |buf| {
+            URL_SAFE_NO_PAD
+                .decode_vec(cookie, buf)
+                .map_err(|_| OpenError::Malformed("not base64url"))?;
+            let prefix = HEADER_LEN + info.nonce_len;
+            let Some(payload_len) = buf.len().checked_sub(prefix + info.tag_len) else {
+                return Err(OpenError::Malformed("shorter than header, nonce and tag"));
+            };
+            let (head, rest) = buf.split_at_mut(prefix);
+            let (payload, tag) = rest.split_at_mut(payload_len);
+            let header_bytes: &[u8; HEADER_LEN] = head[..HEADER_LEN].try_into().expect("header");
+            with_aad(header_bytes, &info.descriptor, &inner.name, |aad| {
+                suite.open(key_index, &head[HEADER_LEN..], aad, payload, tag)
+            })?;
+            let opened = self
+                .check_time(&header, *version, key_index, now)
+                .and_then(|facts| {
+                    let value =
+                        suite.decode_payload(header.flags, payload, inner.decompression_cap)?;
+                    Ok(Opened { value, facts })
+                });
+            payload.zeroize();
+            opened
         })
     }
 

@@ -1,0 +1,71 @@
+//! The values every benchmark, size table and chart uses: the sample session of
+//! `examples/sample-session.json` as a typed struct, and sessions of the same
+//! shape grown or shrunk to other sizes.
+
+#![allow(dead_code)]
+
+use serde::{Deserialize, Serialize};
+
+/// The sample session as a Rust application would hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: u64,
+    pub username: String,
+    pub roles: Vec<String>,
+    pub csrf: String,
+    pub cart: Vec<Item>,
+    pub theme: String,
+    pub locale: String,
+}
+
+/// One line of the cart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub sku: String,
+    pub qty: u32,
+}
+
+/// The sample session (258 bytes as JSON), read from the committed file.
+pub fn sample() -> Session {
+    serde_json::from_str(include_str!("../../examples/sample-session.json"))
+        .expect("examples/sample-session.json is a valid session")
+}
+
+/// A session whose JSON text is about `json_len` bytes: the sample session with
+/// its cart trimmed or extended (and, for the smallest, its roles and token cut).
+pub fn of_json_len(json_len: usize) -> Session {
+    let mut session = sample();
+    if json_len < json(&session).len() {
+        session.roles.clear();
+        session.csrf.clear();
+        session.cart.clear();
+        while json(&session).len() < json_len {
+            session.roles.push("user".to_owned());
+        }
+        return session;
+    }
+    let mut qty = 6;
+    while json(&session).len() < json_len {
+        session.cart.push(Item {
+            sku: format!("SKU{qty}"),
+            qty,
+        });
+        qty += 1;
+    }
+    session
+}
+
+/// The JSON text of a session.
+pub fn json(session: &Session) -> String {
+    serde_json::to_string(session).expect("a session serializes")
+}
+
+/// The payload sizes benchmarked, labelled: about 64 B, the sample session, 1 KB, 3 KB.
+pub fn payloads() -> Vec<(&'static str, Session)> {
+    vec![
+        ("64B", of_json_len(64)),
+        ("256B", sample()),
+        ("1KB", of_json_len(1024)),
+        ("3KB", of_json_len(3072)),
+    ]
+}
