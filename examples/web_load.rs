@@ -13,10 +13,11 @@
 //! cargo run --release --example web_load --features axum,aes-gcm -- [seconds] [rounds]
 //! ```
 //!
-//! Defaults: 10 seconds per measurement, 3 rounds; the three servers take turns
-//! in each round so that background load hits them alike, and the median of the
-//! rounds is reported. wrk runs with 1 thread and 32 connections; the servers
-//! share one tokio runtime.
+//! Defaults: 5 seconds per measurement, 7 rounds. The three routes take turns in
+//! each round (in a rotating order) so that background load hits them alike; the
+//! report gives the median requests/s of each route and the median of the
+//! per-round ratios. wrk runs with 1 thread and 32 connections; the servers share
+//! one tokio runtime.
 
 use std::process::Command;
 use std::time::Duration;
@@ -122,8 +123,8 @@ fn median(values: &mut [f64]) -> f64 {
 #[tokio::main]
 async fn main() {
     let mut args = std::env::args().skip(1);
-    let seconds: u64 = args.next().map_or(10, |s| s.parse().expect("seconds"));
-    let rounds: usize = args.next().map_or(3, |s| s.parse().expect("rounds"));
+    let seconds: u64 = args.next().map_or(5, |s| s.parse().expect("seconds"));
+    let rounds: usize = args.next().map_or(7, |s| s.parse().expect("rounds"));
 
     let bare = serve(Router::new().route("/api/counter", get(no_session))).await;
 
@@ -170,32 +171,51 @@ async fn main() {
         ("axum-extra PrivateCookieJar", &jar, Some(&jar_cookie)),
     ];
     let mut results = vec![Vec::new(); cases.len()];
-    for round in 1..=rounds {
-        for (index, (name, url, cookie)) in cases.iter().enumerate() {
-            let url = url.to_string();
-            let cookie = cookie.map(str::to_owned);
+    // Per-round ratios to the no-session route: background load changes between
+    // rounds, so each round's servers are compared with each other.
+    let mut ratios = vec![Vec::new(); cases.len()];
+    for round in 0..rounds {
+        let mut this_round = [0.0; 3];
+        // Rotate the order so that no route always runs first or last.
+        for step in 0..cases.len() {
+            let index = (round + step) % cases.len();
+            let (name, url, cookie) = cases[index];
+            let (url, cookie) = (url.to_string(), cookie.map(str::to_owned));
             let rps = tokio::task::spawn_blocking(move || wrk(&url, cookie.as_deref(), seconds))
                 .await
                 .unwrap();
-            println!("round {round}: {name:<40} {rps:>10.0} requests/s");
+            println!("round {}: {name:<40} {rps:>10.0} requests/s", round + 1);
             results[index].push(rps);
+            this_round[index] = rps;
+        }
+        for index in 0..cases.len() {
+            ratios[index].push(this_round[index] / this_round[0]);
         }
     }
     let medians: Vec<f64> = results.iter_mut().map(|r| median(r)).collect();
+    let ratio_medians: Vec<f64> = ratios.iter_mut().map(|r| median(r)).collect();
+    let layer_vs_jar = median(
+        &mut (0..rounds)
+            .map(|round| results_ratio(&ratios, round))
+            .collect::<Vec<_>>(),
+    );
     println!();
     println!(
-        "wrk -t1 -c{CONNECTIONS} -d{seconds}s, median of {rounds} rounds, loopback, {} CPUs",
+        "wrk -t1 -c{CONNECTIONS} -d{seconds}s, {rounds} rounds, loopback, {} CPUs; \
+         medians of requests/s and of per-round ratios",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!();
     println!("| route | requests/s | vs no session |");
     println!("|---|---:|---:|");
-    for ((name, _, _), rps) in cases.iter().zip(&medians) {
-        println!("| {name} | {rps:.0} | {:.0}% |", 100.0 * rps / medians[0]);
+    for (((name, _, _), rps), ratio) in cases.iter().zip(&medians).zip(&ratio_medians) {
+        println!("| {name} | {rps:.0} | {:.0}% |", 100.0 * ratio);
     }
     println!();
-    println!(
-        "SessionLayer / PrivateCookieJar: {:.2}",
-        medians[1] / medians[2]
-    );
+    println!("SessionLayer / PrivateCookieJar (median of per-round ratios): {layer_vs_jar:.2}");
+}
+
+/// Layer throughput over jar throughput in one round.
+fn results_ratio(ratios: &[Vec<f64>], round: usize) -> f64 {
+    ratios[1][round] / ratios[2][round]
 }
