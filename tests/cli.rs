@@ -465,6 +465,14 @@ fn keys_come_from_the_environment_or_a_file_and_never_from_arguments() {
     let ring_path = sb.path("ring.toml").display().to_string();
     let by_path = Sandbox::new().with_env("SEALED_COOKIE_KEYRING", &ring_path);
     assert_eq!(by_path.run(&["open"], &cookie).ok().json(), sample());
+    // The keyring commands edit the file SEALED_COOKIE_KEYRING names.
+    let added = by_path.run(&["keyring", "add"], "").ok().line().to_owned();
+    let listed = sb
+        .run(&["keyring", "list", "--json", "--keyring", "ring.toml"], "")
+        .ok()
+        .json();
+    assert_eq!(listed["keys"][1]["id"], added);
+    by_path.run(&["keyring", "retire", &added], "").ok();
 
     // --keyring wins over the environment.
     let other = Sandbox::new();
@@ -551,6 +559,11 @@ fn wrong_keys_wrong_names_and_altered_cookies_are_rejected_with_exit_2() {
     sb.open("a.toml", &cookie[..30], &[]).rejected("malformed");
     sb.open("a.toml", "not a cookie!", &[])
         .rejected("malformed");
+    // A version byte outside the named table.
+    let mut raw = base64_decode(&cookie);
+    raw[0] = 99;
+    sb.open("a.toml", &base64_encode(&raw), &[])
+        .rejected("unknown_version");
     sb.open("a.toml", "", &[]).usage();
 }
 
