@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::de::{self, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
+use serde::de::{
+    self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor,
+};
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +48,21 @@ pub enum Value {
 pub type SessionMap = BTreeMap<String, Value>;
 
 impl Value {
+    /// Deepest nesting of arrays and maps a value may have. Sealing refuses a
+    /// deeper value and opening rejects one, so that decoding needs bounded stack
+    /// and memory whatever the plaintext says, and whatever seals also opens under
+    /// every serializer (`serde_json` stops at 128 levels).
+    ///
+    /// ```
+    /// use sealed_cookie::Value;
+    /// let mut deep = Value::Null;
+    /// for _ in 0..=Value::MAX_DEPTH {
+    ///     deep = Value::Array(vec![deep]);
+    /// }
+    /// assert!(serde_json::to_string(&deep).is_err());
+    /// ```
+    pub const MAX_DEPTH: usize = 64;
+
     /// The entry under `key` when this is a map.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&Value> {
@@ -134,45 +151,179 @@ const VARIANTS: &[&str] = &[
     "Null", "Bool", "Int", "UInt", "Float", "String", "Array", "Map",
 ];
 
+const MAX_DEPTH: usize = Value::MAX_DEPTH;
+
+/// Elements reserved up front for an array whose length the format declares;
+/// longer arrays grow as their elements actually arrive.
+const PREALLOCATE: usize = 64;
+
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        Nested(self, 0).serialize(serializer)
+    }
+}
+
+/// A value at a nesting depth, to refuse values deeper than [`MAX_DEPTH`].
+struct Nested<'a>(&'a Value, usize);
+
+impl Serialize for Nested<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        let Nested(value, depth) = *self;
+        if matches!(value, Value::Array(_) | Value::Map(_)) && depth >= MAX_DEPTH {
+            return Err(S::Error::custom(format_args!(
+                "value nests deeper than {MAX_DEPTH} levels"
+            )));
+        }
         if serializer.is_human_readable() {
-            return match self {
-                Self::Null => serializer.serialize_unit(),
-                Self::Bool(b) => serializer.serialize_bool(*b),
-                Self::Int(i) => serializer.serialize_i64(*i),
-                Self::UInt(u) => serializer.serialize_u64(*u),
-                Self::Float(f) => serializer.serialize_f64(*f),
-                Self::String(s) => serializer.serialize_str(s),
-                Self::Array(items) => serializer.collect_seq(items),
-                Self::Map(map) => serializer.collect_map(map),
+            return match value {
+                Value::Null => serializer.serialize_unit(),
+                Value::Bool(b) => serializer.serialize_bool(*b),
+                Value::Int(i) => serializer.serialize_i64(*i),
+                Value::UInt(u) => serializer.serialize_u64(*u),
+                // JSON has no NaN or infinity (serde_json would write `null`).
+                Value::Float(f) if !f.is_finite() => Err(S::Error::custom(format_args!(
+                    "{f} has no form in a human-readable format"
+                ))),
+                Value::Float(f) => serializer.serialize_f64(*f),
+                Value::String(s) => serializer.serialize_str(s),
+                Value::Array(list) => Seq(list, depth).serialize(serializer),
+                Value::Map(map) => Entries(map, depth).serialize(serializer),
             };
         }
         // Binary formats such as postcard cannot describe themselves: tag each value.
-        match self {
-            Self::Null => serializer.serialize_unit_variant("Value", 0, "Null"),
-            Self::Bool(b) => serializer.serialize_newtype_variant("Value", 1, "Bool", b),
-            Self::Int(i) => serializer.serialize_newtype_variant("Value", 2, "Int", i),
-            Self::UInt(u) => serializer.serialize_newtype_variant("Value", 3, "UInt", u),
-            Self::Float(f) => serializer.serialize_newtype_variant("Value", 4, "Float", f),
-            Self::String(s) => serializer.serialize_newtype_variant("Value", 5, "String", s),
-            Self::Array(items) => serializer.serialize_newtype_variant("Value", 6, "Array", items),
-            Self::Map(map) => serializer.serialize_newtype_variant("Value", 7, "Map", map),
+        match value {
+            Value::Null => serializer.serialize_unit_variant("Value", 0, "Null"),
+            Value::Bool(b) => serializer.serialize_newtype_variant("Value", 1, "Bool", b),
+            Value::Int(i) => serializer.serialize_newtype_variant("Value", 2, "Int", i),
+            Value::UInt(u) => serializer.serialize_newtype_variant("Value", 3, "UInt", u),
+            Value::Float(f) => serializer.serialize_newtype_variant("Value", 4, "Float", f),
+            Value::String(s) => serializer.serialize_newtype_variant("Value", 5, "String", s),
+            Value::Array(list) => {
+                serializer.serialize_newtype_variant("Value", 6, "Array", &Seq(list, depth))
+            }
+            Value::Map(map) => {
+                serializer.serialize_newtype_variant("Value", 7, "Map", &Entries(map, depth))
+            }
         }
+    }
+}
+
+/// The elements of an array at `depth`, one level deeper.
+struct Seq<'a>(&'a [Value], usize);
+
+impl Serialize for Seq<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|v| Nested(v, self.1 + 1)))
+    }
+}
+
+/// The entries of a map at `depth`, one level deeper.
+struct Entries<'a>(&'a BTreeMap<String, Value>, usize);
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, Nested(v, self.1 + 1))))
     }
 }
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ValueSeed(0).deserialize(deserializer)
+    }
+}
+
+/// Deserializes a value at a nesting depth.
+#[derive(Clone, Copy)]
+struct ValueSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for ValueSeed {
+    type Value = Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
         if deserializer.is_human_readable() {
-            deserializer.deserialize_any(PlainVisitor)
+            deserializer.deserialize_any(PlainVisitor(self.0))
         } else {
-            deserializer.deserialize_enum("Value", VARIANTS, TaggedVisitor)
+            deserializer.deserialize_enum("Value", VARIANTS, TaggedVisitor(self.0))
         }
     }
 }
 
-struct PlainVisitor;
+fn too_deep<E: de::Error>() -> E {
+    E::custom(format_args!("value nests deeper than {MAX_DEPTH} levels"))
+}
+
+fn read_seq<'de, A: SeqAccess<'de>>(depth: usize, mut seq: A) -> Result<Vec<Value>, A::Error> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(PREALLOCATE));
+    while let Some(item) = seq.next_element_seed(ValueSeed(depth + 1))? {
+        items.push(item);
+    }
+    Ok(items)
+}
+
+fn read_map<'de, A: MapAccess<'de>>(
+    depth: usize,
+    mut map: A,
+) -> Result<BTreeMap<String, Value>, A::Error> {
+    if depth >= MAX_DEPTH {
+        return Err(too_deep());
+    }
+    let mut out = BTreeMap::new();
+    while let Some(key) = map.next_key::<String>()? {
+        let value = map.next_value_seed(ValueSeed(depth + 1))?;
+        out.insert(key, value);
+    }
+    Ok(out)
+}
+
+/// The array payload of a tagged value.
+struct SeqSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for SeqSeed {
+    type Value = Vec<Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Vec<Value>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for SeqSeed {
+    type Value = Vec<Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence of session values")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Vec<Value>, A::Error> {
+        read_seq(self.0, seq)
+    }
+}
+
+/// The map payload of a tagged value.
+struct MapSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for MapSeed {
+    type Value = BTreeMap<String, Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for MapSeed {
+    type Value = BTreeMap<String, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of session values")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        read_map(self.0, map)
+    }
+}
+
+struct PlainVisitor(usize);
 
 impl<'de> Visitor<'de> for PlainVisitor {
     type Value = Value;
@@ -187,7 +338,7 @@ impl<'de> Visitor<'de> for PlainVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Value::deserialize(d)
+        ValueSeed(self.0).deserialize(d)
     }
     fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
         Ok(Value::Bool(v))
@@ -207,23 +358,15 @@ impl<'de> Visitor<'de> for PlainVisitor {
     fn visit_string<E>(self, v: String) -> Result<Value, E> {
         Ok(Value::String(v))
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        read_seq(self.0, seq).map(Value::Array)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out = BTreeMap::new();
-        while let Some((key, value)) = map.next_entry::<String, Value>()? {
-            out.insert(key, value);
-        }
-        Ok(Value::Map(out))
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Value, A::Error> {
+        read_map(self.0, map).map(Value::Map)
     }
 }
 
-struct TaggedVisitor;
+struct TaggedVisitor(usize);
 
 #[derive(Deserialize)]
 #[serde(variant_identifier)]
@@ -256,8 +399,8 @@ impl<'de> Visitor<'de> for TaggedVisitor {
             Tag::UInt => Value::from_u64(variant.newtype_variant()?),
             Tag::Float => Value::Float(variant.newtype_variant()?),
             Tag::String => Value::String(variant.newtype_variant()?),
-            Tag::Array => Value::Array(variant.newtype_variant()?),
-            Tag::Map => Value::Map(variant.newtype_variant()?),
+            Tag::Array => Value::Array(variant.newtype_variant_seed(SeqSeed(self.0))?),
+            Tag::Map => Value::Map(variant.newtype_variant_seed(MapSeed(self.0))?),
         })
     }
 }
@@ -295,6 +438,48 @@ mod tests {
         let bytes = rmp_serde::to_vec_named(&sample()).unwrap();
         let back: Value = rmp_serde::from_slice(&bytes).unwrap();
         assert_eq!(back, sample());
+    }
+
+    fn nest(levels: usize) -> Value {
+        (0..levels).fold(Value::Null, |v, i| {
+            if i % 2 == 0 {
+                Value::Array(vec![v])
+            } else {
+                Value::Map(BTreeMap::from([("k".to_owned(), v)]))
+            }
+        })
+    }
+
+    #[test]
+    fn nesting_is_bounded_both_ways() {
+        let ok = nest(Value::MAX_DEPTH);
+        let text = serde_json::to_string(&ok).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), ok);
+        let deep = nest(Value::MAX_DEPTH + 1);
+        assert!(serde_json::to_string(&deep).is_err());
+        let deep_text = format!("[{text}]");
+        assert!(serde_json::from_str::<Value>(&deep_text).is_err());
+    }
+
+    #[cfg(feature = "postcard")]
+    #[test]
+    fn postcard_nesting_is_bounded_and_lengths_do_not_preallocate() {
+        let ok = nest(Value::MAX_DEPTH);
+        let bytes = postcard::to_allocvec(&ok).unwrap();
+        assert_eq!(postcard::from_bytes::<Value>(&bytes).unwrap(), ok);
+        assert!(postcard::to_allocvec(&nest(Value::MAX_DEPTH + 1)).is_err());
+        // Array tag 6 with a declared length of 2^32 - 1, nested far too deep.
+        let bomb: Vec<u8> = [6u8, 0xff, 0xff, 0xff, 0xff, 0x0f].repeat(10_000);
+        assert!(postcard::from_bytes::<Value>(&bomb).is_err());
+    }
+
+    #[test]
+    fn non_finite_floats_have_no_json_form() {
+        for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(serde_json::to_string(&Value::Float(f)).is_err());
+            assert!(serde_json::to_string(&Value::Array(vec![Value::Float(f)])).is_err());
+        }
+        assert_eq!(serde_json::to_string(&Value::Float(-0.0)).unwrap(), "-0.0");
     }
 
     #[test]

@@ -1,0 +1,98 @@
+//! An arbitrary session value sealed under an arbitrary suite opens to exactly
+//! that value, and so does its re-seal.
+#![no_main]
+
+use std::sync::OnceLock;
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use sealed_cookie::{Codec, SealError, Value};
+use sealed_cookie_fuzz::{ArbValue, NOW, SUITES, SuiteSpec, Typed, codecs, same_value};
+
+static VALUES: OnceLock<Vec<Codec<Value>>> = OnceLock::new();
+static TYPED: OnceLock<Vec<Codec<Typed>>> = OnceLock::new();
+
+#[derive(Debug, Arbitrary)]
+enum Session {
+    Untyped(ArbValue),
+    Typed(Typed),
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    suite: u8,
+    session: Session,
+}
+
+fuzz_target!(|input: Input| {
+    let index = usize::from(input.suite) % SUITES;
+    let spec = SuiteSpec::of(index as u8 + 1).expect("registered");
+    match input.session {
+        Session::Untyped(value) => {
+            let value = Value::from(value);
+            // The two values the crate must refuse to seal rather than alter: too
+            // deep, or a NaN or infinity where the format is JSON.
+            let refused = nesting(&value) > Value::MAX_DEPTH
+                || (spec.serializer == 2 && has_non_finite(&value));
+            let codec = &codecs(&VALUES)[index];
+            if refused {
+                assert!(
+                    matches!(codec.seal_at(&value, NOW), Err(SealError::Serialize(_))),
+                    "{} sealed a value it cannot keep: {value:?}",
+                    spec.label()
+                );
+            } else {
+                roundtrip(codec, spec, &value, same_value);
+            }
+        }
+        Session::Typed(value) => roundtrip(&codecs(&TYPED)[index], spec, &value, |a, b| a == b),
+    }
+});
+
+fn roundtrip<T>(codec: &Codec<T>, spec: SuiteSpec, value: &T, same: fn(&T, &T) -> bool)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug + 'static,
+{
+    let cookie = match codec.seal_at(value, NOW) {
+        Ok(cookie) => cookie,
+        Err(SealError::TooLarge { needed, budget }) => {
+            assert!(needed > budget);
+            return;
+        }
+        Err(error) => panic!("{} cannot seal {value:?}: {error}", spec.label()),
+    };
+    let opened = codec
+        .open_at(&cookie, NOW)
+        .unwrap_or_else(|e| panic!("{} sealed a cookie it cannot open: {e}", spec.label()));
+    assert!(
+        same(&opened.value, value),
+        "{}: {:?} != {value:?}",
+        spec.label(),
+        opened.value
+    );
+    assert_eq!(opened.facts.version, spec.version);
+    assert!(!opened.facts.needs_reissue);
+    let again = codec
+        .reseal_at(&opened.value, &opened.facts, NOW + 1)
+        .expect("the same value seals again");
+    let reopened = codec.open_at(&again, NOW + 1).expect("a re-seal opens");
+    assert!(same(&reopened.value, value));
+}
+
+/// Containers on the longest path from the root.
+fn nesting(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
+        Value::Map(map) => 1 + map.values().map(nesting).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+fn has_non_finite(value: &Value) -> bool {
+    match value {
+        Value::Float(f) => !f.is_finite(),
+        Value::Array(items) => items.iter().any(has_non_finite),
+        Value::Map(map) => map.values().any(has_non_finite),
+        _ => false,
+    }
+}
