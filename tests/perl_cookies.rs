@@ -493,3 +493,99 @@ mod web_layer {
         assert!(built.is_err());
     }
 }
+
+/// `sealed-cookie open --perl`, through the real binary.
+#[cfg(feature = "cli")]
+mod cli {
+    use std::io::Write as _;
+    use std::process::{Command, Output, Stdio};
+
+    use sealed_cookie::Value;
+
+    use super::{case, same};
+
+    fn open_perl(args: &[&str], secret: Option<&str>, old: &str, stdin: &str) -> Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sealed-cookie"));
+        command
+            .arg("open")
+            .arg("--perl")
+            .args(args)
+            .env_remove("SEALED_COOKIE_PERL_SECRET")
+            .env("SEALED_COOKIE_PERL_OLD_SECRETS", old)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(secret) = secret {
+            command.env("SEALED_COOKIE_PERL_SECRET", secret);
+        }
+        let mut child = command.spawn().expect("the sealed-cookie binary runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn prints_the_session_as_exact_json() {
+        for name in [
+            "integers",
+            "flat",
+            "floats",
+            "unicode",
+            "undef_values",
+            "shared_references",
+        ] {
+            let case = case(name);
+            let now = case.now.to_string();
+            let output = open_perl(&["--now", &now], Some(&case.secret), "", &case.cookie);
+            assert!(output.status.success(), "{name}: {output:?}");
+            let text = String::from_utf8(output.stdout).unwrap();
+            // Parsed back exactly (serde_json keeps 64-bit integers).
+            let printed: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let value = Value::from(printed);
+            same(&value, case.expected.as_ref().unwrap(), name).unwrap();
+            if name == "integers" {
+                assert!(text.contains("\"u64_max\":18446744073709551615"), "{text}");
+                assert!(text.contains("\"past_2_53\":9007199254740993"), "{text}");
+                assert!(text.contains("\"i64_min\":-9223372036854775808"), "{text}");
+            }
+            if name == "flat" {
+                assert!(text.contains("\"zip\":\"007\""), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn old_secrets_come_one_a_line_and_facts_say_which() {
+        let case = case("old_secret");
+        let old = case.old_secrets.join("\n") + "\n";
+        let pasted = format!("dancer.session={}; Path=/; HttpOnly", case.cookie);
+        let output = open_perl(&["--facts"], Some(&case.secret), &old, &pasted);
+        assert!(output.status.success(), "{output:?}");
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(doc["value"]["user"], "carol");
+        assert_eq!(doc["facts"]["old_secret"], true);
+        assert_eq!(doc["facts"]["protocol"], 2);
+    }
+
+    #[test]
+    fn rejections_and_missing_secrets() {
+        let case = case("wrong_secret");
+        let output = open_perl(&[], Some(&case.secret), "", &case.cookie);
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("perl_bad_mac"));
+
+        let case = super::case("future_expiry");
+        let later = (case.expires.unwrap() + 1).to_string();
+        let output = open_perl(&["--now", &later], Some(&case.secret), "", &case.cookie);
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("perl_expired"));
+
+        let output = open_perl(&[], None, "", &case.cookie);
+        assert_eq!(output.status.code(), Some(1), "{output:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("SEALED_COOKIE_PERL_SECRET"));
+    }
+}

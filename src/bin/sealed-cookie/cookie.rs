@@ -162,6 +162,9 @@ fn print_json(value: &serde_json::Value, pretty: bool) -> Result<String, Failure
 }
 
 pub fn open(args: &OpenArgs) -> Result<(), Failure> {
+    if args.perl {
+        return open_perl(args);
+    }
     let (ring, _) = keys::load(&args.keyring)?;
     let input = read_cookie()?;
     let name = args
@@ -199,6 +202,40 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         Some(FactsMode::Stderr) => {
             writeln!(out, "{}", print_json(&value, args.pretty)?)?;
             eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+        }
+    }
+    Ok(())
+}
+
+/// `open --perl`: a `Session::Storage::Secure` cookie, secrets from the environment.
+fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
+    let reader =
+        sealed_cookie::perl::PerlReader::from_env().map_err(|e| Failure::Usage(e.to_string()))?;
+    let input = read_cookie()?;
+    let now = args.now.unwrap_or_else(now_unix);
+    let opened = reader
+        .open_details(&input.value, now)
+        .map_err(Failure::RejectedPerl)?;
+    // Integers stay exact (u64 and i64), strings stay strings, undef is null.
+    let value = serde_json::Value::from(opened.value);
+    let facts = json!({
+        "format": "Session::Storage::Secure",
+        "protocol": opened.protocol,
+        "expires_at": opened.expires,
+        "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).map(rfc3339),
+        "old_secret": opened.secret_index > 0,
+        "secret_index": opened.secret_index,
+    });
+    let mut out = std::io::stdout().lock();
+    match args.facts {
+        None => writeln!(out, "{}", print_json(&value, args.pretty)?)?,
+        Some(FactsMode::Json) => {
+            let doc = json!({ "value": value, "facts": facts });
+            writeln!(out, "{}", print_json(&doc, args.pretty)?)?;
+        }
+        Some(FactsMode::Stderr) => {
+            writeln!(out, "{}", print_json(&value, args.pretty)?)?;
+            eprintln!("{}", print_json(&facts, args.pretty)?);
         }
     }
     Ok(())

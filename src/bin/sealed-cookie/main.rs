@@ -222,6 +222,11 @@ struct OpenArgs {
     /// Pretty-print the JSON.
     #[arg(long)]
     pretty: bool,
+    /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
+    /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
+    /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
+    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring"])]
+    perl: bool,
 }
 
 #[derive(Debug, Args)]
@@ -271,6 +276,8 @@ pub enum Failure {
     Usage(String),
     /// The cookie was rejected: exit 2.
     Rejected(OpenError),
+    /// The Perl cookie was rejected (`open --perl`): exit 2.
+    RejectedPerl(sealed_cookie::perl::PerlError),
 }
 
 macro_rules! usage_from {
@@ -312,6 +319,10 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
         Err(Failure::Rejected(error)) => {
+            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
+            ExitCode::from(2)
+        }
+        Err(Failure::RejectedPerl(error)) => {
             eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
             ExitCode::from(2)
         }
