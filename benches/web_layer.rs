@@ -1,0 +1,115 @@
+//! Time per request of one counter route served in-process (no network): with no
+//! session, through `SessionLayer` (AES-256-GCM + postcard; the request carries a
+//! valid cookie, so it is opened, incremented and re-sealed), and through
+//! axum-extra's `PrivateCookieJar` (also opened and re-sealed). The loopback
+//! throughput of the same three routes is `examples/web_load.rs`.
+//!
+//! ```text
+//! cargo bench --all-features --bench web_layer
+//! ```
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::routing::get;
+use axum::{Json, Router};
+use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
+use criterion::{Criterion, criterion_group, criterion_main};
+use http::Request;
+use http::header::{COOKIE, SET_COOKIE};
+use sealed_cookie::cipher::Aes256Gcm;
+use sealed_cookie::serializer::Postcard;
+use sealed_cookie::web::{Session, SessionLayer};
+use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
+use tower_service::Service;
+
+async fn no_session() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "count": 1 }))
+}
+
+async fn layer_counter(session: Session) -> Json<serde_json::Value> {
+    let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
+    let _ = session.insert("count", &count);
+    Json(serde_json::json!({ "count": count }))
+}
+
+async fn jar_counter(jar: PrivateCookieJar) -> (PrivateCookieJar, Json<serde_json::Value>) {
+    let count = jar
+        .get("count")
+        .and_then(|c| c.value().parse::<u64>().ok())
+        .unwrap_or(0)
+        + 1;
+    let cookie = Cookie::build(("count", count.to_string()))
+        .http_only(true)
+        .path("/")
+        .max_age(cookie::time::Duration::hours(1));
+    (jar.add(cookie), Json(serde_json::json!({ "count": count })))
+}
+
+/// Serves one request and checks that a cookie was (or was not) set.
+async fn serve(router: &Router, cookie: Option<&str>) {
+    let mut request = Request::get("/api/counter");
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, cookie);
+    }
+    let response = router
+        .clone()
+        .call(request.body(Body::empty()).expect("a valid request"))
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers().contains_key(SET_COOKIE),
+        cookie.is_some()
+    );
+    black_box(response);
+}
+
+fn web_layer(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+
+    let bare = Router::new().route("/api/counter", get(no_session));
+
+    let layer = SessionLayer::builder()
+        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
+        .suite(2, Suite::new(Aes256Gcm, Postcard))
+        .max_age(Duration::from_secs(3600))
+        .build()
+        .expect("a valid layer");
+    let mut map = SessionMap::new();
+    map.insert("count".to_owned(), Value::Int(1));
+    let layer_cookie = format!("session={}", layer.codec().seal(&map).expect("fits"));
+    let layered = Router::new()
+        .route("/api/counter", get(layer_counter))
+        .layer(layer);
+
+    let jar_key = JarKey::generate();
+    let mut private = cookie::CookieJar::new();
+    private.private_mut(&jar_key).add(Cookie::new("count", "1"));
+    let jar_cookie = private
+        .delta()
+        .next()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .expect("one cookie");
+    let jar = Router::new()
+        .route("/api/counter", get(jar_counter))
+        .with_state(jar_key);
+
+    let mut group = c.benchmark_group("counter route, one request");
+    group.bench_function("no session", |b| {
+        b.iter(|| runtime.block_on(serve(&bare, None)));
+    });
+    group.bench_function("SessionLayer aes256gcm+postcard", |b| {
+        b.iter(|| runtime.block_on(serve(&layered, Some(&layer_cookie))));
+    });
+    group.bench_function("PrivateCookieJar", |b| {
+        b.iter(|| runtime.block_on(serve(&jar, Some(&jar_cookie))));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, web_layer);
+criterion_main!(benches);
