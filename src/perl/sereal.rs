@@ -71,7 +71,9 @@ pub enum Objects {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
     /// Deepest nesting of containers, references and copies. Decoding
-    /// recurses, so values above [`MAX_DEPTH`] are lowered to it.
+    /// recurses, so values above [`MAX_DEPTH`] are lowered to it. Arrays and
+    /// hashes alone may also nest at most [`Value::MAX_DEPTH`] deep, so that a
+    /// decoded value can always be sealed again.
     pub max_depth: usize,
     /// Most tags read (including those read again for `COPY`) plus values
     /// produced (including those copied for `REFP` and `ALIAS`).
@@ -341,6 +343,7 @@ impl SerealDecoder {
             tracked: HashMap::new(),
             items: 0,
             string_bytes: 0,
+            containers: 0,
         };
         let mut pos = 0;
         let value = parser.item(&mut pos, 0)?;
@@ -497,6 +500,8 @@ struct Parser<'a> {
     tracked: HashMap<usize, Value>,
     items: usize,
     string_bytes: usize,
+    /// Arrays and hashes enclosing the current item.
+    containers: usize,
 }
 
 impl Parser<'_> {
@@ -598,8 +603,19 @@ impl Parser<'_> {
         }
     }
 
+    /// Enters an array or hash: at most [`Value::MAX_DEPTH`] nest, so that every
+    /// decoded value also seals.
+    fn enter(&mut self) -> Result<(), SerealError> {
+        if self.containers >= Value::MAX_DEPTH {
+            return Err(SerealError::TooDeep(Value::MAX_DEPTH));
+        }
+        self.containers += 1;
+        Ok(())
+    }
+
     fn array(&mut self, pos: &mut usize, count: u64, depth: usize) -> Result<Value, SerealError> {
         self.check_depth(depth + 1)?;
+        self.enter()?;
         // Every item takes at least one byte: a larger count is a lie.
         let remaining = (self.body.len() - *pos) as u64;
         if count > remaining {
@@ -610,11 +626,13 @@ impl Parser<'_> {
         for _ in 0..count {
             items.push(self.item(pos, depth + 1)?);
         }
+        self.containers -= 1;
         Ok(Value::Array(items))
     }
 
     fn hash(&mut self, pos: &mut usize, count: u64, depth: usize) -> Result<Value, SerealError> {
         self.check_depth(depth + 1)?;
+        self.enter()?;
         let remaining = (self.body.len() - *pos) as u64;
         if count.saturating_mul(2) > remaining {
             return Err(SerealError::Truncated);
@@ -626,6 +644,7 @@ impl Parser<'_> {
             // As in Perl, a repeated key keeps the last value.
             map.insert(key, value);
         }
+        self.containers -= 1;
         Ok(Value::Map(map))
     }
 
@@ -982,10 +1001,14 @@ mod tests {
         // Perl: my $a = []; push @$a, $a;  (REFN, tracked ARRAY holding REFP to itself)
         assert_eq!(decode(b"\x28\xab\x01\x29\x02"), Err(SerealError::Cyclic(3)));
         // A COPY of an enclosing item recurses until the depth limit.
-        assert_eq!(
+        assert!(matches!(
             decode(b"\x41\x41\x2f\x01"),
-            Err(SerealError::TooDeep(Limits::default().max_depth))
-        );
+            Err(SerealError::TooDeep(_))
+        ));
+        assert!(matches!(
+            decode(b"\x28\x28\x2f\x01"),
+            Err(SerealError::TooDeep(_))
+        ));
     }
 
     fn varint(mut n: usize) -> Vec<u8> {
@@ -1038,7 +1061,8 @@ mod tests {
 
     #[test]
     fn depth_is_bounded() {
-        let body = [0x41u8; 1000];
+        // References to references: no container, only recursion.
+        let body = [REFN; 1000];
         assert_eq!(
             decode(&body),
             Err(SerealError::TooDeep(Limits::default().max_depth))
@@ -1055,13 +1079,39 @@ mod tests {
     }
 
     #[test]
+    fn containers_nest_no_deeper_than_a_value_may() {
+        let loose = SerealDecoder::new().limits(Limits {
+            max_depth: MAX_DEPTH,
+            ..Limits::default()
+        });
+        let nest = |n: usize| {
+            let mut body = vec![0x41u8; n];
+            body.push(0x01);
+            doc(&body)
+        };
+        let value = loose.decode(&nest(Value::MAX_DEPTH)).unwrap();
+        serde_json::to_string(&value).expect("a decoded value serializes");
+        assert_eq!(
+            loose.decode(&nest(Value::MAX_DEPTH + 1)),
+            Err(SerealError::TooDeep(Value::MAX_DEPTH))
+        );
+        // References between containers do not count.
+        let mut body = Vec::new();
+        for _ in 0..Value::MAX_DEPTH {
+            body.extend_from_slice(&[REFN, ARRAY, 1]);
+        }
+        body.push(0x01);
+        assert!(loose.decode(&doc(&body)).is_ok());
+    }
+
+    #[test]
     fn depth_is_capped_for_the_stack() {
         let deep = SerealDecoder::new().limits(Limits {
             max_depth: usize::MAX,
             ..Limits::default()
         });
         // Run where the stack is small: a spawned thread's default.
-        let result = std::thread::spawn(move || deep.decode(&doc(&[0x41u8; 100_000])))
+        let result = std::thread::spawn(move || deep.decode(&doc(&[REFN; 100_000])))
             .join()
             .expect("no stack overflow");
         assert_eq!(result, Err(SerealError::TooDeep(MAX_DEPTH)));
