@@ -176,7 +176,9 @@ impl fmt::Debug for PerlReader {
 impl PerlReader {
     /// A reader for cookies sealed with `secret` (the application's
     /// `session_cookie_key`, or `secret_key`) or any of `old_secrets` (the
-    /// store's `old_secrets`), as the bytes Perl sees.
+    /// store's `old_secrets`), as the bytes Perl sees. ASCII secrets need no
+    /// thought; Perl hashes a secret with characters U+0080 to U+00FF (e.g. read
+    /// from a YAML file) as Latin-1, one byte each, so pass those bytes.
     pub fn new<S, O, I>(secret: S, old_secrets: I) -> Self
     where
         S: AsRef<[u8]>,
