@@ -46,7 +46,7 @@ pub(crate) struct State {
 ///
 /// let session = Session::default();
 /// session.insert("user", "alice")?;
-/// session.insert("visits", 3u32)?;
+/// session.insert("visits", &3u32)?;
 /// assert_eq!(session.get::<String>("user")?.as_deref(), Some("alice"));
 /// assert_eq!(session.get::<u32>("visits")?, Some(3));
 /// session.remove("visits");
