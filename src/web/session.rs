@@ -308,8 +308,10 @@ mod axum_support {
     }
 
     /// The whole session as one struct: extract it, change it through `Deref`,
-    /// then [`TypedSession::save`] it. A session whose entries do not fit `T`
-    /// (after a schema change, say) is logged and starts from `T::default()`.
+    /// then [`TypedSession::save`] it. `T` describes every entry: saving replaces
+    /// the session's entries with `T`'s fields, so keys `T` does not name are
+    /// dropped. A session whose entries do not fit `T` (after a schema change,
+    /// say) is logged and starts from `T::default()`.
     ///
     /// ```
     /// use serde::{Deserialize, Serialize};
@@ -332,8 +334,8 @@ mod axum_support {
     }
 
     impl<T: Serialize> TypedSession<T> {
-        /// Writes the struct back as the session's entries (sent on the way out
-        /// when it changed).
+        /// Replaces the session's entries with the struct's fields (sent on the
+        /// way out when they changed).
         ///
         /// # Errors
         /// When `T` does not serialize to a map with string keys.
