@@ -206,9 +206,10 @@ pub fn config_from_env() -> Result<SessionConfig, Box<dyn std::error::Error>> {
         secure: false,
         ..SessionConfig::default()
     };
-    config.apply_vars(std::env::vars_os().filter_map(|(key, value)| {
-        Some((key.into_string().ok()?, value.into_string().ok()?))
-    }))?;
+    config
+        .apply_vars(std::env::vars_os().filter_map(|(key, value)| {
+            Some((key.into_string().ok()?, value.into_string().ok()?))
+        }))?;
     Ok(config)
 }
 
