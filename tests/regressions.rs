@@ -1,0 +1,150 @@
+//! One test per defect found by the fuzz targets (fuzz/) or while writing them,
+//! named after the target and kept even when the code around it changes. Each
+//! says what the input was, what went wrong, and checks the behaviour that
+//! replaced it.
+
+mod forge;
+
+use std::time::Duration;
+
+use sealed_cookie::serializer::Json;
+use sealed_cookie::{Codec, FixedClock, Key, Keyring, SealError, Suite, Value};
+
+use forge::NOW;
+
+const MATERIAL: [u8; 32] = [0x3e; 32];
+
+fn codec_with<C, S, Z>(suite: Suite<C, S, Z>) -> Codec<Value>
+where
+    C: sealed_cookie::cipher::Cipher,
+    S: sealed_cookie::serializer::Serializer,
+    Z: sealed_cookie::compressor::Compressor,
+{
+    Codec::<Value>::builder()
+        .suite(1, suite)
+        .keyring(Keyring::new(Key::from_bytes(&MATERIAL).expect("key")))
+        .cookie_name("session")
+        .max_age(Duration::from_secs(3600))
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("codec")
+}
+
+fn nest(levels: usize) -> Value {
+    (0..levels).fold(Value::Int(1), |v, _| Value::Array(vec![v]))
+}
+
+/// `roundtrip`, first minutes (crash-aa5b1e2c6eb1437e10c966b57b796362dc6b7c0c,
+/// base64 `IwEqbmFtZQSfkxp7Ion///9lEgU=`): `Value::Float(NaN)` sealed under
+/// `aes256siv+json+zstd+pad32` opened as `Value::Null`, because serde_json writes
+/// non-finite floats as `null`. Sealing now refuses such a value under JSON
+/// instead of changing it; binary formats keep it bit for bit.
+#[cfg(feature = "xchacha20poly1305")]
+#[test]
+fn roundtrip_non_finite_float_under_json_is_refused_not_turned_into_null() {
+    #[cfg(all(feature = "aes-siv", feature = "zstd"))]
+    let codec = codec_with(
+        Suite::new(sealed_cookie::cipher::Aes256Siv, Json)
+            .compressor(sealed_cookie::compressor::Zstd::default())
+            .padding(sealed_cookie::Padding::Multiple(32)),
+    );
+    #[cfg(not(all(feature = "aes-siv", feature = "zstd")))]
+    let codec = codec_with(Suite::new(sealed_cookie::cipher::XChaCha20Poly1305, Json));
+    for f in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        for value in [
+            Value::Float(f),
+            Value::Array(vec![Value::Int(1), Value::Float(f)]),
+        ] {
+            match codec.seal_at(&value, NOW) {
+                Err(SealError::Serialize(_)) => {}
+                Ok(cookie) => panic!(
+                    "{value:?} sealed and opened as {:?}",
+                    codec.open_at(&cookie, NOW).map(|o| o.value)
+                ),
+                Err(other) => panic!("{value:?}: {other}"),
+            }
+        }
+    }
+    let finite = Value::Float(-0.0);
+    let cookie = codec.seal_at(&finite, NOW).expect("finite floats seal");
+    match codec.open_at(&cookie, NOW).expect("opens").value {
+        Value::Float(f) => assert_eq!(f.to_bits(), (-0.0f64).to_bits()),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[cfg(all(feature = "postcard", feature = "xchacha20poly1305"))]
+#[test]
+fn roundtrip_non_finite_floats_survive_binary_formats() {
+    let codec = codec_with(Suite::new(
+        sealed_cookie::cipher::XChaCha20Poly1305,
+        sealed_cookie::serializer::Postcard,
+    ));
+    let nan = f64::from_bits(0x7ff8_0000_dead_beef);
+    let cookie = codec.seal_at(&Value::Float(nan), NOW).expect("seals");
+    match codec.open_at(&cookie, NOW).expect("opens").value {
+        Value::Float(f) => assert_eq!(f.to_bits(), nan.to_bits()),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// `roundtrip`, found while writing the target (its nesting check): a `Value`
+/// nested deeper than serde_json's 128-level limit sealed under JSON but never
+/// opened again. Nesting is now limited to `Value::MAX_DEPTH` on both sides, so
+/// whatever seals also opens.
+#[cfg(feature = "xchacha20poly1305")]
+#[test]
+fn roundtrip_deep_values_either_refuse_to_seal_or_open() {
+    let codec = codec_with(Suite::new(sealed_cookie::cipher::XChaCha20Poly1305, Json));
+    let ok = nest(Value::MAX_DEPTH);
+    let cookie = codec.seal_at(&ok, NOW).expect("the deepest value seals");
+    assert_eq!(codec.open_at(&cookie, NOW).expect("opens").value, ok);
+    for levels in [Value::MAX_DEPTH + 1, 129, 500] {
+        assert!(matches!(
+            codec.seal_at(&nest(levels), NOW),
+            Err(SealError::Serialize(_))
+        ));
+    }
+}
+
+/// `open`, authentic-payload mode, found while writing that mode: a postcard
+/// `Value` plaintext of array tags,
+/// each declaring 2^32 - 1 elements, nested thousands deep (a few bytes per
+/// level, and far more behind zstd), made serde reserve up to 1 MiB per level and
+/// recurse without limit: gigabytes and a stack overflow from one cookie for
+/// whoever holds a key. Now it is an error after `Value::MAX_DEPTH` levels with
+/// at most 64 elements reserved per level, on a small stack.
+#[cfg(all(feature = "postcard", feature = "xchacha20poly1305"))]
+#[test]
+fn open_deep_postcard_arrays_declaring_huge_lengths_are_an_error() {
+    use sealed_cookie::cipher::{Cipher as _, XChaCha20Poly1305};
+    use sealed_cookie::serializer::{Postcard, Serializer as _};
+    let codec = codec_with(Suite::new(XChaCha20Poly1305, Postcard));
+    let payload = [6u8, 0xff, 0xff, 0xff, 0xff, 0x0f].repeat(500);
+    let cookie = forge::forge(
+        &XChaCha20Poly1305,
+        &MATERIAL,
+        &forge::Envelope {
+            version: 1,
+            descriptor: forge::Descriptor {
+                cipher: XChaCha20Poly1305.id(),
+                serializer: Postcard.id(),
+                compressor: 0,
+            },
+            name: "session",
+            compressed: false,
+            padded: false,
+        },
+        &payload,
+    );
+    let result = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || codec.open_at(&cookie, NOW).map(|o| o.value))
+        .expect("thread")
+        .join()
+        .expect("no stack overflow");
+    assert_eq!(
+        result.expect_err("too deep").kind(),
+        "deserialization_failed"
+    );
+}
