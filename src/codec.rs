@@ -11,6 +11,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use subtle::{ConditionallySelectable as _, ConstantTimeEq as _};
 use zeroize::Zeroize as _;
 
 use crate::attributes::CookieAttributes;
@@ -654,10 +655,16 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         if suite_index == u8::MAX {
             return Err(OpenError::UnknownVersion(header.version));
         }
-        let key_index = inner
-            .key_ids
-            .iter()
-            .position(|id| *id == header.key_id)
+        // Every id is compared, without an early exit, so that the time taken does
+        // not tell which key of the keyring (primary or which accepted one) matched.
+        let mut found = u64::MAX;
+        for (index, id) in (0u64..).zip(&inner.key_ids) {
+            let first = id.0.ct_eq(&header.key_id.0) & found.ct_eq(&u64::MAX);
+            found = u64::conditional_select(&found, &index, first);
+        }
+        let key_index = usize::try_from(found)
+            .ok()
+            .filter(|&index| index < inner.key_ids.len())
             .ok_or(OpenError::UnknownKey(header.key_id))?;
         Ok((header, usize::from(suite_index), key_index))
     }

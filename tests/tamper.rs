@@ -335,3 +335,49 @@ fn errors_about_keys_print_no_key_bytes() {
         assert_eq!(leaks(&text, &primary), None, "{text}");
     }
 }
+
+/// The key lookup compares every id (no early exit); it must still find each key
+/// of a larger keyring, report the one that matched, and refuse unknown ids.
+#[test]
+fn key_lookup_finds_every_key_of_the_keyring_and_only_those() {
+    let keys: Vec<Key> = (1..=5u8)
+        .map(|i| Key::from_bytes(&[i; 32]).expect("key"))
+        .collect();
+    let ring = keys[1..]
+        .iter()
+        .fold(Keyring::new(keys[0].clone()), |ring, key| {
+            ring.with_accepted(key.clone())
+        });
+    let opener = Codec::<Value>::builder()
+        .keyring(ring)
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("codec");
+    for (index, key) in keys.iter().enumerate() {
+        let sealer = Codec::<Value>::builder()
+            .keyring(Keyring::new(key.clone()))
+            .clock(FixedClock(NOW))
+            .build()
+            .expect("codec");
+        let cookie = sealer
+            .seal_at(&Value::Int(index as i64), NOW)
+            .expect("seal");
+        let opened = opener.open_at(&cookie, NOW).expect("a keyring key opens");
+        assert_eq!(opened.value, Value::Int(index as i64));
+        assert_eq!(opened.facts.key_id, key.id());
+        assert_eq!(opened.facts.old_key, index != 0);
+    }
+    let stranger = Codec::<Value>::builder()
+        .keyring(Keyring::new(Key::from_bytes(&[9; 32]).expect("key")))
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("codec");
+    let cookie = stranger.seal_at(&Value::Null, NOW).expect("seal");
+    assert_eq!(
+        opener
+            .open_at(&cookie, NOW)
+            .expect_err("unknown key")
+            .kind(),
+        "unknown_key"
+    );
+}
