@@ -381,3 +381,49 @@ fn key_lookup_finds_every_key_of_the_keyring_and_only_those() {
         "unknown_key"
     );
 }
+
+/// The feature-gated types that hold keys or secrets print none of them either.
+#[cfg(any(feature = "keyfile", feature = "perl-compat", feature = "tower"))]
+#[test]
+fn optional_types_holding_secrets_print_none() {
+    let primary = secret_bytes(13);
+    let accepted = secret_bytes(17);
+    let key = Key::from_bytes(&primary).expect("key");
+    let mut texts: Vec<String> = Vec::new();
+    #[cfg(feature = "keyfile")]
+    {
+        use sealed_cookie::keyfile::{KeyEntry, KeyRole, KeyringFile};
+        let entry = KeyEntry {
+            key: key.clone(),
+            role: KeyRole::Primary,
+            added: Some(NOW),
+        };
+        let file = KeyringFile::new(key.clone());
+        texts.extend([
+            format!("{entry:?}"),
+            format!("{entry:#?}"),
+            format!("{file:?}"),
+            format!("{file:#?}"),
+        ]);
+    }
+    #[cfg(feature = "perl-compat")]
+    {
+        let reader = sealed_cookie::perl::PerlReader::new(primary, [accepted]);
+        texts.extend([format!("{reader:?}"), format!("{reader:#?}")]);
+    }
+    #[cfg(feature = "tower")]
+    {
+        let ring =
+            Keyring::new(key.clone()).with_accepted(Key::from_bytes(&accepted).expect("key"));
+        let builder = sealed_cookie::web::SessionLayer::builder().keyring(ring);
+        texts.extend([format!("{builder:?}"), format!("{builder:#?}")]);
+        let layer = builder.build().expect("layer");
+        texts.extend([format!("{layer:?}"), format!("{layer:#?}")]);
+    }
+    assert!(!texts.is_empty());
+    for text in &texts {
+        for secret in [&primary[..], &accepted[..]] {
+            assert_eq!(leaks(text, secret), None, "{text}");
+        }
+    }
+}
