@@ -11,7 +11,9 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use sealed_cookie::Value;
-use sealed_cookie::perl::{BinaryStrings, PerlError, PerlReader, SerealDecoder};
+use sealed_cookie::perl::{
+    BinaryStrings, Objects, PerlError, PerlReader, SerealDecoder, SerealError,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +228,24 @@ fn sereal_protocols_2_to_4() {
         assert_eq!(value.get("a"), value.get("b"), "{name}");
         assert_eq!(value.get("big"), Some(&Value::UInt(u64::MAX)), "{name}");
     }
+}
+
+#[test]
+fn objects_are_refused_unless_unblessed() {
+    let case = case("objects");
+    assert_eq!(
+        reader(case).open(&case.cookie, case.now),
+        Err(PerlError::Sereal(SerealError::ObjectRefused(
+            "My::Date".into()
+        )))
+    );
+    let unbless = reader(case).decoder(SerealDecoder::new().objects(Objects::Unbless));
+    let value = unbless.open(&case.cookie, case.now).unwrap();
+    same(&value, case.expected.as_ref().unwrap(), "objects").unwrap();
+    assert_eq!(
+        value.get("when").and_then(|w| w.get("tz")),
+        Some(&Value::from("UTC"))
+    );
 }
 
 #[test]

@@ -190,6 +190,17 @@ for my $version ( 2 .. 4 ) {
     );
 }
 
+# Dancer::Session::Cookie does not refuse blessed references: objects.
+emit(
+    name   => 'objects',
+    sereal => { croak_on_bless => 0 },
+    data   => {
+        user  => 'heidi',
+        when  => bless( { epoch => 1700000000, tz => 'UTC' }, 'My::Date' ),
+        items => [ bless( [ 1, 2 ], 'My::Pair' ), bless( [ 3, 4 ], 'My::Pair' ) ],
+    },
+);
+
 emit(
     name        => 'old_secret',
     secret      => 'current secret',
