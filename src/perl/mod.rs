@@ -45,5 +45,6 @@ pub(crate) mod web;
 
 pub use sereal::{BinaryStrings, Limits, MAX_DEPTH, Objects, SerealDecoder, SerealError};
 pub use storage_secure::{
-    PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlEnvError, PerlError, PerlOpened, PerlReader,
+    MAX_PERL_COOKIE_LEN, PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlEnvError, PerlError,
+    PerlOpened, PerlReader,
 };

@@ -100,6 +100,10 @@ impl PerlError {
     }
 }
 
+/// Longest cookie text [`PerlReader`] looks at: far above what browsers keep
+/// (4 KiB), low enough that the MAC checks stay cheap.
+pub const MAX_PERL_COOKIE_LEN: usize = 64 * 1024;
+
 /// The environment variable [`PerlReader::from_env`] reads the secret from.
 pub const PERL_SECRET_ENV: &str = "SEALED_COOKIE_PERL_SECRET";
 /// The environment variable [`PerlReader::from_env`] reads old secrets from, one a line.
@@ -290,6 +294,9 @@ impl PerlReader {
     /// # Errors
     /// Any [`PerlError`].
     pub fn open_details(&self, cookie: &str, now: u64) -> Result<PerlOpened, PerlError> {
+        if cookie.len() > MAX_PERL_COOKIE_LEN {
+            return Err(PerlError::Malformed("longer than MAX_PERL_COOKIE_LEN"));
+        }
         // Perl's cookie writers may percent-encode the value (older URI::Escape
         // escaped `~`); base64url never holds `%`.
         let decoded;
@@ -619,6 +626,10 @@ mod tests {
             ),
             ("!!~~c~d~2", PerlError::Malformed("salt is not base64url")),
             ("AAAA~~c~d~2", PerlError::BadMac),
+            (
+                &"A".repeat(MAX_PERL_COOKIE_LEN + 1),
+                PerlError::Malformed("longer than MAX_PERL_COOKIE_LEN"),
+            ),
         ] {
             assert_eq!(reader.open(cookie, 0), Err(want), "{cookie:?}");
         }
