@@ -187,6 +187,8 @@ const MAGIC_V3: &[u8; 4] = b"=\xF3rl";
 const MAGIC_V3_UTF8: &[u8; 5] = b"=\xC3\xB3rl";
 
 const TRACK_FLAG: u8 = 0x80;
+#[cfg(test)]
+const ARRAYREF: u8 = 0x40;
 const VARINT: u8 = 0x20;
 const ZIGZAG: u8 = 0x21;
 const FLOAT: u8 = 0x22;
@@ -546,9 +548,13 @@ impl Parser<'_> {
     fn back_reference(&mut self, target: usize, at: usize) -> Result<Value, SerealError> {
         if let Some(value) = self.tracked.get(&target) {
             let value = value.clone();
-            let (items, bytes) = weigh(&value);
+            let (items, bytes, nesting) = weigh(&value);
             self.count_items(items)?;
             self.count_string(bytes)?;
+            // Placed here, the copy must not nest deeper than a value may.
+            if self.containers + nesting > Value::MAX_DEPTH {
+                return Err(SerealError::TooDeep(Value::MAX_DEPTH));
+            }
             return Ok(value);
         }
         if self.body[target] & TRACK_FLAG != 0 {
@@ -757,18 +763,19 @@ impl Parser<'_> {
 }
 
 /// (values, string bytes) in a value, keys included.
-fn weigh(value: &Value) -> (usize, usize) {
+/// (values, string bytes, nesting of arrays and maps) in a value, keys included.
+fn weigh(value: &Value) -> (usize, usize, usize) {
     match value {
-        Value::String(s) => (1, s.len()),
-        Value::Array(items) => items.iter().fold((1, 0), |(n, b), v| {
-            let (vn, vb) = weigh(v);
-            (n + vn, b + vb)
+        Value::String(s) => (1, s.len(), 0),
+        Value::Array(items) => items.iter().fold((1, 0, 1), |(n, b, d), v| {
+            let (vn, vb, vd) = weigh(v);
+            (n + vn, b + vb, d.max(vd + 1))
         }),
-        Value::Map(map) => map.iter().fold((1, 0), |(n, b), (k, v)| {
-            let (vn, vb) = weigh(v);
-            (n + vn + 1, b + vb + k.len())
+        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, v)| {
+            let (vn, vb, vd) = weigh(v);
+            (n + vn + 1, b + vb + k.len(), d.max(vd + 1))
         }),
-        _ => (1, 0),
+        _ => (1, 0, 0),
     }
 }
 
@@ -1056,7 +1063,7 @@ mod tests {
         let Value::Array(levels) = decode(&body).unwrap() else {
             panic!("not an array")
         };
-        assert_eq!(weigh(&levels[10]), (2047, 0));
+        assert_eq!(weigh(&levels[10]), (2047, 0, 10));
     }
 
     #[test]
@@ -1095,6 +1102,28 @@ mod tests {
             loose.decode(&nest(Value::MAX_DEPTH + 1)),
             Err(SerealError::TooDeep(Value::MAX_DEPTH))
         );
+        // A back-reference to a deep array, placed deep, would nest too deep.
+        let half = Value::MAX_DEPTH / 2 + 1;
+        let mut body = vec![ARRAYREF + 2, 0x80 | ARRAYREF + 1];
+        body.extend(std::iter::repeat_n(ARRAYREF + 1, half - 1));
+        body.push(0x01);
+        body.extend(std::iter::repeat_n(ARRAYREF + 1, half - 1));
+        body.extend_from_slice(&[ALIAS, 2]);
+        assert_eq!(
+            loose.decode(&doc(&body)),
+            Err(SerealError::TooDeep(Value::MAX_DEPTH))
+        );
+        // Shallower, the same shape decodes.
+        let body = vec![
+            ARRAYREF + 2,
+            0x80 | ARRAYREF + 1,
+            0x01,
+            ARRAYREF + 1,
+            ALIAS,
+            2,
+        ];
+        let value = loose.decode(&doc(&body)).unwrap();
+        assert_eq!(value, json(serde_json::json!([[1], [[1]]])));
         // References between containers do not count.
         let mut body = Vec::new();
         for _ in 0..Value::MAX_DEPTH {
