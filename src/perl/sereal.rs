@@ -1104,7 +1104,7 @@ mod tests {
         );
         // A back-reference to a deep array, placed deep, would nest too deep.
         let half = Value::MAX_DEPTH / 2 + 1;
-        let mut body = vec![ARRAYREF + 2, 0x80 | ARRAYREF + 1];
+        let mut body = vec![ARRAYREF + 2, TRACK_FLAG | (ARRAYREF + 1)];
         body.extend(std::iter::repeat_n(ARRAYREF + 1, half - 1));
         body.push(0x01);
         body.extend(std::iter::repeat_n(ARRAYREF + 1, half - 1));
@@ -1116,7 +1116,7 @@ mod tests {
         // Shallower, the same shape decodes.
         let body = vec![
             ARRAYREF + 2,
-            0x80 | ARRAYREF + 1,
+            TRACK_FLAG | (ARRAYREF + 1),
             0x01,
             ARRAYREF + 1,
             ALIAS,
