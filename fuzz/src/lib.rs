@@ -63,12 +63,13 @@ impl SuiteSpec {
     #[must_use]
     pub fn of(version: u8) -> Option<Self> {
         let index = usize::from(version).checked_sub(1)?;
-        (index < SUITES).then(|| Self {
+        let variant = index % VARIANTS;
+        (index < SUITES).then_some(Self {
             version,
             cipher: index / (SERIALIZERS * VARIANTS),
             serializer: index / VARIANTS % SERIALIZERS,
-            zstd: index % VARIANTS & 1 != 0,
-            padded: index % VARIANTS & 2 != 0,
+            zstd: variant & 1 != 0,
+            padded: variant & 2 != 0,
         })
     }
 
