@@ -33,7 +33,7 @@ const PERL_LEN: usize = 357;
 
 const CIPHERS: [&str; 3] = ["xchacha20poly1305", "aes256gcm", "aes256siv"];
 const SERIALIZERS: [&str; 3] = ["postcard", "msgpack", "json"];
-const SIZES: [&str; 4] = ["64B", "256B", "1KB", "3KB"];
+const SIZES: [&str; 4] = ["96B", "256B", "1KB", "3KB"];
 
 type Results = BTreeMap<String, f64>;
 
