@@ -22,6 +22,8 @@ static ALLOC: dhat::Alloc = dhat::Alloc;
 const MAX_SEAL: u64 = 2;
 const MAX_OPEN_EXTRA: u64 = 2;
 const RUNS: usize = 5;
+/// Scratch buffer, random generator, output.
+const MAX_FIRST_SEAL: u64 = 3;
 
 fn allocations<R>(f: impl FnOnce() -> R) -> (u64, R) {
     let before = dhat::HeapStats::get().total_blocks;
@@ -100,9 +102,37 @@ fn check_rejections(failures: &mut Vec<String>) {
     }
 }
 
+/// A thread's first seal and open also set up its scratch buffer and random
+/// generator, once; counted here for the record and bounded.
+#[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
+fn check_first_calls(failures: &mut Vec<String>) {
+    let codec = Codec::<Session>::builder()
+        .keyring(Keyring::new(Key::from_bytes(&[7u8; 32]).expect("32 bytes")))
+        .build()
+        .expect("a valid codec");
+    let session = support::sample();
+    let (seal, open) = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let (seal, cookie) = allocations(|| codec.seal(&session).expect("fits"));
+                let (open, opened) = allocations(|| codec.open(&cookie).expect("opens"));
+                assert_eq!(opened.value, session);
+                (seal, open)
+            })
+            .join()
+            .expect("thread")
+    });
+    println!("a new thread's first seal: {seal} allocations; its first open: {open}");
+    if seal > MAX_FIRST_SEAL {
+        failures.push(format!("a thread's first seal made {seal} allocations"));
+    }
+}
+
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
     let mut failures = Vec::new();
+    #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
+    check_first_calls(&mut failures);
     #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
     {
         check(
