@@ -619,16 +619,16 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             let (head, rest) = buf.split_at_mut(prefix);
             let (payload, tag) = rest.split_at_mut(payload_len);
             let header_bytes: &[u8; HEADER_LEN] = head[..HEADER_LEN].try_into().expect("header");
-            with_aad(header_bytes, &info.descriptor, &inner.name, |aad| {
+            let opened = with_aad(header_bytes, &info.descriptor, &inner.name, |aad| {
                 suite.open(key_index, &head[HEADER_LEN..], aad, payload, tag)
-            })?;
-            let opened = self
-                .check_time(&header, *version, key_index, now)
-                .and_then(|facts| {
-                    let value =
-                        suite.decode_payload(header.flags, payload, inner.decompression_cap)?;
-                    Ok(Opened { value, facts })
-                });
+            })
+            .and_then(|()| self.check_time(&header, *version, key_index, now))
+            .and_then(|facts| {
+                let value = suite.decode_payload(header.flags, payload, inner.decompression_cap)?;
+                Ok(Opened { value, facts })
+            });
+            // Plaintext, or whatever a cipher that refused left behind, never
+            // stays in the scratch buffer.
             payload.zeroize();
             opened
         })
@@ -850,5 +850,63 @@ impl<T> fmt::Debug for Codec<T> {
             .field("max_age", &inner.max_age)
             .field("budget", &inner.budget)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scratch_is_empty_sized_and_reentrant() {
+        let outer = with_scratch(100, |buf| {
+            assert!(buf.is_empty() && buf.capacity() >= 100);
+            buf.extend_from_slice(b"outer");
+            // A nested call (a Serialize impl that seals) gets a buffer of its own.
+            let inner = with_scratch(10, |nested| {
+                assert!(nested.is_empty() && nested.capacity() >= 10);
+                nested.extend_from_slice(b"inner");
+                nested.clone()
+            });
+            assert_eq!(buf.as_slice(), b"outer");
+            (inner, buf.clone())
+        });
+        assert_eq!(outer, (b"inner".to_vec(), b"outer".to_vec()));
+        // Handed back empty, and kept unless it grew past the cap.
+        with_scratch(0, |buf| assert!(buf.is_empty() && buf.capacity() >= 100));
+        with_scratch(MAX_SCRATCH + 1, |buf| buf.push(1));
+        with_scratch(0, |buf| assert!(buf.capacity() <= MAX_SCRATCH));
+    }
+
+    #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
+    #[test]
+    fn a_value_whose_serialization_seals_still_seals() {
+        use serde::Deserialize;
+
+        /// Serializes itself as a cookie sealed by an inner codec.
+        #[derive(Debug, PartialEq, Deserialize)]
+        struct Nested(String);
+        impl Serialize for Nested {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let inner = Codec::<String>::builder()
+                    .keyring(Keyring::new(crate::Key::from_bytes(&[1; 32]).expect("key")))
+                    .build()
+                    .expect("codec");
+                let cookie = inner.seal(&self.0).map_err(serde::ser::Error::custom)?;
+                s.serialize_str(&cookie)
+            }
+        }
+        let codec = Codec::<Nested>::builder()
+            .keyring(Keyring::new(crate::Key::from_bytes(&[2; 32]).expect("key")))
+            .build()
+            .expect("codec");
+        let cookie = codec.seal(&Nested("hello".to_owned())).expect("seals");
+        let opened = codec.open(&cookie).expect("opens").value;
+        assert_ne!(opened.0, "hello", "the value holds the inner cookie");
+        let inner = Codec::<String>::builder()
+            .keyring(Keyring::new(crate::Key::from_bytes(&[1; 32]).expect("key")))
+            .build()
+            .expect("codec");
+        assert_eq!(inner.open(&opened.0).expect("inner opens").value, "hello");
     }
 }
