@@ -137,6 +137,12 @@ pub struct Codec<T> {
     inner: Arc<Inner<T>>,
 }
 
+// Threads share one codec with no lock: a compile-time check that it stays so.
+const _: fn() = || {
+    fn shareable<X: Send + Sync + Clone + 'static>() {}
+    shareable::<Codec<String>>();
+};
+
 impl<T> Clone for Codec<T> {
     fn clone(&self) -> Self {
         Self {
