@@ -74,14 +74,37 @@ fn start_driver(path: &PathBuf) -> Driver {
     driver
 }
 
-async fn text(browser: &Client, id: &str) -> String {
+/// Waits until `#id` shows `expected`: after a click the browser is still
+/// navigating, and the old page or none at all may answer for a while.
+async fn wait_text(browser: &Client, id: &str, expected: impl ToString) {
+    let expected = expected.to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = String::from("<no element>");
+    loop {
+        if let Ok(element) = browser.find(Locator::Id(id)).await
+            && let Ok(text) = element.text().await
+        {
+            if text == expected {
+                return;
+            }
+            seen = text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "#{id} should show {expected:?}, still shows {seen:?} after 20 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until an element with this id is on the page.
+async fn wait_element(browser: &Client, id: &str) -> fantoccini::elements::Element {
     browser
-        .find(Locator::Id(id))
+        .wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Id(id))
         .await
         .unwrap_or_else(|e| panic!("#{id} on the page: {e}"))
-        .text()
-        .await
-        .unwrap()
 }
 
 /// The session cookies the browser holds (HttpOnly ones included), sorted by name.
@@ -145,45 +168,31 @@ async fn counter_login_chunked_cart_and_logout_in_chromium() {
         let browser = steps;
         // The counter survives reloads.
         browser.goto(&base).await.unwrap();
-        assert_eq!(text(&browser, "visits").await, "1");
+        wait_text(&browser, "visits", "1").await;
         for expected in 2..=4 {
             browser.refresh().await.unwrap();
-            assert_eq!(text(&browser, "visits").await, expected.to_string());
+            wait_text(&browser, "visits", expected.to_string()).await;
         }
         assert_eq!(session_cookies(&browser).await.len(), 1);
 
         // Login persists.
-        browser
-            .find(Locator::Id("username"))
+        wait_element(&browser, "username")
             .await
-            .unwrap()
             .send_keys("alice")
             .await
             .unwrap();
-        browser
-            .find(Locator::Id("login"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        assert_eq!(text(&browser, "user").await, "alice");
+        wait_element(&browser, "login").await.click().await.unwrap();
+        wait_text(&browser, "user", "alice").await;
         browser.refresh().await.unwrap();
-        assert_eq!(text(&browser, "user").await, "alice");
-        assert_eq!(text(&browser, "visits").await, "6");
+        wait_text(&browser, "user", "alice").await;
+        wait_text(&browser, "visits", "6").await;
 
         // A cart large enough to need chunks survives a reload.
-        let quantity = browser.find(Locator::Id("quantity")).await.unwrap();
+        let quantity = wait_element(&browser, "quantity").await;
         quantity.clear().await.unwrap();
         quantity.send_keys("400").await.unwrap();
-        browser
-            .find(Locator::Id("add"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        assert_eq!(text(&browser, "cart-count").await, "400");
+        wait_element(&browser, "add").await.click().await.unwrap();
+        wait_text(&browser, "cart-count", "400").await;
         let cookies = session_cookies(&browser).await;
         let chunks = cookies
             .iter()
@@ -192,20 +201,18 @@ async fn counter_login_chunked_cart_and_logout_in_chromium() {
         assert!(chunks >= 2, "the cart should be chunked: {cookies:?}");
         assert_eq!(cookies.len(), chunks + 1, "{cookies:?}");
         browser.refresh().await.unwrap();
-        assert_eq!(text(&browser, "cart-count").await, "400");
-        assert_eq!(text(&browser, "user").await, "alice");
+        wait_text(&browser, "cart-count", "400").await;
+        wait_text(&browser, "user", "alice").await;
 
         // Logout clears everything: user, cart, counter and every chunk.
-        browser
-            .find(Locator::Id("logout"))
+        wait_element(&browser, "logout")
             .await
-            .unwrap()
             .click()
             .await
             .unwrap();
-        browser.find(Locator::Id("user-none")).await.unwrap();
-        assert_eq!(text(&browser, "cart-count").await, "0");
-        assert_eq!(text(&browser, "visits").await, "1");
+        wait_element(&browser, "user-none").await;
+        wait_text(&browser, "cart-count", "0").await;
+        wait_text(&browser, "visits", "1").await;
         let cookies = session_cookies(&browser).await;
         assert_eq!(cookies.len(), 1, "only the new visit's cookie: {cookies:?}");
         assert_eq!(cookies[0].0, "session");
