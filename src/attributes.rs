@@ -196,39 +196,54 @@ fn decimal_digits(mut n: u64) -> usize {
     digits
 }
 
+/// Every combination of attributes and a range of max ages (with the matching
+/// expiry), for tests that compare renderings.
+#[cfg(test)]
+pub(crate) fn combinations() -> impl Iterator<Item = (CookieAttributes, Option<u64>, Option<u64>)> {
+    (0u32..512).flat_map(|mask| {
+        let attributes = CookieAttributes {
+            path: (mask & 1 != 0).then(|| "/app".to_owned()),
+            domain: (mask & 2 != 0).then(|| "example.com".to_owned()),
+            secure: mask & 4 != 0,
+            http_only: mask & 8 != 0,
+            same_site: [
+                None,
+                Some(SameSite::Strict),
+                Some(SameSite::Lax),
+                Some(SameSite::None),
+            ][(mask as usize >> 4) % 4],
+            partitioned: mask & 64 != 0,
+            expires: mask & 128 != 0,
+        };
+        [
+            None,
+            Some(0),
+            Some(9),
+            Some(10),
+            Some(86_400),
+            Some(u64::from(u32::MAX)),
+        ]
+        .into_iter()
+        .map(move |max_age| {
+            let expires_at = max_age.map(|age| 1_700_000_000 + age);
+            (attributes.clone(), max_age, expires_at)
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn rendered_len_is_exact_for_every_combination() {
-        for mask in 0u32..512 {
-            let attributes = CookieAttributes {
-                path: (mask & 1 != 0).then(|| "/app".to_owned()),
-                domain: (mask & 2 != 0).then(|| "example.com".to_owned()),
-                secure: mask & 4 != 0,
-                http_only: mask & 8 != 0,
-                same_site: [None, Some(SameSite::Strict), Some(SameSite::None)]
-                    [(mask as usize >> 4) % 3],
-                partitioned: mask & 64 != 0,
-                expires: mask & 128 != 0,
-            };
-            for max_age in [
-                None,
-                Some(0),
-                Some(9),
-                Some(10),
-                Some(86_400),
-                Some(u64::from(u32::MAX)),
-            ] {
-                let expires_at = max_age.map(|age| 1_700_000_000 + age);
-                let header = attributes.render("id", "value", max_age, expires_at);
-                assert_eq!(
-                    attributes.rendered_len("id", 5, max_age, expires_at),
-                    header.len(),
-                    "{header}"
-                );
-            }
+        for (attributes, max_age, expires_at) in combinations() {
+            let header = attributes.render("id", "value", max_age, expires_at);
+            assert_eq!(
+                attributes.rendered_len("id", 5, max_age, expires_at),
+                header.len(),
+                "{header}"
+            );
         }
     }
 

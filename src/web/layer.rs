@@ -397,42 +397,18 @@ mod tests {
 
     #[test]
     fn codec_rendered_len_agrees_with_the_cookie_crate() {
-        for mask in 0u32..512 {
-            let attributes = CookieAttributes {
-                path: (mask & 1 != 0).then(|| "/app".to_owned()),
-                domain: (mask & 2 != 0).then(|| "example.com".to_owned()),
-                secure: mask & 4 != 0,
-                http_only: mask & 8 != 0,
-                same_site: [
-                    None,
-                    Some(SameSite::Strict),
-                    Some(SameSite::Lax),
-                    Some(SameSite::None),
-                ][(mask as usize >> 4) % 4],
-                partitioned: mask & 64 != 0,
-                expires: mask & 128 != 0,
-            };
-            for max_age in [
-                None,
-                Some(0),
-                Some(9),
-                Some(10),
-                Some(86_400),
-                Some(u64::from(u32::MAX)),
-            ] {
-                let expires_at = max_age.map(|age| 1_700_000_000 + age);
-                let built = set_cookie(&attributes, "session", "c2VhbGVk", max_age, expires_at);
-                assert_eq!(
-                    built,
-                    attributes.render("session", "c2VhbGVk", max_age, expires_at),
-                    "mask {mask}"
-                );
-                assert_eq!(
-                    attributes.rendered_len("session", 8, max_age, expires_at),
-                    built.len(),
-                    "{built}"
-                );
-            }
+        for (attributes, max_age, expires_at) in crate::attributes::combinations() {
+            let built = set_cookie(&attributes, "session", "c2VhbGVk", max_age, expires_at);
+            assert_eq!(
+                built,
+                attributes.render("session", "c2VhbGVk", max_age, expires_at),
+                "{attributes:?}"
+            );
+            assert_eq!(
+                attributes.rendered_len("session", 8, max_age, expires_at),
+                built.len(),
+                "{built}"
+            );
         }
     }
 
