@@ -148,3 +148,51 @@ fn open_deep_postcard_arrays_declaring_huge_lengths_are_an_error() {
         "deserialization_failed"
     );
 }
+
+/// `roundtrip`, the same defect for typed sessions (found by reading serde_json
+/// after the `Value` case): an `Option<f64>` holding NaN sealed under JSON opened
+/// as `None`, and a plain `f64` made a cookie that never opened. The JSON
+/// serializer now refuses non-finite floats in any type.
+#[cfg(feature = "xchacha20poly1305")]
+#[test]
+fn roundtrip_typed_non_finite_float_under_json_is_refused_not_turned_into_none() {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Prefs {
+        zoom: Option<f64>,
+        ratio: f32,
+    }
+    let codec = Codec::<Prefs>::builder()
+        .suite(
+            1,
+            Suite::new(sealed_cookie::cipher::XChaCha20Poly1305, Json),
+        )
+        .keyring(Keyring::new(Key::from_bytes(&MATERIAL).expect("key")))
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("codec");
+    for prefs in [
+        Prefs {
+            zoom: Some(f64::NAN),
+            ratio: 1.0,
+        },
+        Prefs {
+            zoom: None,
+            ratio: f32::INFINITY,
+        },
+    ] {
+        match codec.seal_at(&prefs, NOW) {
+            Err(SealError::Serialize(_)) => {}
+            Ok(cookie) => panic!(
+                "{prefs:?} sealed and opened as {:?}",
+                codec.open_at(&cookie, NOW).map(|o| o.value)
+            ),
+            Err(other) => panic!("{prefs:?}: {other}"),
+        }
+    }
+    let fine = Prefs {
+        zoom: Some(1.25),
+        ratio: -0.5,
+    };
+    let cookie = codec.seal_at(&fine, NOW).expect("finite floats seal");
+    assert_eq!(codec.open_at(&cookie, NOW).expect("opens").value, fine);
+}

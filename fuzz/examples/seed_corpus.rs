@@ -39,6 +39,8 @@ fn typed_sample() -> Typed {
             level: 3,
             scopes: vec!["billing".into()],
         },
+        zoom: Some(1.25),
+        ratio: -0.5,
     }
 }
 

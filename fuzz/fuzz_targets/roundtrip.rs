@@ -45,7 +45,18 @@ fuzz_target!(|input: Input| {
                 roundtrip(codec, spec, &value, same_value);
             }
         }
-        Session::Typed(value) => roundtrip(&codecs(&TYPED)[index], spec, &value, |a, b| a == b),
+        Session::Typed(value) => {
+            let codec = &codecs(&TYPED)[index];
+            if spec.serializer == 2 && value.has_non_finite() {
+                assert!(
+                    matches!(codec.seal_at(&value, NOW), Err(SealError::Serialize(_))),
+                    "{} sealed a value it cannot keep: {value:?}",
+                    spec.label()
+                );
+            } else {
+                roundtrip(codec, spec, &value, |a, b| a == b);
+            }
+        }
     }
 });
 

@@ -165,7 +165,7 @@ pub fn codecs<T: Serialize + DeserializeOwned + 'static>(
 }
 
 /// A typed session: what an application would keep in its cookie.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Arbitrary)]
+#[derive(Debug, Clone, Serialize, Deserialize, Arbitrary)]
 pub struct Typed {
     /// A number.
     pub user_id: u64,
@@ -185,6 +185,35 @@ pub struct Typed {
     pub pairs: Vec<(u8, Option<i64>)>,
     /// An enum.
     pub kind: Kind,
+    /// A float, any bits.
+    pub zoom: Option<f64>,
+    /// A single-precision float, any bits.
+    pub ratio: f32,
+}
+
+impl Typed {
+    /// Holds a NaN or an infinity, which JSON cannot represent.
+    #[must_use]
+    pub fn has_non_finite(&self) -> bool {
+        !self.ratio.is_finite() || self.zoom.is_some_and(|z| !z.is_finite())
+    }
+}
+
+impl PartialEq for Typed {
+    /// Floats compare bit for bit, so that a NaN equals itself.
+    fn eq(&self, other: &Self) -> bool {
+        self.user_id == other.user_id
+            && self.name == other.name
+            && self.roles == other.roles
+            && self.flags == other.flags
+            && self.note == other.note
+            && self.score == other.score
+            && self.blob == other.blob
+            && self.pairs == other.pairs
+            && self.kind == other.kind
+            && self.zoom.map(f64::to_bits) == other.zoom.map(f64::to_bits)
+            && self.ratio.to_bits() == other.ratio.to_bits()
+    }
 }
 
 /// An enum with every variant shape.
