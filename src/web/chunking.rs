@@ -57,6 +57,9 @@ impl ChunkError {
     }
 }
 
+/// Highest stale chunk index deleted when it is above the configured cap.
+const STALE_CHUNK_LIMIT: usize = 16;
+
 /// Collects the session cookie (and its chunks) from the `Cookie` headers.
 /// The first cookie of each name wins, as browsers send the most specific first.
 pub(crate) fn read(headers: &HeaderMap, name: &str, max_chunks: Option<usize>) -> Incoming {
@@ -78,7 +81,12 @@ pub(crate) fn read(headers: &HeaderMap, name: &str, max_chunks: Option<usize>) -
                 .and_then(|rest| rest.strip_prefix('C'))
                 .and_then(parse_index)
             {
-                highest = highest.max(index);
+                // Stale chunks are deleted up to the cap, or up to 16 (a cap
+                // lowered since, or chunking turned off): never as many as a
+                // planted `nameC999` would ask for.
+                if index <= cap.max(STALE_CHUNK_LIMIT) {
+                    highest = highest.max(index);
+                }
                 if let Some(slot) = chunks.get_mut(index - 1) {
                     slot.get_or_insert(value);
                 }
@@ -230,6 +238,21 @@ mod tests {
         );
         assert_eq!(incoming.value, Some(Ok("abc".to_owned())));
         assert_eq!(incoming.chunks_held, 7);
+    }
+
+    #[test]
+    fn planted_high_chunk_indices_do_not_multiply_deletions() {
+        for (cap, cookie, held) in [
+            (Some(4), "session=abc; sessionC999=x", 0),
+            (None, "session=abc; sessionC999=x", 0),
+            (Some(4), "sessionC17=x", 0),
+            (Some(4), "sessionC16=x", 16),
+            (Some(20), "sessionC17=x", 17),
+            (None, "sessionC3=x", 3),
+        ] {
+            let incoming = read(&headers(&[cookie]), "session", cap);
+            assert_eq!(incoming.chunks_held, held, "{cookie} with cap {cap:?}");
+        }
     }
 
     #[test]
