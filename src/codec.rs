@@ -708,8 +708,10 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
                 expired_at: expires_at,
             });
         }
+        // Only a live cookie is due for renewal: one accepted past its expiry by the
+        // skew allowance must not be renewed into a fresh lifetime.
         let renewal_due = match (inner.renew_within, expires_at) {
-            (Some(window), Some(expires_at)) => expires_at.saturating_sub(now) < window,
+            (Some(window), Some(expires_at)) => now < expires_at && expires_at - now < window,
             _ => false,
         };
         let old_key = key_index != 0;

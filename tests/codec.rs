@@ -199,6 +199,14 @@ fn renewal_window_flags_reissue() {
     assert!(!early.renewal_due && !early.needs_reissue);
     let late = codec.open_at(&cookie, T0 + 3001).unwrap().facts;
     assert!(late.renewal_due && late.needs_reissue && !late.old_key);
+    // Past expiry but inside the skew allowance: opened, yet never renewed into a
+    // fresh lifetime, and re-sealing refuses it.
+    let stale = codec.open_at(&cookie, T0 + 3600).unwrap().facts;
+    assert!(!stale.renewal_due && !stale.needs_reissue);
+    assert!(matches!(
+        codec.reseal_at(&value(), &stale, T0 + 3600),
+        Err(SealError::AlreadyExpired { .. })
+    ));
 }
 
 #[test]
