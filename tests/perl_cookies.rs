@@ -455,6 +455,10 @@ mod web_layer {
         let opened = layer.codec().open_at(ours, case.now).unwrap();
         let expected = case.expected.as_ref().unwrap();
         super::same(&Value::Map(opened.value.clone()), expected, "reissued").unwrap();
+        // ...keeping the Perl cookie's expiry rather than starting a new lifetime...
+        let perl_expires = u64::try_from(case.expires.expect("Dancer sets an expiry")).unwrap();
+        assert!(perl_expires > case.now);
+        assert_eq!(opened.facts.expires_at, Some(perl_expires));
         // ...and the Perl cookie deleted.
         assert_eq!(value_of(&cookies, "dancer.session"), Some(""));
         assert!(

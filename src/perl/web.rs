@@ -20,6 +20,9 @@ pub(crate) struct PerlLegacy {
 pub(crate) struct Adopted {
     /// The session, when a Perl cookie opened.
     pub(crate) map: Option<SessionMap>,
+    /// The Perl cookie's expiry (Unix seconds), if it had one: the adopted
+    /// session keeps it rather than starting a full new lifetime.
+    pub(crate) expires: Option<i64>,
     /// The Perl cookie, held under another name than ours, is to be deleted
     /// (it moved to our cookie, or it expired).
     pub(crate) delete_cookie: bool,
@@ -59,6 +62,7 @@ impl PerlLegacy {
                     );
                     Adopted {
                         map: Some(map),
+                        expires: opened.expires,
                         delete_cookie: elsewhere,
                     }
                 }
@@ -80,6 +84,7 @@ impl PerlLegacy {
                 );
                 Adopted {
                     map: None,
+                    expires: None,
                     delete_cookie: elsewhere && matches!(error, PerlError::Expired { .. }),
                 }
             }

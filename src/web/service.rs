@@ -92,11 +92,31 @@ where
         if let Some(perl) = &shared.perl
             && session.facts().is_none()
         {
-            let adopted = perl.adopt(request.headers(), shared.name(), shared.codec.now());
+            let now = shared.codec.now();
+            let adopted = perl.adopt(request.headers(), shared.name(), now);
             legacy_delete = adopted.delete_cookie;
             if let Some(map) = adopted.map {
-                // Written on the way out, in the current suite.
-                session = Session::opened(map, None);
+                // Written on the way out, in the current suite, re-sealed (not
+                // renewed): it keeps the Perl cookie's remaining lifetime, cut to
+                // the configured max age, and never gains a longer one.
+                let lifetime = adopted.expires.map_or(0, |expires| {
+                    let left = u64::try_from(expires).unwrap_or(0).saturating_sub(now);
+                    u32::try_from(left).unwrap_or(u32::MAX).max(1)
+                });
+                let facts = crate::Facts {
+                    version: shared.codec.current_version(),
+                    key_id: shared.codec.primary_key_id(),
+                    issued_at: now,
+                    lifetime,
+                    expires_at: (lifetime != 0).then(|| now + u64::from(lifetime)),
+                    compressed: false,
+                    padded: false,
+                    old_key: false,
+                    old_suite: true,
+                    renewal_due: false,
+                    needs_reissue: true,
+                };
+                session = Session::opened(map, Some(facts));
                 session.lock().changed = true;
             }
         }
