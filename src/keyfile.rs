@@ -448,10 +448,11 @@ impl KeyringFile {
         };
         let text = match format {
             KeyfileFormat::Toml => {
-                let body = toml::to_string(&raw).map_err(|e| fail(e.to_string()))?;
+                let body = Zeroizing::new(toml::to_string(&raw).map_err(|e| fail(e.to_string()))?);
                 format!(
                     "# sealed-cookie keyring: one primary key seals, accepted keys only open.\n\
-                     # Secret: keep this file readable by the service account only.\n{body}"
+                     # Secret: keep this file readable by the service account only.\n{}",
+                    body.as_str()
                 )
             }
             KeyfileFormat::Json => {

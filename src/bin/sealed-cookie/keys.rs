@@ -184,7 +184,9 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         KeyringCommand::List { path, json } => list(&path, json),
         KeyringCommand::ExportEnv { path } => {
             let (ring, _) = load(&path)?;
-            let mut value = Zeroizing::new(String::new());
+            // Sized up front: growing a String would leave unwiped copies of keys.
+            let needed = ring.keys().map(|key| key.to_base64().len() + 1).sum();
+            let mut value = Zeroizing::new(String::with_capacity(needed));
             for (i, key) in ring.keys().enumerate() {
                 if i > 0 {
                     value.push(',');
