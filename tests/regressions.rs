@@ -196,3 +196,39 @@ fn roundtrip_typed_non_finite_float_under_json_is_refused_not_turned_into_none()
     let cookie = codec.seal_at(&fine, NOW).expect("finite floats seal");
     assert_eq!(codec.open_at(&cookie, NOW).expect("opens").value, fine);
 }
+
+/// `perl_cookie`, a 20-minute run (crash-f80b04f64616e39029367a9b7247e43650f599da,
+/// the document after its mode byte in `tests/data/perl_cookie-crash-f80b04f6.sereal`):
+/// a back-reference (REFP/ALIAS) to an already decoded nest of arrays, placed
+/// inside other arrays, produced a value nested deeper than the decoder's
+/// configured `max_depth` (checked only against `Value::MAX_DEPTH`). The
+/// placement is now checked against the configured limit too.
+#[cfg(feature = "perl-compat")]
+#[test]
+fn perl_cookie_back_reference_respects_the_configured_depth() {
+    use sealed_cookie::perl::{Limits, SerealDecoder};
+
+    fn depth(value: &Value) -> usize {
+        match value {
+            Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+            Value::Map(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    let doc = include_bytes!("data/perl_cookie-crash-f80b04f6.sereal");
+    for max_depth in [2, 8, 32, 64, 128] {
+        let limits = Limits {
+            max_depth,
+            max_items: 20_000,
+            max_string_bytes: 1 << 20,
+            max_body_len: 1 << 16,
+        };
+        if let Ok(value) = SerealDecoder::new().limits(limits).decode(doc) {
+            assert!(
+                depth(&value) <= max_depth,
+                "depth {} over {max_depth}",
+                depth(&value)
+            );
+        }
+    }
+}

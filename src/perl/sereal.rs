@@ -551,9 +551,16 @@ impl Parser<'_> {
             let (items, bytes, nesting) = weigh(&value);
             self.count_items(items)?;
             self.count_string(bytes)?;
-            // Placed here, the copy must not nest deeper than a value may.
-            if self.containers + nesting > Value::MAX_DEPTH {
-                return Err(SerealError::TooDeep(Value::MAX_DEPTH));
+            // Placed here, the copy must not nest deeper than the configured limit
+            // or than a value may.
+            let max = self
+                .opts
+                .limits
+                .max_depth
+                .min(MAX_DEPTH)
+                .min(Value::MAX_DEPTH);
+            if self.containers + nesting > max {
+                return Err(SerealError::TooDeep(max));
             }
             return Ok(value);
         }
