@@ -152,5 +152,54 @@ fn threads(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, seal_and_open, reject, threads);
+/// How the nonce is drawn, side by side in one run: the codec's own seal (a
+/// per-thread generator reseeded after `fork()`), the same seal with a nonce from
+/// rand's thread-local generator (the mechanism before fork safety, which repeats
+/// nonces in a forked child), and with a nonce from the OS per seal.
+#[cfg(feature = "test-vectors")]
+fn nonce_sources(c: &mut Criterion) {
+    let session = support::sample();
+    let mut group = c.benchmark_group("nonce");
+    for (name, codec, nonce_len) in [
+        (
+            "xchacha20poly1305+postcard",
+            codec(XChaCha20Poly1305, Postcard),
+            XChaCha20Poly1305.nonce_len(),
+        ),
+        (
+            "aes256gcm+postcard",
+            codec(Aes256Gcm, Postcard),
+            Aes256Gcm.nonce_len(),
+        ),
+    ] {
+        let now = codec.now();
+        group.bench_function(BenchmarkId::new(name, "seal"), |b| {
+            b.iter(|| codec.seal(black_box(&session)).expect("fits"));
+        });
+        group.bench_function(BenchmarkId::new(name, "thread-rng"), |b| {
+            let mut nonce = vec![0u8; nonce_len];
+            b.iter(|| {
+                rand::fill(&mut nonce[..]);
+                codec
+                    .seal_with_nonce(black_box(&session), now, &nonce)
+                    .expect("fits")
+            });
+        });
+        group.bench_function(BenchmarkId::new(name, "os-per-nonce"), |b| {
+            let mut nonce = vec![0u8; nonce_len];
+            b.iter(|| {
+                getrandom::fill(&mut nonce).expect("OS randomness");
+                codec
+                    .seal_with_nonce(black_box(&session), now, &nonce)
+                    .expect("fits")
+            });
+        });
+    }
+    group.finish();
+}
+
+#[cfg(not(feature = "test-vectors"))]
+fn nonce_sources(_: &mut Criterion) {}
+
+criterion_group!(benches, seal_and_open, reject, threads, nonce_sources);
 criterion_main!(benches);

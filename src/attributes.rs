@@ -198,6 +198,64 @@ fn decimal_digits(mut n: u64) -> usize {
 
 /// Every combination of attributes and a range of max ages (with the matching
 /// expiry), for tests that compare renderings.
+/// The cookie name prefixes browsers enforce, with what each requires.
+const PREFIXES: [(&str, &str); 2] = [
+    ("__Host-", "Secure, Path=/ and no Domain"),
+    ("__Secure-", "Secure"),
+];
+
+impl CookieAttributes {
+    /// Checks what browsers would otherwise drop silently: `Path` must start
+    /// with `/`; `Domain` is a host name (no scheme, port or path); a name with
+    /// the `__Host-` prefix needs `Secure`, `Path=/` and no `Domain`, one with
+    /// `__Secure-` needs `Secure` (prefixes are matched without regard to case,
+    /// as browsers match them).
+    ///
+    /// ```
+    /// use sealed_cookie::CookieAttributes;
+    /// let mut attributes = CookieAttributes::default();
+    /// assert!(attributes.validate_for("__Host-session").is_ok());
+    /// attributes.domain = Some("example.com".into());
+    /// assert!(attributes.validate_for("__Host-session").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// A [`ConfigError`] that says which attribute to change.
+    pub fn validate_for(&self, name: &str) -> Result<(), ConfigError> {
+        self.validate()?;
+        if let Some(path) = &self.path
+            && !path.starts_with('/')
+        {
+            return Err(ConfigError::PathNotAbsolute { path: path.clone() });
+        }
+        if let Some(domain) = &self.domain {
+            let host = domain.strip_prefix('.').unwrap_or(domain);
+            if host.is_empty() || host.contains([':', '/', '\\', '?', '#', '@']) {
+                return Err(ConfigError::DomainNotAHost {
+                    domain: domain.clone(),
+                });
+            }
+        }
+        let lower = name.to_ascii_lowercase();
+        for (prefix, needs) in PREFIXES {
+            if !lower.starts_with(&prefix.to_ascii_lowercase()) {
+                continue;
+            }
+            let host_only = prefix == "__Host-";
+            let fits = self.writes_secure()
+                && (!host_only || (self.path.as_deref() == Some("/") && self.domain.is_none()));
+            if !fits {
+                return Err(ConfigError::PrefixRequirements {
+                    name: name.to_owned(),
+                    prefix,
+                    needs,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn combinations() -> impl Iterator<Item = (CookieAttributes, Option<u64>, Option<u64>)> {
     (0u32..512).flat_map(|mask| {
@@ -257,5 +315,78 @@ mod tests {
             assert!(attributes.validate().is_err(), "{bad:?}");
         }
         assert!(CookieAttributes::default().validate().is_ok());
+    }
+
+    #[test]
+    fn prefixes_paths_and_domains_browsers_would_drop_are_refused() {
+        let with = |f: fn(&mut CookieAttributes)| {
+            let mut attributes = CookieAttributes::default();
+            f(&mut attributes);
+            attributes
+        };
+        let defaults = CookieAttributes::default();
+        for name in [
+            "__Host-session",
+            "__host-session",
+            "__Secure-session",
+            "session",
+        ] {
+            assert_eq!(defaults.validate_for(name), Ok(()), "{name}");
+        }
+        let refused = [
+            ("__Host-s", with(|a| a.secure = false)),
+            ("__HOST-s", with(|a| a.domain = Some("example.com".into()))),
+            ("__Host-s", with(|a| a.path = Some("/app".into()))),
+            ("__Host-s", with(|a| a.path = None)),
+            ("__Secure-s", with(|a| a.secure = false)),
+            ("__secure-s", with(|a| a.secure = false)),
+        ];
+        for (name, attributes) in refused {
+            let error = attributes.validate_for(name).unwrap_err();
+            assert!(
+                matches!(error, ConfigError::PrefixRequirements { .. }),
+                "{name} {attributes:?}"
+            );
+            assert!(error.to_string().contains("Secure"), "{error}");
+        }
+        // __Secure- is satisfied by an implied Secure (SameSite=None).
+        let implied = with(|a| {
+            a.secure = false;
+            a.same_site = Some(SameSite::None);
+        });
+        assert_eq!(implied.validate_for("__Secure-s"), Ok(()));
+        for path in ["app", "./x"] {
+            let attributes = CookieAttributes {
+                path: Some(path.into()),
+                ..Default::default()
+            };
+            assert!(matches!(
+                attributes.validate_for("s"),
+                Err(ConfigError::PathNotAbsolute { .. })
+            ));
+        }
+        for domain in [
+            "https://example.com",
+            "example.com:8080",
+            "example.com/app",
+            ".",
+        ] {
+            let attributes = CookieAttributes {
+                domain: Some(domain.into()),
+                ..Default::default()
+            };
+            assert!(
+                matches!(
+                    attributes.validate_for("s"),
+                    Err(ConfigError::DomainNotAHost { .. })
+                ),
+                "{domain}"
+            );
+        }
+        let sub = CookieAttributes {
+            domain: Some(".example.com".into()),
+            ..Default::default()
+        };
+        assert_eq!(sub.validate_for("s"), Ok(()));
     }
 }

@@ -329,7 +329,7 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
             return Err(ConfigError::KeyIdCollision(id));
         }
         validate_name(&self.name)?;
-        self.attributes.validate()?;
+        self.attributes.validate_for(&self.name)?;
         if self.suites.is_empty() {
             self.suites.push(default_suite::<T>()?);
         }
@@ -360,11 +360,15 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         }
         let max_age = self
             .max_age
-            .map(|age| {
-                u32::try_from(age.as_secs()).map_err(|_| ConfigError::MaxAgeTooLong {
+            .map(|age| match u32::try_from(age.as_secs()) {
+                // Lifetime 0 means "no expiry" on the wire: a shorter max age
+                // would seal cookies that other servers accept forever.
+                Ok(0) => Err(ConfigError::MaxAgeTooShort { max_age: age }),
+                Ok(seconds) => Ok(seconds),
+                Err(_) => Err(ConfigError::MaxAgeTooLong {
                     seconds: age.as_secs(),
                     max: u64::from(u32::MAX),
-                })
+                }),
             })
             .transpose()?;
         if self.decompression_cap == 0 {
@@ -582,8 +586,8 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         match fixed_nonce {
             Some(fixed) if fixed.len() == nonce.len() => nonce.copy_from_slice(fixed),
             Some(_) => return Err(SealError::Encrypt),
-            // ThreadRng: a ChaCha12 CSPRNG seeded from the OS, no system call per nonce.
-            None => rand::fill(nonce),
+            // A per-thread ChaCha12 generator, seeded again after fork(): see nonce.rs.
+            None => crate::nonce::fill(nonce).map_err(|_| SealError::Rng)?,
         }
         let mut tag = [0u8; MAX_TAG_LEN];
         let tag = &mut tag[..info.tag_len];

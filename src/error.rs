@@ -80,6 +80,33 @@ pub enum ConfigError {
         /// The attribute's name.
         attribute: &'static str,
     },
+    /// `Path` does not start with `/`: browsers ignore such a Path.
+    #[error("cookie Path {path:?} must start with '/': use e.g. \"/\" or \"/app\"")]
+    PathNotAbsolute {
+        /// The path given.
+        path: String,
+    },
+    /// `Domain` is not a bare host name.
+    #[error(
+        "cookie Domain {domain:?} must be a bare host name such as \"example.com\", without scheme, port or path"
+    )]
+    DomainNotAHost {
+        /// The domain given.
+        domain: String,
+    },
+    /// The cookie name has a prefix whose requirements the attributes break:
+    /// browsers would drop every cookie.
+    #[error(
+        "cookie name {name:?} starts with {prefix}, which browsers accept only with {needs}: set those attributes or choose a name without the prefix"
+    )]
+    PrefixRequirements {
+        /// The cookie name.
+        name: String,
+        /// The prefix, `__Host-` or `__Secure-`.
+        prefix: &'static str,
+        /// What the prefix needs.
+        needs: &'static str,
+    },
     /// The maximum age does not fit the envelope's 32-bit lifetime field.
     #[error("max age of {seconds} s is too long: at most {max} s (about 136 years)")]
     MaxAgeTooLong {
@@ -87,6 +114,15 @@ pub enum ConfigError {
         seconds: u64,
         /// Largest accepted.
         max: u64,
+    },
+    /// The maximum age is under one second: it would seal lifetime 0, which on
+    /// the wire means "no expiry".
+    #[error(
+        "max age of {max_age:?} is under one second, and would seal cookies with no expiry at all: use at least 1 s, or no max age for browser-session cookies"
+    )]
+    MaxAgeTooShort {
+        /// The max age asked for.
+        max_age: std::time::Duration,
     },
     /// Not even an empty payload fits the size budget.
     #[error(
@@ -130,6 +166,10 @@ pub enum SealError {
     /// The cipher refused to encrypt (message too long for the algorithm).
     #[error("encryption failed")]
     Encrypt,
+    /// The operating system's random number generator failed to seed the nonce
+    /// generator.
+    #[error("the operating system's random number generator failed; no nonce could be drawn")]
+    Rng,
     /// The issued-at time given to a re-seal lies after its expiry.
     #[error("cannot re-seal: the cookie already expired at {expires_at}")]
     AlreadyExpired {

@@ -78,6 +78,7 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "keyfile")))]
 pub mod keyfile;
 mod keyring;
+mod nonce;
 #[cfg(feature = "perl-compat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "perl-compat")))]
 pub mod perl;

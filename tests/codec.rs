@@ -416,6 +416,22 @@ fn configuration_mistakes_fail_at_build_with_a_clear_error() {
         err(builder(ring()).max_age(Duration::from_secs(1 << 33))),
         ConfigError::MaxAgeTooLong { .. }
     ));
+    // Lifetime 0 means "no expiry" on the wire: nothing under a second builds.
+    for short in [
+        Duration::ZERO,
+        Duration::from_millis(500),
+        Duration::from_millis(999),
+    ] {
+        let error = err(builder(ring()).max_age(short));
+        assert_eq!(error, ConfigError::MaxAgeTooShort { max_age: short });
+        assert!(error.to_string().contains("at least 1 s"), "{error}");
+    }
+    assert!(
+        builder(ring())
+            .max_age(Duration::from_secs(1))
+            .build()
+            .is_ok()
+    );
     assert_eq!(
         err(builder(ring()).suite(1, suite().padding(Padding::Multiple(0)))),
         ConfigError::InvalidPadding(0)
