@@ -3,7 +3,6 @@
 //! (see [`SessionLayerBuilder::perl_legacy`](crate::web::SessionLayerBuilder::perl_legacy)).
 
 use http::HeaderMap;
-use http::header::COOKIE;
 
 use super::{PerlError, PerlReader};
 use crate::{ConfigError, MAX_NAME_LEN, SessionMap, Value};
@@ -92,22 +91,19 @@ impl PerlLegacy {
     }
 }
 
-/// The first value of cookie `name` in the request's `Cookie` headers.
+/// The first value of cookie `name` in the request's `Cookie` headers, read as
+/// bytes so that a foreign non-UTF-8 cookie hides nothing.
 fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|header| header.to_str().ok())
-        .flat_map(|text| text.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| key.trim() == name)
-        .map(|(_, value)| value.trim().trim_matches('"'))
+    crate::web::cookie_header::pairs(headers)
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.trim_matches('"'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use http::HeaderValue;
+    use http::header::COOKIE;
 
     #[test]
     fn cookie_values_are_found_across_headers() {
@@ -120,6 +116,12 @@ mod tests {
         assert_eq!(cookie_value(&headers, "dancer.session"), Some("x~y"));
         assert_eq!(cookie_value(&headers, "b"), Some("q"));
         assert_eq!(cookie_value(&headers, "c"), None);
+        let mut foreign = HeaderMap::new();
+        foreign.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"pref=caf\xe9; dancer.session=x~y").unwrap(),
+        );
+        assert_eq!(cookie_value(&foreign, "dancer.session"), Some("x~y"));
     }
 
     #[test]

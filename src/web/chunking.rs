@@ -9,13 +9,18 @@
 //! - when a session shrinks, chunk cookies above the new count are deleted.
 
 use http::HeaderMap;
-use http::header::COOKIE;
+
+use super::cookie_header;
 
 /// Prefix of the main cookie's value when the session is chunked.
 pub(crate) const MARKER_PREFIX: &str = "chunks-";
 
 /// Longest marker: the prefix and three digits.
 const MARKER_MAX_LEN: usize = MARKER_PREFIX.len() + 3;
+
+/// Most sealed values tried for one request when the session's name (or a
+/// chunk's) arrives more than once: one AEAD attempt each.
+pub const MAX_CANDIDATES: usize = 4;
 
 /// Name of chunk `index` (1-based).
 pub(crate) fn chunk_name(name: &str, index: usize) -> String {
@@ -30,13 +35,20 @@ pub(crate) fn marker(count: usize) -> String {
 /// What a request carried under the session's name.
 #[derive(Debug, Default)]
 pub(crate) struct Incoming {
-    /// The sealed value (reassembled when chunked), or why it could not be.
-    pub(crate) value: Option<Result<String, ChunkError>>,
+    /// Sealed values to try in order (reassembled when chunked), at most
+    /// [`MAX_CANDIDATES`]: more than one only when a name arrived several times.
+    pub(crate) candidates: Vec<String>,
+    /// Why a chunked value could not be reassembled, when no candidate could.
+    pub(crate) error: Option<ChunkError>,
     /// The main cookie was sent.
     pub(crate) main_present: bool,
     /// Highest chunk index the client holds: the marker's count or the highest
     /// chunk cookie sent, whichever is larger.
     pub(crate) chunks_held: usize,
+    /// The main cookie or a chunk arrived more than once: cookies planted with
+    /// another Path or Domain may be among them, and a deletion might hit the
+    /// user's own.
+    pub(crate) duplicated: bool,
 }
 
 /// A chunked session that cannot be reassembled.
@@ -61,75 +73,91 @@ impl ChunkError {
 const STALE_CHUNK_LIMIT: usize = 16;
 
 /// Collects the session cookie (and its chunks) from the `Cookie` headers.
-/// The first cookie of each name wins, as browsers send the most specific first.
+/// Browsers send the most specific cookie of a name first, so candidates keep
+/// the order sent.
 pub(crate) fn read(headers: &HeaderMap, name: &str, max_chunks: Option<usize>) -> Incoming {
-    let mut main: Option<&str> = None;
     let cap = max_chunks.unwrap_or(0);
-    let mut chunks: Vec<Option<&str>> = vec![None; cap];
-    let mut highest = 0;
-    for header in headers.get_all(COOKIE) {
-        let Ok(text) = header.to_str() else { continue };
-        for pair in text.split(';') {
-            let Some((key, value)) = pair.trim().split_once('=') else {
+    let mut mains: Vec<&str> = Vec::new();
+    let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); cap];
+    let mut incoming = Incoming::default();
+    for (key, value) in cookie_header::pairs(headers) {
+        if key == name {
+            incoming.duplicated |= incoming.main_present;
+            incoming.main_present = true;
+            if mains.len() < MAX_CANDIDATES {
+                mains.push(value);
+            }
+        } else if let Some(index) = key
+            .strip_prefix(name)
+            .and_then(|rest| rest.strip_prefix('C'))
+            .and_then(parse_index)
+        {
+            // Stale chunks are deleted up to the cap, or up to 16 (a cap
+            // lowered since, or chunking turned off): never as many as a
+            // planted `nameC999` would ask for.
+            if index <= cap.max(STALE_CHUNK_LIMIT) {
+                incoming.chunks_held = incoming.chunks_held.max(index);
+            }
+            if let Some(slot) = chunks.get_mut(index - 1) {
+                incoming.duplicated |= !slot.is_empty();
+                if slot.len() < MAX_CANDIDATES {
+                    slot.push(value);
+                }
+            }
+        }
+    }
+    for main in mains {
+        if incoming.candidates.len() == MAX_CANDIDATES {
+            break;
+        }
+        // A marker is at most 10 characters; a sealed value is always longer (its
+        // header alone takes 24), so the two cannot be confused.
+        let Some(count) = main
+            .strip_prefix(MARKER_PREFIX)
+            .filter(|_| main.len() <= MARKER_MAX_LEN)
+        else {
+            incoming.candidates.push(main.to_owned());
+            continue;
+        };
+        let count = match parse_index(count) {
+            Some(count) if count <= cap => count,
+            _ => {
+                incoming.error.get_or_insert(ChunkError::BadMarker);
                 continue;
-            };
-            let (key, value) = (key.trim(), value.trim());
-            if key == name {
-                main.get_or_insert(value);
-            } else if let Some(index) = key
-                .strip_prefix(name)
-                .and_then(|rest| rest.strip_prefix('C'))
-                .and_then(parse_index)
-            {
-                // Stale chunks are deleted up to the cap, or up to 16 (a cap
-                // lowered since, or chunking turned off): never as many as a
-                // planted `nameC999` would ask for.
-                if index <= cap.max(STALE_CHUNK_LIMIT) {
-                    highest = highest.max(index);
-                }
-                if let Some(slot) = chunks.get_mut(index - 1) {
-                    slot.get_or_insert(value);
-                }
             }
+        };
+        incoming.chunks_held = incoming.chunks_held.max(count);
+        if let Some(missing) = chunks[..count].iter().position(Vec::is_empty) {
+            incoming
+                .error
+                .get_or_insert(ChunkError::Missing(missing + 1));
+            continue;
         }
+        reassemble(&chunks[..count], &mut incoming.candidates);
     }
-    let mut incoming = Incoming {
-        main_present: main.is_some(),
-        chunks_held: highest,
-        value: None,
-    };
-    let Some(main) = main else {
-        return incoming;
-    };
-    // A marker is at most 10 characters; a sealed value is always longer (its
-    // header alone takes 24), so the two cannot be confused.
-    let Some(count) = main
-        .strip_prefix(MARKER_PREFIX)
-        .filter(|_| main.len() <= MARKER_MAX_LEN)
-    else {
-        incoming.value = Some(Ok(main.to_owned()));
-        return incoming;
-    };
-    let count = match parse_index(count) {
-        Some(count) if count <= cap => count,
-        _ => {
-            incoming.value = Some(Err(ChunkError::BadMarker));
-            return incoming;
-        }
-    };
-    incoming.chunks_held = incoming.chunks_held.max(count);
-    let mut joined = String::with_capacity(chunks.iter().flatten().map(|c| c.len()).sum());
-    for (index, chunk) in chunks[..count].iter().enumerate() {
-        match chunk {
-            Some(part) => joined.push_str(part),
-            None => {
-                incoming.value = Some(Err(ChunkError::Missing(index + 1)));
-                return incoming;
-            }
-        }
-    }
-    incoming.value = Some(Ok(joined));
     incoming
+}
+
+/// Pushes the concatenations of one value per chunk, first values first, until
+/// [`MAX_CANDIDATES`] are held. Every slot is non-empty.
+fn reassemble(chunks: &[Vec<&str>], candidates: &mut Vec<String>) {
+    // An odometer over the values sent for each chunk index.
+    let mut choice = vec![0usize; chunks.len()];
+    while candidates.len() < MAX_CANDIDATES {
+        let mut joined = String::new();
+        for (slot, &pick) in chunks.iter().zip(&choice) {
+            joined.push_str(slot[pick]);
+        }
+        candidates.push(joined);
+        let Some(digit) = (0..chunks.len())
+            .rev()
+            .find(|&i| choice[i] + 1 < chunks[i].len())
+        else {
+            return;
+        };
+        choice[digit] += 1;
+        choice[digit + 1..].fill(0);
+    }
 }
 
 /// A decimal chunk index from 1 to 999, without sign or leading zeros.
@@ -167,6 +195,7 @@ pub(crate) fn split(value: &str, part_len: usize) -> Vec<&str> {
 mod tests {
     use super::*;
     use http::HeaderValue;
+    use http::header::COOKIE;
 
     fn headers(cookies: &[&str]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -179,7 +208,8 @@ mod tests {
     #[test]
     fn plain_cookie_is_read_as_is() {
         let incoming = read(&headers(&["a=1; session=abc; b=2"]), "session", None);
-        assert_eq!(incoming.value, Some(Ok("abc".to_owned())));
+        assert_eq!(incoming.candidates, ["abc"]);
+        assert!(!incoming.duplicated);
         assert!(incoming.main_present);
         assert_eq!(incoming.chunks_held, 0);
     }
@@ -194,7 +224,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.value, Some(Ok("abcdefgh".to_owned())));
+        assert_eq!(incoming.candidates, ["abcdefgh"]);
         assert_eq!(incoming.chunks_held, 3);
     }
 
@@ -205,7 +235,8 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(missing.value, Some(Err(ChunkError::Missing(2))));
+        assert!(missing.candidates.is_empty());
+        assert_eq!(missing.error, Some(ChunkError::Missing(2)));
         for marker in [
             "chunks-0",
             "chunks-5",
@@ -219,14 +250,15 @@ mod tests {
                 "session",
                 Some(4),
             );
-            assert_eq!(bad.value, Some(Err(ChunkError::BadMarker)), "{marker}");
+            assert_eq!(bad.error, Some(ChunkError::BadMarker), "{marker}");
+            assert!(bad.candidates.is_empty());
         }
         let off = read(
             &headers(&["session=chunks-1; sessionC1=a"]),
             "session",
             None,
         );
-        assert_eq!(off.value, Some(Err(ChunkError::BadMarker)));
+        assert_eq!(off.error, Some(ChunkError::BadMarker));
     }
 
     #[test]
@@ -236,7 +268,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.value, Some(Ok("abc".to_owned())));
+        assert_eq!(incoming.candidates, ["abc"]);
         assert_eq!(incoming.chunks_held, 7);
     }
 
@@ -253,6 +285,50 @@ mod tests {
             let incoming = read(&headers(&[cookie]), "session", cap);
             assert_eq!(incoming.chunks_held, held, "{cookie} with cap {cap:?}");
         }
+    }
+
+    #[test]
+    fn a_name_sent_twice_gives_every_candidate_in_order() {
+        let incoming = read(
+            &headers(&["session=planted; a=1", "session=mine"]),
+            "session",
+            None,
+        );
+        assert_eq!(incoming.candidates, ["planted", "mine"]);
+        assert!(incoming.duplicated);
+        let many = (0..9).map(|i| format!("session=v{i}")).collect::<Vec<_>>();
+        let incoming = read(&headers(&[&many.join("; ")]), "session", None);
+        assert_eq!(incoming.candidates.len(), MAX_CANDIDATES);
+        assert_eq!(incoming.candidates[0], "v0");
+    }
+
+    #[test]
+    fn duplicated_chunks_are_tried_in_every_combination_up_to_the_bound() {
+        let incoming = read(
+            &headers(&["session=chunks-2; sessionC1=a; sessionC2=x; sessionC2=y; sessionC1=b"]),
+            "session",
+            Some(4),
+        );
+        assert_eq!(incoming.candidates, ["ax", "ay", "bx", "by"]);
+        assert!(incoming.duplicated);
+        // A bad marker planted first does not hide the real value after it.
+        let incoming = read(
+            &headers(&["session=chunks-9; session=sealed"]),
+            "session",
+            Some(4),
+        );
+        assert_eq!(incoming.candidates, ["sealed"]);
+        assert_eq!(incoming.error, Some(ChunkError::BadMarker));
+    }
+
+    #[test]
+    fn a_non_utf8_cookie_does_not_hide_the_session() {
+        let mut map = HeaderMap::new();
+        map.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"pref=caf\xe9; session=abc").unwrap(),
+        );
+        assert_eq!(read(&map, "session", None).candidates, ["abc"]);
     }
 
     #[test]

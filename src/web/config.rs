@@ -622,6 +622,22 @@ mod tests {
         let error = config.layer_with_keyring(keyring()).unwrap_err();
         assert!(error.to_string().contains("cookie name"), "{error}");
         config.cookie_name = "session".to_owned();
+        // A lifetime under one second would seal "no expiry": refused from TOML
+        // and from the environment alike.
+        for toml in ["expires = \"0s\"", "expires = \"500ms\""] {
+            let short = SessionConfig::from_toml_str(toml).unwrap();
+            let error = short.layer_with_keyring(keyring()).unwrap_err();
+            assert!(
+                error.to_string().contains("under one second"),
+                "{toml}: {error}"
+            );
+        }
+        let mut short = SessionConfig::default();
+        short
+            .apply_vars([("SEALED_COOKIE_EXPIRES".to_owned(), "999 ms".to_owned())])
+            .unwrap();
+        let error = short.layer_with_keyring(keyring()).unwrap_err();
+        assert!(error.to_string().contains("under one second"), "{error}");
         config.budget = 40;
         let error = config.layer_with_keyring(keyring()).unwrap_err();
         assert!(error.to_string().contains("raise the budget"), "{error}");

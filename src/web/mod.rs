@@ -49,11 +49,13 @@
 
 mod chunking;
 mod config;
+pub(crate) mod cookie_header;
 mod future;
 mod layer;
 mod service;
 mod session;
 
+pub use chunking::MAX_CANDIDATES;
 pub use config::{KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
 pub use future::ResponseFuture;
 pub use layer::{DEFAULT_MAX_CHUNKS, MAX_CHUNKS, SessionLayer, SessionLayerBuilder};

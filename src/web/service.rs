@@ -11,7 +11,51 @@ use super::chunking;
 use super::future::ResponseFuture;
 use super::layer::Shared;
 use super::session::Session;
+use crate::codec::Opened;
 use crate::value::SessionMap;
+
+/// Opens the first candidate that opens, at most one AEAD attempt per
+/// candidate; the second value says whether something was sent and rejected.
+fn open_candidates(
+    shared: &Shared,
+    incoming: &chunking::Incoming,
+) -> (Option<Opened<SessionMap>>, bool) {
+    for (index, sealed) in incoming.candidates.iter().enumerate() {
+        match shared.codec.open(sealed) {
+            Ok(opened) => {
+                if index > 0 {
+                    tracing::info!(
+                        cookie = shared.name(),
+                        tried = index + 1,
+                        "session cookie sent several times; opened candidate {}",
+                        index + 1
+                    );
+                }
+                return (Some(opened), false);
+            }
+            Err(error) => tracing::info!(
+                kind = error.kind(),
+                %error,
+                cookie = shared.name(),
+                candidate = index + 1,
+                candidates = incoming.candidates.len(),
+                "session cookie rejected"
+            ),
+        }
+    }
+    if let Some(error) = incoming.error {
+        tracing::info!(
+            kind = error.kind(),
+            cookie = shared.name(),
+            "chunked session cookie could not be reassembled"
+        );
+    }
+    let rejected = !incoming.candidates.is_empty() || incoming.error.is_some();
+    if rejected {
+        tracing::info!(cookie = shared.name(), "starting a fresh session");
+    }
+    (None, rejected)
+}
 
 /// The [`Service`] made by [`SessionLayer`](super::SessionLayer).
 pub struct SessionService<S> {
@@ -59,32 +103,11 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let incoming = chunking::read(request.headers(), shared.name(), shared.max_chunks);
-        let mut rejected = false;
+        let (opened, rejected) = open_candidates(shared, &incoming);
         #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
-        let mut session = match &incoming.value {
+        let mut session = match opened {
+            Some(opened) => Session::opened(opened.value, Some(opened.facts)),
             None => Session::opened(SessionMap::new(), None),
-            Some(Err(error)) => {
-                tracing::info!(
-                    kind = error.kind(),
-                    cookie = shared.name(),
-                    "session cookie rejected; starting a fresh session"
-                );
-                rejected = true;
-                Session::opened(SessionMap::new(), None)
-            }
-            Some(Ok(sealed)) => match shared.codec.open(sealed) {
-                Ok(opened) => Session::opened(opened.value, Some(opened.facts)),
-                Err(error) => {
-                    tracing::info!(
-                        kind = error.kind(),
-                        %error,
-                        cookie = shared.name(),
-                        "session cookie rejected; starting a fresh session"
-                    );
-                    rejected = true;
-                    Session::opened(SessionMap::new(), None)
-                }
-            },
         };
         #[cfg(feature = "perl-compat")]
         let mut legacy_delete = false;
@@ -128,7 +151,10 @@ where
             super::future::Held {
                 main: incoming.main_present,
                 chunks: incoming.chunks_held,
-                rejected,
+                // A name sent twice may include a cookie planted under another
+                // Path or Domain: deleting "the" rejected cookie could then hit
+                // the user's own, so nothing is deleted.
+                rejected: rejected && !incoming.duplicated,
                 #[cfg(feature = "perl-compat")]
                 legacy_delete,
             },
