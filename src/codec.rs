@@ -22,6 +22,22 @@ use crate::keyring::{KeyId, Keyring};
 use crate::suite::{Padding, Prepared, Suite, SuiteOps};
 use crate::{cipher::Cipher, compressor::Compressor, serializer::Serializer};
 
+/// What the size budget counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizeRule {
+    /// The whole `Set-Cookie` string: name, value and every attribute (the
+    /// strictest reading of the 4096-byte browser limit; the default).
+    #[default]
+    WholeLine,
+    /// RFC 6265bis: name and value together within the budget (4096 by default),
+    /// and each attribute value at most [`MAX_ATTRIBUTE_VALUE_LEN`] bytes,
+    /// checked when the codec is built.
+    NameValue,
+}
+
+/// Longest attribute value (Path, Domain) RFC 6265bis lets browsers keep.
+pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 1024;
+
 /// Default size budget for the whole `Set-Cookie` string.
 pub const DEFAULT_BUDGET: usize = 4096;
 /// Default clock-skew allowance between servers.
@@ -164,6 +180,7 @@ struct Inner<T> {
     renew_within: Option<u64>,
     attributes: CookieAttributes,
     budget: usize,
+    size_rule: SizeRule,
     max_value_len: usize,
     decompression_cap: usize,
     clock: Arc<dyn Clock>,
@@ -184,6 +201,7 @@ pub struct CodecBuilder<T> {
     renew_within: Option<Duration>,
     attributes: CookieAttributes,
     budget: usize,
+    size_rule: SizeRule,
     max_value_len: Option<usize>,
     decompression_cap: usize,
     clock: Arc<dyn Clock>,
@@ -219,6 +237,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             renew_within: None,
             attributes: CookieAttributes::default(),
             budget: DEFAULT_BUDGET,
+            size_rule: SizeRule::WholeLine,
             max_value_len: None,
             decompression_cap: DEFAULT_DECOMPRESSION_CAP,
             clock: Arc::new(SystemClock),
@@ -300,6 +319,12 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         self
     }
 
+    /// What the budget counts (default [`SizeRule::WholeLine`]).
+    pub fn size_rule(mut self, rule: SizeRule) -> Self {
+        self.size_rule = rule;
+        self
+    }
+
     /// Longest cookie value `open` decodes (default: the budget). Longer values
     /// are rejected before any decoding.
     pub fn max_value_len(mut self, bytes: usize) -> Self {
@@ -330,6 +355,22 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         }
         validate_name(&self.name)?;
         self.attributes.validate_for(&self.name)?;
+        if self.size_rule == SizeRule::NameValue {
+            for (attribute, value) in [
+                ("Path", &self.attributes.path),
+                ("Domain", &self.attributes.domain),
+            ] {
+                if let Some(len) = value.as_ref().map(String::len)
+                    && len > MAX_ATTRIBUTE_VALUE_LEN
+                {
+                    return Err(ConfigError::AttributeTooLong {
+                        attribute,
+                        len,
+                        max: MAX_ATTRIBUTE_VALUE_LEN,
+                    });
+                }
+            }
+        }
         if self.suites.is_empty() {
             self.suites.push(default_suite::<T>()?);
         }
@@ -392,6 +433,7 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
                 renew_within: self.renew_within.map(|w| w.as_secs()),
                 attributes: self.attributes,
                 budget: self.budget,
+                size_rule: self.size_rule,
                 max_value_len: self.max_value_len.unwrap_or(self.budget),
                 decompression_cap: self.decompression_cap,
                 clock: self.clock,
@@ -567,7 +609,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             lifetime,
         };
         let max_age = header.expires_at().map(|at| at.saturating_sub(now));
-        let needed = inner.attributes.rendered_len(
+        let needed = self.measured_len(
             &inner.name,
             envelope::encoded_len(buf.len() + info.tag_len),
             max_age,
@@ -798,12 +840,79 @@ impl<T> Codec<T> {
         let info = inner.suites[inner.current].1.info();
         let envelope_len =
             HEADER_LEN + info.nonce_len + info.padded_len(payload_len) + info.tag_len;
-        inner.attributes.rendered_len(
+        self.measured_len(
             &inner.name,
             envelope::encoded_len(envelope_len),
             max_age,
             max_age,
         )
+    }
+
+    /// What the budget counts of cookie `name` with a value of `value_len`
+    /// bytes: the whole `Set-Cookie` string, or name and value alone.
+    pub(crate) fn measured_len(
+        &self,
+        name: &str,
+        value_len: usize,
+        max_age: Option<u64>,
+        expires_at: Option<u64>,
+    ) -> usize {
+        match self.inner.size_rule {
+            SizeRule::WholeLine => self
+                .inner
+                .attributes
+                .rendered_len(name, value_len, max_age, expires_at),
+            SizeRule::NameValue => name.len().saturating_add(value_len),
+        }
+    }
+
+    /// What the size budget counts.
+    #[must_use]
+    pub fn size_rule(&self) -> SizeRule {
+        self.inner.size_rule
+    }
+
+    /// Largest payload (serialized, after any compression) whose sealed value
+    /// is at most `value_len` characters under the current suite.
+    pub(crate) fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
+        let inner = &*self.inner;
+        let info = inner.suites[inner.current].1.info();
+        let fits = |n: usize| {
+            envelope::encoded_len(HEADER_LEN + info.nonce_len + info.padded_len(n) + info.tag_len)
+                <= value_len
+        };
+        if !fits(0) {
+            return 0;
+        }
+        let (mut low, mut high) = (0usize, value_len);
+        while low < high {
+            let mid = (low + high).div_ceil(2);
+            if fits(mid) {
+                low = mid;
+            } else {
+                high = mid - 1;
+            }
+        }
+        low
+    }
+
+    /// Length of `value`'s payload as the current suite would seal it
+    /// (serialized, compressed when that shrinks it), without its padding.
+    ///
+    /// # Errors
+    /// A serialization or compression error.
+    pub(crate) fn payload_len(&self, value: &T) -> Result<usize, SealError> {
+        let inner = &*self.inner;
+        let suite = &*inner.suites[inner.current].1;
+        let mut buf = Vec::new();
+        let flags = suite.encode_payload(value, &mut buf)?;
+        let len = if flags & FLAG_PADDED == 0 {
+            buf.len()
+        } else {
+            envelope::unpad(&buf).map_or(buf.len(), <[u8]>::len)
+        };
+        buf.zeroize();
+        Ok(len)
     }
 
     /// How many serialized plaintext bytes a fresh cookie can hold (before any

@@ -107,6 +107,19 @@ pub enum ConfigError {
         /// What the prefix needs.
         needs: &'static str,
     },
+    /// Under [`SizeRule::NameValue`](crate::SizeRule::NameValue), an attribute
+    /// value is longer than RFC 6265bis lets browsers keep.
+    #[error(
+        "cookie attribute {attribute} is {len} bytes; RFC 6265bis browsers ignore values over {max}: shorten it"
+    )]
+    AttributeTooLong {
+        /// The attribute's name.
+        attribute: &'static str,
+        /// Its length.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
     /// The maximum age does not fit the envelope's 32-bit lifetime field.
     #[error("max age of {seconds} s is too long: at most {max} s (about 136 years)")]
     MaxAgeTooLong {

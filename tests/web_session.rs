@@ -250,7 +250,12 @@ async fn oversize_without_chunking_is_a_500_and_keeps_the_old_cookie() {
 
 #[tokio::test]
 async fn oversize_with_chunking_round_trips_and_stale_chunks_are_cleared() {
-    let layer = base(Keyring::new(key())).chunking(4).build().unwrap();
+    // Chunking mechanics over more than the default 8 KiB request header.
+    let layer = base(Keyring::new(key()))
+        .chunking(4)
+        .request_header_budget(32 * 1024)
+        .build()
+        .unwrap();
     let budget = layer.codec().budget();
     let server = serve(layer).await;
     let client = Client::new();
@@ -310,7 +315,14 @@ async fn oversize_with_chunking_round_trips_and_stale_chunks_are_cleared() {
 
 #[tokio::test]
 async fn shrinking_chunked_session_deletes_only_the_extra_chunks() {
-    let server = serve(base(Keyring::new(key())).chunking(6).build().unwrap()).await;
+    let server = serve(
+        base(Keyring::new(key()))
+            .chunking(6)
+            .request_header_budget(32 * 1024)
+            .build()
+            .unwrap(),
+    )
+    .await;
     let client = Client::new();
     assert_eq!(client.add_to_cart(&server, 400).await.0, 200);
     let many = client.cookies(&server).len() - 1;
@@ -344,7 +356,14 @@ async fn over_the_chunk_cap_is_a_500() {
 
 #[tokio::test]
 async fn missing_chunk_gives_a_fresh_session() {
-    let server = serve(base(Keyring::new(key())).chunking(4).build().unwrap()).await;
+    let server = serve(
+        base(Keyring::new(key()))
+            .chunking(4)
+            .request_header_budget(32 * 1024)
+            .build()
+            .unwrap(),
+    )
+    .await;
     let client = Client::new();
     assert_eq!(client.add_to_cart(&server, 200).await.0, 200);
     client.set_cookie(&server, "sessionC2=; Path=/; Max-Age=0");

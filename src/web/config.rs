@@ -8,9 +8,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer};
 
-use super::layer::{DEFAULT_MAX_CHUNKS, SessionLayer, SessionLayerBuilder};
+use super::cache::CacheControl;
+use super::layer::{
+    DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM,
+    SessionLayer, SessionLayerBuilder,
+};
 use crate::attributes::SameSite;
-use crate::codec::DEFAULT_BUDGET;
+use crate::codec::{DEFAULT_BUDGET, SizeRule};
 use crate::error::{ConfigError, KeyError};
 use crate::keyring::Keyring;
 
@@ -28,6 +32,20 @@ const ENV_PREFIX: &str = "SEALED_COOKIE_";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebConfigError {
+    /// The request-header budget cannot carry even one session cookie.
+    #[error(
+        "request_header_budget of {request_budget} bytes, less {headroom} of headroom for other cookies, leaves {room} bytes for the session, under the {cookie_budget}-byte cookie budget: raise request_header_budget (if every proxy allows it) or lower budget to {room}"
+    )]
+    RequestHeaderBudgetTooSmall {
+        /// The request-header budget.
+        request_budget: usize,
+        /// Headroom left to other cookies.
+        headroom: usize,
+        /// The per-cookie budget.
+        cookie_budget: usize,
+        /// What is left for the session.
+        room: usize,
+    },
     /// No keys: the environment variable is unset or empty, and no keyring file is set.
     #[error(
         "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first, \
@@ -164,6 +182,19 @@ pub struct SessionConfig {
     /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, it is used
     /// instead of the keys variable.
     pub keyring_file: Option<PathBuf>,
+    /// Bound on the whole `Cookie` request header line, in bytes (default 8192).
+    pub request_header_budget: usize,
+    /// Part of it left to the site's other cookies (default 1024).
+    pub request_header_headroom: usize,
+    /// What the per-cookie budget counts: `whole-line` (default) or
+    /// `name-value` (RFC 6265bis).
+    #[serde(deserialize_with = "size_rule")]
+    pub size_rule: SizeRule,
+    /// `Cache-Control` on responses that set the cookie: `private` (default) or `no-store`.
+    #[serde(deserialize_with = "cache_control")]
+    pub cache_control: CacheControl,
+    /// Whether a 5xx response still writes the session's changes (default false).
+    pub commit_on_server_error: bool,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -182,6 +213,11 @@ impl fmt::Debug for SessionConfig {
             .field("budget", &self.budget)
             .field("keys_env", &self.keys_env)
             .field("keyring_file", &self.keyring_file)
+            .field("request_header_budget", &self.request_header_budget)
+            .field("request_header_headroom", &self.request_header_headroom)
+            .field("size_rule", &self.size_rule)
+            .field("cache_control", &self.cache_control)
+            .field("commit_on_server_error", &self.commit_on_server_error)
             .finish()
     }
 }
@@ -202,6 +238,11 @@ impl Default for SessionConfig {
             budget: DEFAULT_BUDGET,
             keys_env: KEYS_ENV.to_owned(),
             keyring_file: None,
+            request_header_budget: DEFAULT_REQUEST_HEADER_BUDGET,
+            request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
+            size_rule: SizeRule::WholeLine,
+            cache_control: CacheControl::Private,
+            commit_on_server_error: false,
         }
     }
 }
@@ -312,6 +353,30 @@ impl SessionConfig {
                         .parse()
                         .map_err(|_| invalid("a whole number of bytes"))?;
                 }
+                "REQUEST_HEADER_BUDGET" => {
+                    self.request_header_budget = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("a whole number of bytes"))?;
+                }
+                "REQUEST_HEADER_HEADROOM" => {
+                    self.request_header_headroom = value
+                        .trim()
+                        .parse()
+                        .map_err(|_| invalid("a whole number of bytes"))?;
+                }
+                "SIZE_RULE" => {
+                    self.size_rule =
+                        parse_size_rule(&value).ok_or_else(|| invalid(SIZE_RULE_FORM))?;
+                }
+                "CACHE_CONTROL" => {
+                    self.cache_control =
+                        CacheControl::parse(&value).ok_or_else(|| invalid(CACHE_CONTROL_FORM))?;
+                }
+                "COMMIT_ON_SERVER_ERROR" => {
+                    self.commit_on_server_error =
+                        parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
+                }
                 "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
                 "KEYRING" => self.keyring_file = optional(&value).map(PathBuf::from),
                 _ => {}
@@ -374,7 +439,12 @@ impl SessionConfig {
             .secure(self.secure)
             .http_only(self.http_only)
             .same_site(self.same_site)
-            .budget(self.budget);
+            .budget(self.budget)
+            .request_header_budget(self.request_header_budget)
+            .request_header_headroom(self.request_header_headroom)
+            .size_rule(self.size_rule)
+            .cache_control(self.cache_control)
+            .commit_on_server_error(self.commit_on_server_error);
         if let Some(domain) = &self.domain {
             builder = builder.domain(domain.clone());
         }
@@ -410,6 +480,28 @@ impl SessionConfig {
 const DURATION_FORM: &str = "a duration such as \"1 hour\", \"30 minutes\" or \"2h 30min\"";
 const BOOL_FORM: &str = "true or false";
 const SAME_SITE_FORM: &str = "strict, lax, none or off";
+const SIZE_RULE_FORM: &str = "whole-line or name-value";
+const CACHE_CONTROL_FORM: &str = "private or no-store";
+
+fn parse_size_rule(text: &str) -> Option<SizeRule> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "whole-line" => Some(SizeRule::WholeLine),
+        "name-value" => Some(SizeRule::NameValue),
+        _ => None,
+    }
+}
+
+fn size_rule<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SizeRule, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    parse_size_rule(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {SIZE_RULE_FORM}")))
+}
+
+fn cache_control<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CacheControl, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    CacheControl::parse(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {CACHE_CONTROL_FORM}")))
+}
 
 /// humantime's durations, also with a space between number and unit (`1 hour`).
 fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {

@@ -12,9 +12,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::SET_COOKIE;
 use http::{HeaderValue, Response, StatusCode};
 
-use super::chunking;
 use super::layer::{Shared, removal, set_cookie};
 use super::session::Session;
+use super::{cache, chunking};
 use crate::envelope::{self, HEADER_LEN, Header};
 use crate::error::SealError;
 
@@ -72,30 +72,45 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let mut response = ready!(this.inner.poll(cx))?;
-        match cookies_to_set(this.shared, this.session, *this.held) {
-            #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
-            Ok(mut headers) => {
-                #[cfg(feature = "perl-compat")]
-                if let (true, Some(perl)) = (this.held.legacy_delete, &this.shared.perl) {
-                    headers.push(removal(this.shared.attributes(), &perl.cookie_name));
-                }
-                for header in headers {
-                    match HeaderValue::try_from(header) {
-                        Ok(value) => {
-                            response.headers_mut().append(SET_COOKIE, value);
-                        }
-                        Err(_) => {
-                            tracing::error!(
-                                "session Set-Cookie header is not a valid header value"
-                            );
-                            return Poll::Ready(Ok(server_error()));
-                        }
-                    }
-                }
-                Poll::Ready(Ok(response))
+        let shared = &**this.shared;
+        if response.status().is_server_error() && !shared.commit_on_server_error {
+            // The request failed: the client keeps the cookie it had.
+            if this.session.lock().changed {
+                tracing::info!(
+                    status = response.status().as_u16(),
+                    cookie = shared.name(),
+                    "server error: the session changes of this request are not written"
+                );
             }
-            Err(()) => Poll::Ready(Ok(server_error())),
+            return Poll::Ready(Ok(response));
         }
+        let Ok(mut headers) = cookies_to_set(shared, this.session, *this.held) else {
+            return Poll::Ready(Ok(server_error()));
+        };
+        #[cfg(feature = "perl-compat")]
+        if let (true, Some(perl)) = (this.held.legacy_delete, &shared.perl) {
+            headers.push(removal(shared.attributes(), &perl.cookie_name));
+        }
+        let read = this.session.lock().read;
+        let response_headers = response.headers_mut();
+        for header in &headers {
+            match HeaderValue::try_from(header.as_str()) {
+                Ok(value) => {
+                    response_headers.append(SET_COOKIE, value);
+                }
+                Err(_) => {
+                    tracing::error!("session Set-Cookie header is not a valid header value");
+                    return Poll::Ready(Ok(server_error()));
+                }
+            }
+        }
+        if !headers.is_empty() {
+            cache::keep_private(response_headers, shared.cache_control);
+        }
+        if read {
+            cache::vary_on_cookie(response_headers);
+        }
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -103,6 +118,44 @@ fn server_error<B: Default>() -> Response<B> {
     let mut response = Response::new(B::default());
     *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     response
+}
+
+/// Who asked for the write that did not fit, and so what happens instead.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    /// The handler wrote or renewed the session: its write cannot be dropped.
+    handler: bool,
+    /// The session came from a legacy cookie.
+    adopted: bool,
+}
+
+/// A session that does not fit its cookies. A handler's own write is a 500
+/// (`Err`, logged); a re-issue or renewal is skipped and the client keeps its
+/// cookie; a legacy session that cannot be re-sealed becomes a fresh session
+/// and its cookie is deleted.
+fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Result<Vec<String>, ()> {
+    let name = shared.name();
+    if origin.adopted {
+        tracing::warn!(
+            cookie = name,
+            "legacy session does not fit the current format ({detail}); \
+             starting a fresh session and deleting the legacy cookie"
+        );
+        return Ok(deletions(shared, held, held.main, 1));
+    }
+    if origin.handler {
+        tracing::error!(
+            cookie = name,
+            "session does not fit its cookie ({detail}); store less in the session, \
+             turn chunking on or raise the budgets. Answering 500 rather than dropping the cookie"
+        );
+        return Err(());
+    }
+    tracing::warn!(
+        cookie = name,
+        "session re-issue skipped: it no longer fits ({detail}); the client keeps its cookie"
+    );
+    Ok(Vec::new())
 }
 
 /// The `Set-Cookie` values to send, or `Err` (already logged) for a 500.
@@ -117,27 +170,29 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         }
         return Ok(Vec::new());
     }
-    if !(state.changed || state.renew || reissue) {
+    if !(state.changed || state.renew || reissue || state.adopted) {
         return Ok(Vec::new());
     }
+    let origin = Origin {
+        handler: state.changed || state.renew,
+        adopted: state.adopted,
+    };
     let sealed = match state.facts {
         Some(facts) if !state.renew && !facts.renewal_due => {
             shared.codec.reseal(&state.map, &facts)
         }
         _ => shared.codec.seal(&state.map),
     };
+    drop(state);
     let sealed = match sealed {
         Ok(sealed) => sealed,
         Err(SealError::TooLarge { needed, budget }) => {
-            tracing::error!(
-                needed,
-                budget,
-                cookie = shared.name(),
-                "session does not fit its cookie: the Set-Cookie header would be {needed} bytes, \
-                 over the budget of {budget}; store less in the session or turn chunking on. \
-                 Answering 500 rather than dropping the cookie"
+            return too_large(
+                shared,
+                held,
+                origin,
+                &format!("{needed} bytes of Set-Cookie, over the budget of {budget}"),
             );
-            return Err(());
         }
         Err(SealError::AlreadyExpired { expires_at }) => {
             tracing::info!(
@@ -152,53 +207,78 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
             return Err(());
         }
     };
-    drop(state);
     let (max_age, expires_at) = lifetime_of(shared, &sealed);
     let attributes = shared.attributes();
     let name = shared.name();
-    let whole = attributes.rendered_len(name, sealed.len(), max_age, expires_at);
+    let whole = shared
+        .codec
+        .measured_len(name, sealed.len(), max_age, expires_at);
     if whole <= shared.cookie_budget {
+        let request = Shared::request_len([(name, sealed.as_str())]);
+        if request > shared.request_room {
+            return too_large(
+                shared,
+                held,
+                origin,
+                &format!(
+                    "{request} bytes of Cookie request header, over the {} left by request_header_budget",
+                    shared.request_room
+                ),
+            );
+        }
         let mut headers = vec![set_cookie(attributes, name, &sealed, max_age, expires_at)];
         headers.extend(deletions(shared, held, false, 1));
         return Ok(headers);
     }
     let Some(cap) = shared.max_chunks else {
         // The codec's budget is the cookie budget when chunking is off.
-        tracing::error!(
-            needed = whole,
-            budget = shared.cookie_budget,
-            "session does not fit its cookie; answering 500"
+        return too_large(
+            shared,
+            held,
+            origin,
+            &format!("{whole} bytes, over the budget of {}", shared.cookie_budget),
         );
-        return Err(());
     };
     let longest = chunking::chunk_name(name, cap);
     let room = shared
         .cookie_budget
-        .saturating_sub(attributes.rendered_len(&longest, 0, max_age, expires_at));
+        .saturating_sub(shared.codec.measured_len(&longest, 0, max_age, expires_at));
     let parts = chunking::split(&sealed, room);
     if parts.len() > cap {
-        tracing::error!(
-            chunks = parts.len(),
-            cap,
-            sealed_len = sealed.len(),
-            cookie = name,
-            "session needs {} chunk cookies of at most {room} bytes of value each, over the cap of {cap}; \
-             store less in the session or raise the chunk cap. Answering 500 rather than dropping the cookie",
-            parts.len()
+        return too_large(
+            shared,
+            held,
+            origin,
+            &format!(
+                "{} chunk cookies of at most {room} bytes of value each, over the cap of {cap}",
+                parts.len()
+            ),
         );
-        return Err(());
+    }
+    let marker = chunking::marker(parts.len());
+    let names: Vec<String> = (1..=parts.len())
+        .map(|index| chunking::chunk_name(name, index))
+        .collect();
+    let request = Shared::request_len(
+        std::iter::once((name, marker.as_str()))
+            .chain(names.iter().map(String::as_str).zip(parts.iter().copied())),
+    );
+    if request > shared.request_room {
+        return too_large(
+            shared,
+            held,
+            origin,
+            &format!(
+                "{request} bytes of Cookie request header over {} chunks, over the {} left by request_header_budget",
+                parts.len(),
+                shared.request_room
+            ),
+        );
     }
     let mut headers = Vec::with_capacity(parts.len() + 1);
-    headers.push(set_cookie(
-        attributes,
-        name,
-        &chunking::marker(parts.len()),
-        max_age,
-        expires_at,
-    ));
-    for (index, part) in parts.iter().enumerate() {
-        let chunk = chunking::chunk_name(name, index + 1);
-        headers.push(set_cookie(attributes, &chunk, part, max_age, expires_at));
+    headers.push(set_cookie(attributes, name, &marker, max_age, expires_at));
+    for (chunk, part) in names.iter().zip(&parts) {
+        headers.push(set_cookie(attributes, chunk, part, max_age, expires_at));
     }
     headers.extend(deletions(shared, held, false, parts.len() + 1));
     Ok(headers)

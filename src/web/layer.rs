@@ -6,17 +6,27 @@ use std::time::Duration;
 
 use tower_layer::Layer;
 
+use super::cache::CacheControl;
 use super::config::WebConfigError;
 use super::service::SessionService;
 use crate::attributes::{CookieAttributes, SameSite};
 use crate::cipher::Cipher;
 use crate::clock::Clock;
-use crate::codec::{Codec, CodecBuilder, DEFAULT_BUDGET};
+use crate::codec::{Codec, CodecBuilder, DEFAULT_BUDGET, SizeRule};
 use crate::compressor::Compressor;
 use crate::keyring::Keyring;
 use crate::serializer::Serializer;
 use crate::suite::Suite;
 use crate::value::SessionMap;
+
+/// Default bound on the whole `Cookie` request header line: nginx refuses
+/// header lines over 8 KiB by default (`large_client_header_buffers`).
+pub const DEFAULT_REQUEST_HEADER_BUDGET: usize = 8192;
+/// Default share of the request budget left to the site's other cookies, which
+/// the layer cannot see or count.
+pub const DEFAULT_REQUEST_HEADER_HEADROOM: usize = 1024;
+/// `Cookie: ` before the pairs.
+const COOKIE_FIELD_PREFIX: usize = "Cookie: ".len();
 
 /// Chunk cap used when chunking is turned on without one.
 pub const DEFAULT_MAX_CHUNKS: usize = 4;
@@ -30,6 +40,14 @@ pub(crate) struct Shared {
     pub(crate) cookie_budget: usize,
     /// `Some(cap)` when a session may be split over up to `cap` chunk cookies.
     pub(crate) max_chunks: Option<usize>,
+    /// Bytes of the `Cookie` request header our cookies may take together.
+    pub(crate) request_room: usize,
+    /// Written on responses that set or delete the session cookie.
+    pub(crate) cache_control: CacheControl,
+    /// Whether a 5xx response still carries the handler's session changes.
+    pub(crate) commit_on_server_error: bool,
+    /// Largest serialized payload the layer can write (all chunks together).
+    pub(crate) payload_capacity: usize,
     /// Reads Perl session cookies when the request has none of ours.
     #[cfg(feature = "perl-compat")]
     pub(crate) perl: Option<crate::perl::web::PerlLegacy>,
@@ -42,6 +60,56 @@ impl Shared {
 
     pub(crate) fn attributes(&self) -> &CookieAttributes {
         self.codec.attributes()
+    }
+
+    /// Bytes the request's `Cookie` header takes for these `(name, value)` pairs.
+    pub(crate) fn request_len<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
+        let mut len = 0usize;
+        for (index, (name, value)) in pairs.into_iter().enumerate() {
+            let separator = if index == 0 { 0 } else { "; ".len() };
+            len = len
+                .saturating_add(separator + name.len() + 1)
+                .saturating_add(value.len());
+        }
+        len
+    }
+
+    /// Longest sealed value (characters) the layer can write: within each
+    /// cookie's budget, the chunk cap and the request-header room.
+    fn longest_value(
+        codec: &Codec<SessionMap>,
+        cookie_budget: usize,
+        max_chunks: Option<usize>,
+        request_room: usize,
+    ) -> usize {
+        let name = codec.cookie_name();
+        let max_age = codec.max_age().map(|age| age.as_secs());
+        let single = cookie_budget
+            .saturating_sub(codec.measured_len(name, 0, max_age, max_age))
+            .min(request_room.saturating_sub(name.len() + 1));
+        let Some(cap) = max_chunks else {
+            return single;
+        };
+        let longest = super::chunking::chunk_name(name, cap);
+        let per_chunk =
+            cookie_budget.saturating_sub(codec.measured_len(&longest, 0, max_age, max_age));
+        (1..=cap)
+            .map(|count| {
+                let marker = super::chunking::marker(count);
+                let names = (1..=count)
+                    .map(|index| super::chunking::chunk_name(name, index))
+                    .collect::<Vec<_>>();
+                let fixed = Self::request_len(
+                    std::iter::once((name, marker.as_str()))
+                        .chain(names.iter().map(|chunk| (chunk.as_str(), ""))),
+                );
+                per_chunk
+                    .saturating_mul(count)
+                    .min(request_room.saturating_sub(fixed))
+            })
+            .chain([single])
+            .max()
+            .unwrap_or(0)
     }
 }
 
@@ -77,6 +145,10 @@ impl SessionLayer {
             max_chunks: None,
             max_age: None,
             renew_within: None,
+            request_header_budget: DEFAULT_REQUEST_HEADER_BUDGET,
+            request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
+            cache_control: CacheControl::Private,
+            commit_on_server_error: false,
             #[cfg(feature = "perl-compat")]
             perl: None,
         }
@@ -112,6 +184,10 @@ pub struct SessionLayerBuilder {
     max_chunks: Option<usize>,
     max_age: Option<Duration>,
     renew_within: Option<Duration>,
+    request_header_budget: usize,
+    request_header_headroom: usize,
+    cache_control: CacheControl,
+    commit_on_server_error: bool,
     #[cfg(feature = "perl-compat")]
     perl: Option<(crate::perl::PerlReader, String)>,
 }
@@ -233,6 +309,43 @@ impl SessionLayerBuilder {
         self
     }
 
+    /// Bound on the whole `Cookie` request header line (default 8192, nginx's
+    /// default limit). The session's cookies, with every chunk, must fit in it
+    /// after the headroom left to the site's other cookies; a session that
+    /// would not is treated as too large.
+    pub fn request_header_budget(mut self, bytes: usize) -> Self {
+        self.request_header_budget = bytes;
+        self
+    }
+
+    /// Part of the request budget left to the site's other cookies (default 1024).
+    pub fn request_header_headroom(mut self, bytes: usize) -> Self {
+        self.request_header_headroom = bytes;
+        self
+    }
+
+    /// What the per-cookie budget counts, as [`CodecBuilder::size_rule`].
+    pub fn size_rule(mut self, rule: SizeRule) -> Self {
+        self.codec = self.codec.size_rule(rule);
+        self
+    }
+
+    /// `Cache-Control` written on responses that set or delete the session
+    /// cookie (default `private`), unless the handler chose `private` or
+    /// `no-store` itself; a handler's `public` is replaced, with a log line.
+    pub fn cache_control(mut self, directive: CacheControl) -> Self {
+        self.cache_control = directive;
+        self
+    }
+
+    /// Whether a `5xx` response still writes the handler's session changes
+    /// (default off: the client keeps the cookie it had, as if the request had
+    /// not happened).
+    pub fn commit_on_server_error(mut self, commit: bool) -> Self {
+        self.commit_on_server_error = commit;
+        self
+    }
+
     /// Cap on decompressed plaintext, as [`CodecBuilder::decompression_cap`].
     pub fn decompression_cap(mut self, bytes: usize) -> Self {
         self.codec = self.codec.decompression_cap(bytes);
@@ -317,7 +430,7 @@ impl SessionLayerBuilder {
         if let Some(cap) = self.max_chunks {
             let name = super::chunking::chunk_name(codec.cookie_name(), cap);
             let max_age = codec.max_age().map(|age| age.as_secs());
-            let empty = codec.attributes().rendered_len(&name, 1, max_age, max_age);
+            let empty = codec.measured_len(&name, 1, max_age, max_age);
             if empty > self.budget {
                 return Err(WebConfigError::Codec(crate::ConfigError::BudgetTooSmall {
                     needed: empty,
@@ -325,6 +438,33 @@ impl SessionLayerBuilder {
                 }));
             }
         }
+        let request_room = self.request_header_budget.saturating_sub(
+            self.request_header_headroom
+                .saturating_add(COOKIE_FIELD_PREFIX),
+        );
+        // One cookie at the full per-cookie budget must reach the server.
+        if request_room < self.budget {
+            return Err(WebConfigError::RequestHeaderBudgetTooSmall {
+                request_budget: self.request_header_budget,
+                headroom: self.request_header_headroom,
+                cookie_budget: self.budget,
+                room: request_room,
+            });
+        }
+        if let Some(cap) = self.max_chunks
+            && cap.saturating_mul(self.budget) > request_room
+        {
+            tracing::info!(
+                cap,
+                cookie_budget = self.budget,
+                request_room,
+                "the chunk cap allows more than the request header can carry; \
+                 sessions are bounded by the request budget ({request_room} bytes of cookies)"
+            );
+        }
+        let longest_value =
+            Shared::longest_value(&codec, self.budget, self.max_chunks, request_room);
+        let payload_capacity = codec.payload_capacity_for_value_len(longest_value);
         #[cfg(feature = "perl-compat")]
         let perl = match self.perl {
             Some((reader, name)) => Some(crate::perl::web::PerlLegacy::new(reader, name)?),
@@ -335,6 +475,10 @@ impl SessionLayerBuilder {
                 codec,
                 cookie_budget: self.budget,
                 max_chunks: self.max_chunks,
+                request_room,
+                cache_control: self.cache_control,
+                commit_on_server_error: self.commit_on_server_error,
+                payload_capacity,
                 #[cfg(feature = "perl-compat")]
                 perl,
             }),

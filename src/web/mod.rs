@@ -47,6 +47,7 @@
 //! [tower]: https://docs.rs/tower
 //! [axum]: https://docs.rs/axum
 
+mod cache;
 mod chunking;
 mod config;
 pub(crate) mod cookie_header;
@@ -55,10 +56,14 @@ mod layer;
 mod service;
 mod session;
 
+pub use cache::CacheControl;
 pub use chunking::MAX_CANDIDATES;
 pub use config::{KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
 pub use future::ResponseFuture;
-pub use layer::{DEFAULT_MAX_CHUNKS, MAX_CHUNKS, SessionLayer, SessionLayerBuilder};
+pub use layer::{
+    DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM, MAX_CHUNKS,
+    SessionLayer, SessionLayerBuilder,
+};
 pub use service::SessionService;
 pub use session::{Session, SessionValueError};
 #[cfg(feature = "axum")]

@@ -106,8 +106,8 @@ where
         let (opened, rejected) = open_candidates(shared, &incoming);
         #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
         let mut session = match opened {
-            Some(opened) => Session::opened(opened.value, Some(opened.facts)),
-            None => Session::opened(SessionMap::new(), None),
+            Some(opened) => Session::opened(opened.value, Some(opened.facts), Arc::clone(shared)),
+            None => Session::opened(SessionMap::new(), None, Arc::clone(shared)),
         };
         #[cfg(feature = "perl-compat")]
         let mut legacy_delete = false;
@@ -139,8 +139,8 @@ where
                     renewal_due: false,
                     needs_reissue: true,
                 };
-                session = Session::opened(map, Some(facts));
-                session.lock().changed = true;
+                session = Session::opened(map, Some(facts), Arc::clone(shared));
+                session.lock().adopted = true;
             }
         }
         request.extensions_mut().insert(session.clone());

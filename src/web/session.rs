@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::layer::Shared;
 use crate::codec::Facts;
 use crate::value::{SessionMap, Value};
 
@@ -30,8 +31,13 @@ impl SessionValueError {
 pub(crate) struct State {
     pub(crate) map: SessionMap,
     pub(crate) facts: Option<Facts>,
+    /// The handler wrote (or cleared, or destroyed) the session.
     pub(crate) changed: bool,
     pub(crate) renew: bool,
+    /// The handler looked at the session: the response depends on the cookie.
+    pub(crate) read: bool,
+    /// Adopted from a legacy cookie: to be re-issued in the current suite.
+    pub(crate) adopted: bool,
 }
 
 /// The current request's session: a map from strings to [`Value`]s, opened from
@@ -56,6 +62,8 @@ pub(crate) struct State {
 #[derive(Clone, Default)]
 pub struct Session {
     state: Arc<Mutex<State>>,
+    /// The layer's settings, for [`Session::remaining_bytes`].
+    shared: Option<Arc<Shared>>,
 }
 
 impl fmt::Debug for Session {
@@ -70,15 +78,46 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(crate) fn opened(map: SessionMap, facts: Option<Facts>) -> Self {
+    pub(crate) fn opened(map: SessionMap, facts: Option<Facts>, shared: Arc<Shared>) -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
                 map,
                 facts,
-                changed: false,
-                renew: false,
+                ..State::default()
             })),
+            shared: Some(shared),
         }
+    }
+
+    /// The state, noting that the handler looked at it.
+    fn read(&self) -> MutexGuard<'_, State> {
+        let mut state = self.lock();
+        state.read = true;
+        state
+    }
+
+    /// How many more bytes of serialized session (as the current suite writes
+    /// it, after any compression) fit in the cookie, all chunks and the request
+    /// budget counted; `None` outside a [`SessionLayer`](super::SessionLayer).
+    /// Ask before side effects that must not happen when the session cannot be
+    /// saved: a write that does not fit answers `500`.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use sealed_cookie::web::Session;
+    /// assert_eq!(Session::default().remaining_bytes(), None);
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn remaining_bytes(&self) -> Option<usize> {
+        let shared = self.shared.as_ref()?;
+        let state = self.read();
+        let used = if state.map.is_empty() {
+            0
+        } else {
+            shared.codec.payload_len(&state.map).ok()?
+        };
+        Some(shared.payload_capacity.saturating_sub(used))
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
@@ -93,7 +132,7 @@ impl Session {
     /// # Errors
     /// When the stored value does not have `T`'s shape.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionValueError> {
-        let state = self.lock();
+        let state = self.read();
         state
             .map
             .get(key)
@@ -111,7 +150,7 @@ impl Session {
     /// The raw value under `key`.
     #[must_use]
     pub fn get_value(&self, key: &str) -> Option<Value> {
-        self.lock().map.get(key).cloned()
+        self.read().map.get(key).cloned()
     }
 
     /// Stores `value` under `key`, replacing any previous value.
@@ -182,32 +221,32 @@ impl Session {
     /// Whether the session has no entries.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.lock().map.is_empty()
+        self.read().map.is_empty()
     }
 
     /// Number of entries.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.lock().map.len()
+        self.read().map.len()
     }
 
     /// The keys, sorted.
     #[must_use]
     pub fn keys(&self) -> Vec<String> {
-        self.lock().map.keys().cloned().collect()
+        self.read().map.keys().cloned().collect()
     }
 
     /// A copy of the whole map.
     #[must_use]
     pub fn to_map(&self) -> SessionMap {
-        self.lock().map.clone()
+        self.read().map.clone()
     }
 
     /// What the request's cookie said about itself (key id, issued-at, expiry,
     /// whether it must be re-issued); `None` for a new session.
     #[must_use]
     pub fn facts(&self) -> Option<Facts> {
-        self.lock().facts
+        self.read().facts
     }
 
     /// Whether the session will be written on the way out.
@@ -221,7 +260,7 @@ impl Session {
     /// # Errors
     /// When the entries do not have `T`'s shape.
     pub fn to_typed<T: DeserializeOwned + Default>(&self) -> Result<T, SessionValueError> {
-        let state = self.lock();
+        let state = self.read();
         if state.map.is_empty() {
             return Ok(T::default());
         }
@@ -299,11 +338,14 @@ mod axum_support {
             parts: &mut Parts,
             _state: &S,
         ) -> Result<Self, Self::Rejection> {
-            parts
+            let session = parts
                 .extensions
                 .get::<Session>()
                 .cloned()
-                .ok_or(SessionMissing)
+                .ok_or(SessionMissing)?;
+            // A handler that takes the session depends on the cookie.
+            session.lock().read = true;
+            Ok(session)
         }
     }
 
