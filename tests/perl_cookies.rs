@@ -481,6 +481,37 @@ mod web_layer {
     }
 
     #[test]
+    fn a_perl_session_too_large_to_reseal_starts_fresh_and_its_cookie_is_deleted() {
+        let case = case("dancer");
+        // The smallest budget that builds holds an empty session only.
+        let layer = (100..1000)
+            .find_map(|budget| {
+                SessionLayer::builder()
+                    .keyring(Keyring::new(Key::generate().unwrap()))
+                    .budget(budget)
+                    .clock(FixedClock(case.now))
+                    .perl_legacy(
+                        PerlReader::new(&case.secret, None::<&str>),
+                        "dancer.session",
+                    )
+                    .build()
+                    .ok()
+            })
+            .unwrap();
+        for write in [false, true] {
+            let (user, cookies) = send(&layer, write, &format!("dancer.session={}", case.cookie));
+            // No 500: the handler saw the session, the response deletes the Perl
+            // cookie and writes nothing of ours.
+            assert_eq!(user, "grace");
+            assert_eq!(cookies.len(), 1, "{cookies:?}");
+            assert!(
+                cookies[0].starts_with("dancer.session=;") && cookies[0].contains("Max-Age=0"),
+                "{cookies:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_same_cookie_name_is_overwritten_in_place() {
         let case = case("dancer");
         let layer = legacy_layer("dancer.session", &case.secret, case.now);
