@@ -92,7 +92,7 @@ pub use attributes::{CookieAttributes, SameSite};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use codec::{
     Codec, CodecBuilder, DEFAULT_BUDGET, DEFAULT_CLOCK_SKEW, DEFAULT_DECOMPRESSION_CAP, Facts,
-    MAX_NAME_LEN, Opened,
+    MAX_BUDGET, MAX_NAME_LEN, Opened,
 };
 pub use error::{ConfigError, KeyError, OpenError, SealError};
 pub use keyring::{GENERATED_KEY_LEN, Key, KeyId, Keyring, MAX_KEY_LEN, MIN_KEY_LEN};
