@@ -78,6 +78,8 @@ impl Default for CookieAttributes {
 
 /// Length of `; Expires=Thu, 01 Jan 1970 00:00:00 GMT`: the date format is fixed-width.
 const EXPIRES_LEN: usize = "; Expires=".len() + "Thu, 01 Jan 1970 00:00:00 GMT".len();
+/// The last second an HTTP date can name (four-digit years): 9999-12-31 23:59:59 UTC.
+const LAST_HTTP_DATE: u64 = 253_402_300_799;
 
 impl CookieAttributes {
     /// Whether `Secure` is written (asked for, or implied by `Partitioned` or `SameSite=None`).
@@ -117,7 +119,9 @@ impl CookieAttributes {
         max_age: Option<u64>,
         expires_at: Option<u64>,
     ) -> usize {
-        let mut len = name.len() + 1 + value_len;
+        // The other parts are strings held in memory and short constants: only
+        // `value_len` can be near `usize::MAX`.
+        let mut len = name.len() + 1;
         if self.http_only {
             len += "; HttpOnly".len();
         }
@@ -142,10 +146,11 @@ impl CookieAttributes {
         if self.expires && expires_at.is_some() {
             len += EXPIRES_LEN;
         }
-        len
+        len.saturating_add(value_len)
     }
 
-    /// The complete `Set-Cookie` header value.
+    /// The complete `Set-Cookie` header value. An `Expires` after year 9999,
+    /// which an HTTP date cannot write, is written as its last second.
     #[must_use]
     pub fn render(
         &self,
@@ -180,7 +185,7 @@ impl CookieAttributes {
             let _ = write!(out, "; Max-Age={max_age}");
         }
         if let (true, Some(expires_at)) = (self.expires, expires_at) {
-            let when = UNIX_EPOCH + Duration::from_secs(expires_at);
+            let when = UNIX_EPOCH + Duration::from_secs(expires_at.min(LAST_HTTP_DATE));
             let _ = write!(out, "; Expires={}", httpdate::fmt_http_date(when));
         }
         out
@@ -388,5 +393,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(sub.validate_for("s"), Ok(()));
+    }
+
+    #[test]
+    fn expiry_past_year_9999_and_huge_lengths_render_without_overflow() {
+        let attributes = CookieAttributes {
+            expires: true,
+            ..Default::default()
+        };
+        for expires_at in [LAST_HTTP_DATE, LAST_HTTP_DATE + 1, u64::MAX] {
+            let header = attributes.render("id", "v", Some(u64::MAX), Some(expires_at));
+            assert!(
+                header.ends_with(
+                    "; Max-Age=18446744073709551615; Expires=Fri, 31 Dec 9999 23:59:59 GMT"
+                ),
+                "{header}"
+            );
+            assert_eq!(
+                attributes.rendered_len("id", 1, Some(u64::MAX), Some(expires_at)),
+                header.len()
+            );
+        }
+        let len = attributes.rendered_len("id", usize::MAX, Some(1), Some(1));
+        assert_eq!(len, usize::MAX);
     }
 }

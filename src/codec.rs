@@ -40,6 +40,9 @@ pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 1024;
 
 /// Default size budget for the whole `Set-Cookie` string.
 pub const DEFAULT_BUDGET: usize = 4096;
+/// Largest size budget accepted (16 MiB), so that every length computed from it
+/// fits in a `usize`.
+pub const MAX_BUDGET: usize = 16 << 20;
 /// Default clock-skew allowance between servers.
 pub const DEFAULT_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// Default cap on decompressed plaintext.
@@ -313,7 +316,7 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         self
     }
 
-    /// Largest `Set-Cookie` string, in bytes (default 4096).
+    /// Largest `Set-Cookie` string, in bytes (default 4096, at most [`MAX_BUDGET`]).
     pub fn budget(mut self, bytes: usize) -> Self {
         self.budget = bytes;
         self
@@ -414,6 +417,12 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
             .transpose()?;
         if self.decompression_cap == 0 {
             return Err(ConfigError::InvalidDecompressionCap);
+        }
+        if self.budget > MAX_BUDGET {
+            return Err(ConfigError::BudgetTooLarge {
+                budget: self.budget,
+                max: MAX_BUDGET,
+            });
         }
         let suites = self
             .suites

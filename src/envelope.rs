@@ -77,10 +77,13 @@ impl Header {
     }
 }
 
-/// Length of the unpadded base64url text for `bytes` bytes.
+/// Length of the unpadded base64url text for `bytes` bytes (`usize::MAX` if
+/// it does not fit).
 #[must_use]
 pub const fn encoded_len(bytes: usize) -> usize {
-    (bytes * 4).div_ceil(3)
+    (bytes / 3)
+        .saturating_mul(4)
+        .saturating_add((bytes % 3 * 4).div_ceil(3))
 }
 
 /// Pads `payload` in place with `0x80` then zeros to a multiple of `block`.
@@ -156,5 +159,13 @@ mod tests {
             let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(vec![0u8; n]);
             assert_eq!(encoded_len(n), text.len());
         }
+    }
+
+    #[test]
+    fn encoded_len_of_huge_lengths_is_exact_or_saturates() {
+        let k = usize::MAX / 4;
+        assert_eq!(encoded_len(3 * k), 4 * k);
+        assert_eq!(encoded_len(3 * k + 1), 4 * k + 2);
+        assert_eq!(encoded_len(usize::MAX), usize::MAX);
     }
 }

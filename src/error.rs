@@ -147,6 +147,14 @@ pub enum ConfigError {
         /// The configured budget.
         budget: usize,
     },
+    /// The size budget is larger than [`MAX_BUDGET`](crate::MAX_BUDGET).
+    #[error("size budget of {budget} bytes is too large: at most {max} bytes are accepted")]
+    BudgetTooLarge {
+        /// The configured budget.
+        budget: usize,
+        /// Largest accepted.
+        max: usize,
+    },
     /// The padding block is 0 or larger than 4096.
     #[error("padding block of {0} bytes is invalid: use 1 to 4096")]
     InvalidPadding(usize),

@@ -93,7 +93,7 @@ pub use attributes::{CookieAttributes, SameSite};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use codec::{
     Codec, CodecBuilder, DEFAULT_BUDGET, DEFAULT_CLOCK_SKEW, DEFAULT_DECOMPRESSION_CAP, Facts,
-    MAX_ATTRIBUTE_VALUE_LEN, MAX_NAME_LEN, Opened, SizeRule,
+    MAX_ATTRIBUTE_VALUE_LEN, MAX_BUDGET, MAX_NAME_LEN, Opened, SizeRule,
 };
 pub use error::{ConfigError, KeyError, OpenError, SealError};
 pub use keyring::{GENERATED_KEY_LEN, Key, KeyId, Keyring, MAX_KEY_LEN, MIN_KEY_LEN};

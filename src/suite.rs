@@ -133,7 +133,7 @@ impl SuiteInfo {
     pub(crate) fn padded_len(&self, len: usize) -> usize {
         match self.padding {
             Padding::None => len,
-            Padding::Multiple(block) => (len + 1).div_ceil(block) * block,
+            Padding::Multiple(block) => len.saturating_add(1).div_ceil(block).saturating_mul(block),
         }
     }
 }
@@ -289,5 +289,26 @@ where
                 .deserialize(payload)
                 .map_err(OpenError::Deserialize)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padded_len_is_exact_or_saturates() {
+        let info = SuiteInfo {
+            name: String::new(),
+            descriptor: [0; DESCRIPTOR_LEN],
+            nonce_len: 0,
+            tag_len: 0,
+            padding: Padding::Multiple(32),
+        };
+        assert_eq!(info.padded_len(0), 32);
+        assert_eq!(info.padded_len(31), 32);
+        assert_eq!(info.padded_len(32), 64);
+        assert_eq!(info.padded_len(usize::MAX - 1), usize::MAX);
+        assert_eq!(info.padded_len(usize::MAX), usize::MAX);
     }
 }

@@ -1027,3 +1027,365 @@ fn rotation_drill_add_promote_retire() {
         .json();
     assert_eq!(info["key_role"], "unknown");
 }
+
+/// The first second of year 10000: RFC 3339 and HTTP dates end the second before.
+const YEAR_10000: u64 = 253_402_300_800;
+
+/// The cookie with its (unauthenticated, as `inspect` reads it) issued-at replaced.
+fn with_issued_at(cookie: &str, issued_at: u64) -> String {
+    let mut raw = base64_decode(cookie);
+    raw[6..14].copy_from_slice(&issued_at.to_be_bytes());
+    base64_encode(&raw)
+}
+
+#[test]
+fn inspect_prints_times_past_year_9999_without_a_date() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let cookie = sb.seal(
+        "ring.toml",
+        &sample(),
+        &["--now", &T0.to_string(), "--max-age", "1h"],
+    );
+    // Expiring in the last second RFC 3339 can write: every date printed.
+    let last = with_issued_at(&cookie, YEAR_10000 - 1 - 3600);
+    let info = sb
+        .run(&["inspect", "--json", "--now", &T0.to_string()], &last)
+        .ok()
+        .json();
+    assert_eq!(info["expires_at_rfc3339"], "9999-12-31T23:59:59Z");
+    assert_eq!(info["issued_at_rfc3339"], "9999-12-31T22:59:59Z");
+
+    let later = with_issued_at(&cookie, YEAR_10000);
+    let info = sb
+        .run(&["inspect", "--json", "--now", &T0.to_string()], &later)
+        .ok()
+        .json();
+    assert_eq!(info["issued_at"], YEAR_10000);
+    assert_eq!(info["issued_at_rfc3339"], Json::Null);
+    assert_eq!(info["expires_at"], YEAR_10000 + 3600);
+    assert_eq!(info["expires_at_rfc3339"], Json::Null);
+    assert_eq!(info["expired"], false);
+    let text = sb.run(&["inspect", "--now", &T0.to_string()], &later).ok();
+    for needle in [
+        "issued at   253402300800 (after 9999-12-31T23:59:59Z)",
+        "expires at  253402304400 (after 9999-12-31T23:59:59Z; valid for",
+    ] {
+        assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
+    }
+    // The far end of the range, at either end of time.
+    for issued_at in [u64::MAX - 3600, u64::MAX] {
+        let forged = with_issued_at(&cookie, issued_at);
+        for now in [0, T0, u64::MAX] {
+            let now = now.to_string();
+            let info = sb
+                .run(&["inspect", "--json", "--now", &now], &forged)
+                .ok()
+                .json();
+            assert_eq!(info["issued_at"], issued_at);
+            assert_eq!(info["expires_at"], u64::MAX);
+            assert_eq!(info["expires_at_rfc3339"], Json::Null);
+            let text = sb.run(&["inspect", "--now", &now], &forged).ok();
+            assert!(text.stdout.contains("after 9999"), "{}", text.stdout);
+        }
+    }
+}
+
+#[test]
+fn open_facts_of_a_cookie_sealed_past_year_9999_have_no_date() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    for now in [YEAR_10000, u64::MAX - 3600] {
+        let now = now.to_string();
+        let cookie = sb.seal("ring.toml", &sample(), &["--now", &now, "--max-age", "1h"]);
+        let doc = sb
+            .open("ring.toml", &cookie, &["--now", &now, "--facts"])
+            .ok()
+            .json();
+        assert_eq!(doc["value"], sample());
+        assert_eq!(doc["facts"]["issued_at"].to_string(), now);
+        assert_eq!(doc["facts"]["issued_at_rfc3339"], Json::Null);
+        assert_eq!(doc["facts"]["expires_at_rfc3339"], Json::Null);
+        let out = sb.open("ring.toml", &cookie, &["--now", &now, "--facts", "stderr"]);
+        assert!(out.ok().stderr.contains("\"issued_at_rfc3339\":null"));
+    }
+    // Huge allowances and windows saturate: the cookie is judged, not a panic.
+    let cookie = sb.seal(
+        "ring.toml",
+        &sample(),
+        &["--now", &T0.to_string(), "--max-age", "1h"],
+    );
+    let huge = u64::MAX.to_string();
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &[
+            "--now",
+            &huge,
+            "--clock-skew",
+            &huge,
+            "--renew-within",
+            &huge,
+        ],
+    )
+    .rejected("expired");
+    let doc = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &[
+                "--now",
+                "0",
+                "--clock-skew",
+                &huge,
+                "--renew-within",
+                &huge,
+                "--facts",
+            ],
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["renewal_due"], true);
+}
+
+#[test]
+fn keyring_list_prints_added_times_past_year_9999_without_a_date() {
+    for ring in ["ring.toml", "ring.json"] {
+        let sb = Sandbox::new();
+        let now = |t: u64| t.to_string();
+        sb.run(
+            &[
+                "keyring",
+                "init",
+                "--keyring",
+                ring,
+                "--now",
+                &now(YEAR_10000),
+            ],
+            "",
+        )
+        .ok();
+        sb.run(
+            &[
+                "keyring",
+                "add",
+                "--keyring",
+                ring,
+                "--now",
+                &now(YEAR_10000 - 1),
+            ],
+            "",
+        )
+        .ok();
+        sb.run(
+            &["keyring", "add", "--keyring", ring, "--now", &now(u64::MAX)],
+            "",
+        )
+        .ok();
+        let doc = sb
+            .run(&["keyring", "list", "--keyring", ring, "--json"], "")
+            .ok()
+            .json();
+        let keys = doc["keys"].as_array().unwrap();
+        assert_eq!(keys[0]["added"], YEAR_10000);
+        assert_eq!(keys[0]["added_rfc3339"], Json::Null, "{ring}");
+        assert_eq!(keys[1]["added_rfc3339"], "9999-12-31T23:59:59Z", "{ring}");
+        assert_eq!(keys[2]["added"], u64::MAX);
+        assert_eq!(keys[2]["added_rfc3339"], Json::Null, "{ring}");
+        let text = sb.run(&["keyring", "list", "--keyring", ring], "").ok();
+        assert_eq!(
+            text.stdout.matches("after 9999-12-31T23:59:59Z").count(),
+            2,
+            "{}",
+            text.stdout
+        );
+        assert!(
+            text.stdout.contains("  9999-12-31T23:59:59Z"),
+            "{}",
+            text.stdout
+        );
+    }
+}
+
+#[test]
+fn set_cookie_expiring_past_year_9999_writes_the_last_http_date() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let set_cookie = |now: u64| {
+        sb.run(
+            &[
+                "seal",
+                "--keyring",
+                "ring.toml",
+                "--set-cookie",
+                "--expires",
+                "--max-age",
+                "1h",
+                "--now",
+                &now.to_string(),
+            ],
+            "{}",
+        )
+        .ok()
+        .line()
+        .to_owned()
+    };
+    let header = set_cookie(YEAR_10000 - 3602);
+    assert!(
+        header.ends_with("; Max-Age=3600; Expires=Fri, 31 Dec 9999 23:59:58 GMT"),
+        "{header}"
+    );
+    // The last second an HTTP date can write, then later ones.
+    for now in [
+        YEAR_10000 - 3601,
+        YEAR_10000 - 800,
+        YEAR_10000,
+        u64::MAX - 1,
+        u64::MAX,
+    ] {
+        let header = set_cookie(now);
+        assert!(
+            header.ends_with("; Max-Age=3600; Expires=Fri, 31 Dec 9999 23:59:59 GMT"),
+            "{now}: {header}"
+        );
+        // The library's length agrees, and the cookie opens.
+        let value = header
+            .strip_prefix("session=")
+            .and_then(|rest| rest.split(';').next())
+            .unwrap();
+        let attributes = CookieAttributes {
+            expires: true,
+            ..CookieAttributes::default()
+        };
+        let expires_at = now.saturating_add(3600);
+        assert_eq!(
+            header.len(),
+            attributes.rendered_len("session", value.len(), Some(3600), Some(expires_at))
+        );
+        assert_eq!(
+            header,
+            attributes.render("session", value, Some(3600), Some(expires_at))
+        );
+        // (Its expiry saturates at the last second of u64: it opens before then.)
+        let open_at = now.min(u64::MAX - 1).to_string();
+        sb.open("ring.toml", &header, &["--now", &open_at]).ok();
+    }
+}
+
+#[test]
+fn budgets_beyond_the_largest_are_refused_with_the_limit() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let max = sealed_cookie::MAX_BUDGET;
+    for budget in [u64::MAX, max as u64 + 1] {
+        let budget = budget.to_string();
+        let out = sb.run(&["budget", "--budget", &budget], "").usage();
+        assert!(
+            out.stderr.contains(&format!(
+                "size budget of {budget} bytes is too large: at most {max}"
+            )),
+            "{out:?}"
+        );
+        sb.run(&["budget", "--budget", &budget, "--json"], "")
+            .usage();
+        sb.run(
+            &["seal", "--keyring", "ring.toml", "--budget", &budget],
+            "{}",
+        )
+        .usage();
+    }
+    // The largest budget gives the library's answer.
+    let doc = sb
+        .run(
+            &[
+                "budget",
+                "--budget",
+                &max.to_string(),
+                "--max-age",
+                "1h",
+                "--json",
+            ],
+            "",
+        )
+        .ok()
+        .json();
+    let codec = Codec::<Value>::builder()
+        .keyring(Keyring::new(Key::generate().unwrap()))
+        .budget(max)
+        .max_age(std::time::Duration::from_secs(3600))
+        .build()
+        .unwrap();
+    assert_eq!(doc["plaintext_capacity"], codec.plaintext_capacity());
+    assert!(codec.plaintext_capacity() > max / 2);
+    let help = sb.run(&["budget", "--help"], "").ok();
+    assert!(
+        help.stdout.contains(&format!("at most {max}")),
+        "{}",
+        help.stdout
+    );
+}
+
+#[test]
+fn a_too_large_value_reports_its_excess() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    let big = json!({ "blob": "x".repeat(5000) });
+    let out = sb
+        .run(&["seal", "--keyring", "ring.toml"], &big.to_string())
+        .usage();
+    assert!(out.stderr.contains("bytes over"), "{out:?}");
+}
+
+/// A `Session::Storage::Secure` protocol 2 cookie, sealed as the Perl module
+/// does (HMAC-SHA256 key from the salt, AES-256-CBC, MAC over `expires~ciphertext`).
+fn perl_cookie(secret: &str, expires: &str, sereal: &[u8]) -> String {
+    use aes::Aes256;
+    use aes::cipher::{
+        BlockCipherEncrypt, BlockModeEncrypt, KeyInit, KeyIvInit, block_padding::Pkcs7,
+    };
+    use hmac::{Hmac, Mac};
+    let hmac = |key: &[u8], message: &[u8]| -> [u8; 32] {
+        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).unwrap();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    };
+    let salt = [7u8; 32];
+    let key = hmac(secret.as_bytes(), &salt);
+    let mut iv = [0u8; 16];
+    iv.copy_from_slice(&salt[..16]);
+    Aes256::new((&key).into()).encrypt_block((&mut iv).into());
+    let mut buf = sereal.to_vec();
+    let len = buf.len();
+    buf.resize(len + 16, 0);
+    let ciphertext = cbc::Encryptor::<Aes256>::new((&key).into(), &iv.into())
+        .encrypt_padded::<Pkcs7>(&mut buf, len)
+        .unwrap()
+        .to_vec();
+    let ciphertext = base64_encode(&ciphertext);
+    let mac = base64_encode(&hmac(&key, format!("{expires}~{ciphertext}").as_bytes()));
+    format!("{}~{expires}~{ciphertext}~{mac}~2", base64_encode(&salt))
+}
+
+#[test]
+fn open_perl_facts_of_an_expiry_past_year_9999_have_no_date() {
+    let sb = Sandbox::new().with_env("SEALED_COOKIE_PERL_SECRET", "s3cret");
+    // Perl: Sereal::Encoder->new->encode({ user => "alice" })
+    let doc = b"=\xF3rl\x05\x00\x51\x64user\x65alice";
+    for (expires, utc) in [
+        (YEAR_10000 - 1, json!("9999-12-31T23:59:59Z")),
+        (YEAR_10000, Json::Null),
+        (i64::MAX as u64, Json::Null),
+    ] {
+        let cookie = perl_cookie("s3cret", &expires.to_string(), doc);
+        let out = sb
+            .run(
+                &["open", "--perl", "--facts", "--now", &T0.to_string()],
+                &cookie,
+            )
+            .ok()
+            .json();
+        assert_eq!(out["value"], json!({"user": "alice"}));
+        assert_eq!(out["facts"]["expires_at"], expires);
+        assert_eq!(out["facts"]["expires_at_utc"], utc, "{expires}");
+    }
+}

@@ -412,6 +412,20 @@ fn configuration_mistakes_fail_at_build_with_a_clear_error() {
         err(builder(ring()).budget(100)),
         ConfigError::BudgetTooSmall { budget: 100, .. }
     ));
+    for budget in [sealed_cookie::MAX_BUDGET + 1, usize::MAX] {
+        assert_eq!(
+            err(builder(ring()).budget(budget)),
+            ConfigError::BudgetTooLarge {
+                budget,
+                max: sealed_cookie::MAX_BUDGET
+            }
+        );
+    }
+    let largest = builder(ring())
+        .budget(sealed_cookie::MAX_BUDGET)
+        .build()
+        .expect("the largest budget is accepted");
+    assert!(largest.plaintext_capacity() > sealed_cookie::MAX_BUDGET / 2);
     assert!(matches!(
         err(builder(ring()).max_age(Duration::from_secs(1 << 33))),
         ConfigError::MaxAgeTooLong { .. }

@@ -15,7 +15,7 @@
 //! | `ARRAY`, `ARRAYREF_n` | [`Value::Array`] |
 //! | `HASH`, `HASHREF_n` | [`Value::Map`] |
 //! | `REFN`, `WEAKEN` | the referent (a reference and what it points to are not told apart) |
-//! | `REFP`, `ALIAS` | a copy of the earlier item (shared data is expanded) |
+//! | `REFP`, `ALIAS` | the earlier item, read again (shared data is expanded) |
 //! | `COPY` | the earlier tag, read again |
 //! | `OBJECT`, `OBJECTV` (and `_FREEZE`) | refused, or the object's data, per [`Objects`] |
 //!
@@ -23,6 +23,40 @@
 //! refused with an error. Every length, count and depth is checked against
 //! [`Limits`]: bad input gives a [`SerealError`], never a panic, and shared data
 //! cannot be expanded beyond the limits.
+//!
+//! # Memory
+//!
+//! No copy of a back-reference's target is kept: `REFP`, `ALIAS` and `COPY`
+//! read the earlier item again, so every value and string byte that exists
+//! during decoding is part of the value being built and counted against
+//! [`Limits`]. On 64-bit targets, the heap [`SerealDecoder::decode`] requests
+//! is at most
+//!
+//! ```text
+//! 9/8 max_body_len + 2 max_string_bytes + 320 max_items + 520 KiB
+//! ```
+//!
+//! whatever the document:
+//!
+//! - the body, decompressed (Snappy bodies only), and one bit per body byte
+//!   marking the tracked items already decoded: `9/8 max_body_len`;
+//! - strings: a byte counted against `max_string_bytes` becomes at most two
+//!   bytes of UTF-8 (Latin-1 characters above U+007F);
+//! - each item at most 320 bytes: an array element takes one 32-byte
+//!   [`Value`], twice over while its array grows; a map's first entry
+//!   allocates a whole B-tree node (11 entries, 632 bytes), and that entry's key
+//!   and the map's own tag are two items;
+//! - arrays reserve room for up to 256 elements before reading them: 8 KiB for
+//!   each of the at most [`Value::MAX_DEPTH`] arrays being read at once, 512 KiB,
+//!   and 8 KiB for the rest (errors, rounding).
+//!
+//! With the default limits that is 82.5 MB (78.7 MiB). Shared data lets a
+//! document of a few hundred bytes come close to it (`tests/sereal_alloc_bound.rs`
+//! builds such documents and measures them), so it is also the bound per
+//! document however short: per byte of input, at most this total divided by
+//! the document's length. To decode many documents at once, lower the limits:
+//! `max_body_len: 64 << 10, max_string_bytes: 256 << 10, max_items: 10_000`
+//! bound it to 4.3 MB.
 //!
 //! ```
 //! use sealed_cookie::Value;
@@ -36,7 +70,7 @@
 //! # Ok::<(), sealed_cookie::perl::SerealError>(())
 //! ```
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
@@ -75,10 +109,12 @@ pub struct Limits {
     /// hashes alone may also nest at most [`Value::MAX_DEPTH`] deep, so that a
     /// decoded value can always be sealed again.
     pub max_depth: usize,
-    /// Most tags read (including those read again for `COPY`) plus values
-    /// produced (including those copied for `REFP` and `ALIAS`).
+    /// Most tags read, including those read again to expand `COPY`, `REFP` and
+    /// `ALIAS` (a hash key is one). Every value decoded, copies included, is
+    /// one of them.
     pub max_items: usize,
-    /// Most string bytes in the decoded value (keys and copies included).
+    /// Most string bytes in the decoded value (keys and copies included),
+    /// counted as in the document (a Latin-1 byte may become two bytes of UTF-8).
     pub max_string_bytes: usize,
     /// Longest body, after decompression.
     pub max_body_len: usize,
@@ -161,10 +197,14 @@ pub enum SerealError {
     #[error("Sereal data nests deeper than {0} levels")]
     TooDeep(usize),
     /// More items than [`Limits::max_items`].
-    #[error("Sereal data has more than {0} items (shared data expanded)")]
+    #[error(
+        "Sereal data has more than {0} items, shared data expanded (the decoder's Limits::max_items)"
+    )]
     TooManyItems(usize),
     /// More string bytes than [`Limits::max_string_bytes`].
-    #[error("Sereal data has more than {0} bytes of strings (shared data expanded)")]
+    #[error(
+        "Sereal data has more than {0} bytes of strings, shared data expanded (the decoder's Limits::max_string_bytes)"
+    )]
     TooManyStringBytes(usize),
     /// The body is longer than [`Limits::max_body_len`].
     #[error("the Sereal body is {len} bytes; at most {max} are accepted")]
@@ -342,7 +382,7 @@ impl SerealDecoder {
         let mut parser = Parser {
             body,
             opts: *self,
-            tracked: HashMap::new(),
+            done: Vec::new(),
             items: 0,
             string_bytes: 0,
             containers: 0,
@@ -498,8 +538,10 @@ fn latin1(bytes: &[u8]) -> String {
 struct Parser<'a> {
     body: &'a [u8],
     opts: SerealDecoder,
-    /// Completed tracked items, by the 0-based body offset of their tag.
-    tracked: HashMap<usize, Value>,
+    /// The tracked items decoded so far: one bit per body offset, set at the
+    /// offset of the item's tag once the item is complete. Back-references read
+    /// their target again instead of keeping a copy of it.
+    done: Vec<u64>,
     items: usize,
     string_bytes: usize,
     /// Arrays and hashes enclosing the current item.
@@ -544,27 +586,37 @@ impl Parser<'_> {
             .ok_or(SerealError::BadOffset { at, target })
     }
 
-    /// A copy of the tracked item at `target`, for `REFP` and `ALIAS`.
-    fn back_reference(&mut self, target: usize, at: usize) -> Result<Value, SerealError> {
-        if let Some(value) = self.tracked.get(&target) {
-            let value = value.clone();
-            let (items, bytes, nesting) = weigh(&value);
-            self.count_items(items)?;
-            self.count_string(bytes)?;
-            // Placed here, the copy must not nest deeper than the configured limit
-            // or than a value may.
-            let max = self
-                .opts
-                .limits
-                .max_depth
-                .min(MAX_DEPTH)
-                .min(Value::MAX_DEPTH);
-            if self.containers + nesting > max {
-                return Err(SerealError::TooDeep(max));
-            }
-            return Ok(value);
+    fn mark_done(&mut self, at: usize) {
+        if self.done.is_empty() {
+            self.done = vec![0; self.body.len() / 64 + 1];
         }
-        if self.body[target] & TRACK_FLAG != 0 {
+        if let Some(word) = self.done.get_mut(at / 64) {
+            *word |= 1 << (at % 64);
+        }
+    }
+
+    fn is_done(&self, at: usize) -> bool {
+        self.done
+            .get(at / 64)
+            .is_some_and(|word| word >> (at % 64) & 1 == 1)
+    }
+
+    /// The tracked item at `target`, read again, for `REFP` and `ALIAS`.
+    ///
+    /// Reading it again (rather than cloning a kept copy) counts every tag and
+    /// string byte of the copy against the limits, and checks its placement
+    /// against the depth limits, exactly as for the original.
+    fn back_reference(
+        &mut self,
+        target: usize,
+        at: usize,
+        depth: usize,
+    ) -> Result<Value, SerealError> {
+        if self.is_done(target) {
+            let mut pos = target;
+            return self.item(&mut pos, depth + 1);
+        }
+        if self.body.get(target).is_some_and(|b| b & TRACK_FLAG != 0) {
             // Tracked, but not complete yet: the item encloses this reference.
             Err(SerealError::Cyclic(at))
         } else {
@@ -681,7 +733,7 @@ impl Parser<'_> {
         self.count_items(1)?;
         let value = self.tag(byte & !TRACK_FLAG, at, pos, depth)?;
         if byte & TRACK_FLAG != 0 {
-            self.tracked.insert(at, value.clone());
+            self.mark_done(at);
         }
         Ok(value)
     }
@@ -722,7 +774,7 @@ impl Parser<'_> {
             REFN | WEAKEN => self.item(pos, depth + 1)?,
             REFP | ALIAS => {
                 let target = self.offset(pos, at)?;
-                self.back_reference(target, at)?
+                self.back_reference(target, at, depth)?
             }
             COPY => {
                 let mut target = self.offset(pos, at)?;
@@ -769,23 +821,6 @@ impl Parser<'_> {
     }
 }
 
-/// (values, string bytes) in a value, keys included.
-/// (values, string bytes, nesting of arrays and maps) in a value, keys included.
-fn weigh(value: &Value) -> (usize, usize, usize) {
-    match value {
-        Value::String(s) => (1, s.len(), 0),
-        Value::Array(items) => items.iter().fold((1, 0, 1), |(n, b, d), v| {
-            let (vn, vb, vd) = weigh(v);
-            (n + vn, b + vb, d.max(vd + 1))
-        }),
-        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, v)| {
-            let (vn, vb, vd) = weigh(v);
-            (n + vn + 1, b + vb + k.len(), d.max(vd + 1))
-        }),
-        _ => (1, 0, 0),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -802,6 +837,22 @@ mod tests {
 
     fn json(v: serde_json::Value) -> Value {
         Value::from(v)
+    }
+
+    /// (values, string bytes, nesting of arrays and maps) in a value, keys included.
+    fn weigh(value: &Value) -> (usize, usize, usize) {
+        match value {
+            Value::String(s) => (1, s.len(), 0),
+            Value::Array(items) => items.iter().fold((1, 0, 1), |(n, b, d), v| {
+                let (vn, vb, vd) = weigh(v);
+                (n + vn, b + vb, d.max(vd + 1))
+            }),
+            Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, v)| {
+                let (vn, vb, vd) = weigh(v);
+                (n + vn + 1, b + vb + k.len(), d.max(vd + 1))
+            }),
+            _ => (1, 0, 0),
+        }
     }
 
     #[test]

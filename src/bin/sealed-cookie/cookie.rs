@@ -12,7 +12,7 @@ use sealed_cookie::{
 };
 use serde_json::json;
 
-use crate::keys::{self, now_unix, rfc3339};
+use crate::keys::{self, now_unix, rfc3339, rfc3339_text};
 use crate::suites::{self, NamedSuite, SUITES};
 use crate::{
     BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs, SameSiteArg,
@@ -27,7 +27,7 @@ const MAX_COOKIE_INPUT: u64 = 64 * 1024;
 fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
     let mut text = String::new();
     std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
+    if !u64::try_from(text.len()).is_ok_and(|len| len <= limit) {
         return Err(Failure::Usage(format!(
             "stdin holds more than {limit} bytes; expected {what}"
         )));
@@ -111,7 +111,7 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
         SealError::TooLarge { needed, budget } => Failure::Usage(format!(
             "too large: the Set-Cookie header would be {needed} bytes but the budget is {budget} \
              ({} bytes over); at most {} plaintext bytes fit with these settings (see `sealed-cookie budget`)",
-            needed - budget,
+            needed.saturating_sub(budget),
             codec.plaintext_capacity()
         )),
         other => other.into(),
@@ -131,7 +131,7 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
 }
 
 fn time_json(secs: Option<u64>) -> serde_json::Value {
-    secs.map_or(serde_json::Value::Null, |s| json!(rfc3339(s)))
+    json!(secs.and_then(rfc3339))
 }
 
 fn facts_json(facts: &Facts) -> serde_json::Value {
@@ -222,7 +222,7 @@ fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
         "format": "Session::Storage::Secure",
         "protocol": opened.protocol,
         "expires_at": opened.expires,
-        "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).map(rfc3339),
+        "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
         "old_secret": opened.secret_index > 0,
         "secret_index": opened.secret_index,
     });
@@ -354,7 +354,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             out,
             "issued at   {} ({})",
             header.issued_at,
-            rfc3339(header.issued_at)
+            rfc3339_text(header.issued_at)
         )?;
         match expires_at {
             Some(e) => {
@@ -369,7 +369,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
                 } else {
                     format!("valid for {} more", human(e - now))
                 };
-                writeln!(out, "expires at  {e} ({}; {state})", rfc3339(e))?;
+                writeln!(out, "expires at  {e} ({}; {state})", rfc3339_text(e))?;
             }
             None => writeln!(out, "expires at  never (no lifetime sealed)")?,
         }

@@ -102,7 +102,7 @@ fn read_key_from_stdin() -> Result<Key, Failure> {
     std::io::stdin()
         .take(MAX_KEY_INPUT + 1)
         .read_to_string(&mut text)?;
-    if text.len() as u64 > MAX_KEY_INPUT {
+    if !u64::try_from(text.len()).is_ok_and(|len| len <= MAX_KEY_INPUT) {
         return Err(Failure::Usage(format!(
             "stdin holds more than {MAX_KEY_INPUT} bytes; expected one base64url key"
         )));
@@ -110,13 +110,26 @@ fn read_key_from_stdin() -> Result<Key, Failure> {
     Ok(Key::from_base64(&text)?)
 }
 
-pub fn rfc3339(secs: u64) -> String {
-    std::time::UNIX_EPOCH
-        .checked_add(std::time::Duration::from_secs(secs))
-        .map_or_else(
-            || "out of range".to_owned(),
-            |t| humantime::format_rfc3339_seconds(t).to_string(),
-        )
+/// The last second RFC 3339 can write (four-digit years).
+pub const LAST_RFC3339: &str = "9999-12-31T23:59:59Z";
+const LAST_RFC3339_SECS: u64 = 253_402_300_799;
+
+/// `secs` (Unix seconds) as an RFC 3339 UTC time, or `None` after
+/// [`LAST_RFC3339`].
+pub fn rfc3339(secs: u64) -> Option<String> {
+    use std::fmt::Write as _;
+    if secs > LAST_RFC3339_SECS {
+        return None;
+    }
+    let time = std::time::UNIX_EPOCH.checked_add(std::time::Duration::from_secs(secs))?;
+    let mut text = String::new();
+    write!(text, "{}", humantime::format_rfc3339_seconds(time)).ok()?;
+    Some(text)
+}
+
+/// [`rfc3339`] for text output: a time too late for RFC 3339 says so.
+pub fn rfc3339_text(secs: u64) -> String {
+    rfc3339(secs).unwrap_or_else(|| format!("after {LAST_RFC3339}"))
 }
 
 pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
@@ -185,7 +198,9 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         KeyringCommand::ExportEnv { path } => {
             let (ring, _) = load(&path)?;
             // Sized up front: growing a String would leave unwiped copies of keys.
-            let needed = ring.keys().map(|key| key.to_base64().len() + 1).sum();
+            let needed = ring
+                .keys()
+                .fold(0usize, |n, key| n.saturating_add(key.to_base64().len() + 1));
             let mut value = Zeroizing::new(String::with_capacity(needed));
             for (i, key) in ring.keys().enumerate() {
                 if i > 0 {
@@ -240,7 +255,7 @@ fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
                     "id": r.id,
                     "role": r.role,
                     "added": r.added,
-                    "added_rfc3339": r.added.map(rfc3339),
+                    "added_rfc3339": r.added.and_then(rfc3339),
                 })
             })
             .collect();
@@ -250,7 +265,7 @@ fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
         writeln!(out, "# {source}")?;
         writeln!(out, "{:<10}{:<10}ADDED", "ID", "ROLE")?;
         for r in rows {
-            let added = r.added.map_or_else(|| "-".to_owned(), rfc3339);
+            let added = r.added.map_or_else(|| "-".to_owned(), rfc3339_text);
             writeln!(out, "{:<10}{:<10}{added}", r.id, r.role)?;
         }
     }

@@ -161,7 +161,7 @@ struct CookieArgs {
     /// Also write Expires next to Max-Age.
     #[arg(long)]
     expires: bool,
-    /// Largest Set-Cookie string in bytes.
+    /// Largest Set-Cookie string in bytes (at most 16777216).
     #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES")]
     budget: usize,
 }
