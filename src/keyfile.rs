@@ -27,8 +27,8 @@
 //!
 //! Key material is held zeroized on drop, never printed by `Debug` or by an error
 //! message (parse errors that quote a key-like string are redacted), and files are
-//! written with mode `0600` on Unix, atomically (a temporary file renamed over the
-//! old one).
+//! written with mode `0600` on Unix, atomically (a new temporary file renamed over
+//! the old one). Editors lock the file with [`KeyringLock`].
 //!
 //! ```
 //! use sealed_cookie::Key;
@@ -465,9 +465,14 @@ impl KeyringFile {
         Ok(Zeroizing::new(text))
     }
 
-    /// Writes the file atomically: a temporary file in the same directory (mode
-    /// `0600` on Unix) is written, synced and renamed over `path`. The format comes
-    /// from the extension, TOML when it names none.
+    /// Writes the file atomically: a new temporary file with a random name in the
+    /// same directory (created exclusively, so nothing planted there is reused or
+    /// followed, mode `0600` on Unix) is written, synced and renamed over `path`, and
+    /// the directory is synced. The temporary file is removed on any failure. The
+    /// format comes from the extension, TOML when it names none.
+    ///
+    /// Saving does not lock: a read-modify-write that other processes may run at the
+    /// same time holds a [`KeyringLock`] from before loading until after saving.
     ///
     /// # Errors
     /// [`KeyfileError::Io`] when writing fails.
@@ -486,23 +491,16 @@ impl KeyringFile {
             path: path.to_owned(),
             source,
         };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path.file_name().ok_or_else(|| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a file path",
-            ))
-        })?;
-        let mut tmp_name = OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".tmp-{}", std::process::id()));
-        let tmp = dir.join(tmp_name);
-        let result =
-            write_private(&tmp, text.as_bytes(), false).and_then(|()| std::fs::rename(&tmp, path));
+        let (dir, file_name) = split_file_path(path).map_err(io)?;
+        let (tmp, mut file) = create_temp(&dir, file_name, random_suffix).map_err(io)?;
+        let result = write_synced(&mut file, text.as_bytes())
+            .and_then(|()| {
+                drop(file);
+                std::fs::rename(&tmp, path)
+            })
+            .and_then(|()| sync_dir(&dir));
         if result.is_err() {
+            // Harmless after a successful rename: the name is gone then.
             let _ = std::fs::remove_file(&tmp);
         }
         result.map_err(io)
@@ -523,16 +521,22 @@ impl KeyringFile {
     /// [`KeyfileError::AlreadyExists`], or [`KeyfileError::Io`] when writing fails.
     pub fn create_as(&self, path: &Path, format: KeyfileFormat) -> Result<(), KeyfileError> {
         let text = self.to_text(format)?;
-        write_private(path, text.as_bytes(), true).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyfileError::AlreadyExists(path.to_owned())
-            } else {
-                KeyfileError::Io {
-                    path: path.to_owned(),
-                    source,
+        let (dir, _) = split_file_path(path).map_err(|source| KeyfileError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        write_private(path, text.as_bytes())
+            .and_then(|()| sync_dir(&dir))
+            .map_err(|source| {
+                if source.kind() == std::io::ErrorKind::AlreadyExists {
+                    KeyfileError::AlreadyExists(path.to_owned())
+                } else {
+                    KeyfileError::Io {
+                        path: path.to_owned(),
+                        source,
+                    }
                 }
-            }
-        })
+            })
     }
 
     /// The keys in file order.
@@ -636,22 +640,206 @@ impl KeyringFile {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
+/// An exclusive advisory lock on a keyring file, held until dropped.
+///
+/// Every process that edits the file (load, change, save) should hold it from
+/// before loading until after saving, so that concurrent edits are applied one
+/// after the other instead of one silently undoing another; the command-line tool
+/// does. Readers need no lock: saving renames a complete file into place.
+///
+/// The lock is taken on a sibling file, `.<file name>.lock` (mode `0600` on Unix,
+/// created when missing and left in place), not on the keyring file itself: saving
+/// replaces the keyring file, and a lock on the replaced file would not stop the
+/// next process, which opens the new one. The lock file is never followed through
+/// a symlink.
+///
+/// ```
+/// use sealed_cookie::Key;
+/// use sealed_cookie::keyfile::{KeyringFile, KeyringLock};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("keyring.toml");
+/// # KeyringFile::new(Key::generate()?).create(&path)?;
+/// let lock = KeyringLock::acquire(&path)?;  // waits for other editors
+/// let mut file = KeyringFile::load(&path)?;
+/// file.add(Key::generate()?, None)?;
+/// file.save(&path)?;
+/// drop(lock);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct KeyringLock {
+    file: std::fs::File,
+}
+
+impl KeyringLock {
+    /// Waits for and takes the exclusive lock of the keyring file at `path` (which
+    /// need not exist yet).
+    ///
+    /// # Errors
+    /// [`KeyfileError::Io`] when the lock file cannot be created or opened, is a
+    /// symlink, or cannot be locked.
+    pub fn acquire(path: &Path) -> Result<Self, KeyfileError> {
+        let io = |source| KeyfileError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        let lock_path = Self::lock_path(path).map_err(io)?;
+        let file = open_lock_file(&lock_path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(Self { file })
     }
+
+    /// The lock file of the keyring file at `path`: `.<file name>.lock` beside it.
+    ///
+    /// # Errors
+    /// [`std::io::ErrorKind::InvalidInput`] when `path` names no file.
+    pub fn lock_path(path: &Path) -> std::io::Result<PathBuf> {
+        let (dir, file_name) = split_file_path(path)?;
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(".lock");
+        Ok(dir.join(name))
+    }
+}
+
+impl Drop for KeyringLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock as well; unlocking first is explicit.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Opens (creating it when missing) a lock file, refusing a symlink or anything
+/// but a regular file at `path`.
+fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    match open_new_private(path) {
+        Ok(file) => return Ok(file),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the keyring's lock file is not a regular file (a symlink?): remove it",
+        )
+    };
+    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    // The name may have been swapped for a symlink between the check and the open:
+    // the file opened must be the one checked.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let opened = file.metadata()?;
+        let named = std::fs::symlink_metadata(path)?;
+        if !named.file_type().is_file()
+            || opened.dev() != named.dev()
+            || opened.ino() != named.ino()
+        {
+            return Err(not_regular());
+        }
+    }
+    Ok(file)
+}
+
+/// Creates `path`, which must not exist (a symlink there is not followed), with
+/// mode `0600` on Unix, writes `bytes` and syncs; removes it again if writing fails.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = open_new_private(path)?;
+    let result = write_synced(&mut file, bytes);
+    if result.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// Opens a new file for writing with `O_CREAT | O_EXCL` (`create_new`): it fails
+/// when anything, a dangling symlink included, is at `path`. Mode `0600` on Unix,
+/// whatever the umask left of it.
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+fn write_synced(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
+}
+
+/// The directory (`.` for a bare file name) and the file name of `path`.
+fn split_file_path(path: &Path) -> std::io::Result<(PathBuf, &std::ffi::OsStr)> {
+    let file_name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file path: it ends in `..` or `/`",
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    Ok((dir, file_name))
+}
+
+/// How many random names [`create_temp`] tries before giving up.
+const TEMP_ATTEMPTS: usize = 8;
+
+/// 16 random hex digits.
+fn random_suffix() -> std::io::Result<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Creates `.<file_name>.tmp-<suffix>` in `dir`, exclusively (see
+/// [`open_new_private`]), trying new suffixes while the name is taken.
+fn create_temp(
+    dir: &Path,
+    file_name: &std::ffi::OsStr,
+    mut suffix: impl FnMut() -> std::io::Result<String>,
+) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..TEMP_ATTEMPTS {
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(".tmp-");
+        name.push(suffix()?);
+        let tmp = dir.join(name);
+        match open_new_private(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name was free")))
+}
+
+/// Makes a rename in `dir` durable (Unix; elsewhere a no-op).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
 }
 
 /// 1-based line and column of byte `offset` in `text`.
@@ -1053,6 +1241,156 @@ mod tests {
         assert!(leftovers.is_empty(), "{leftovers:?}");
         let missing = KeyringFile::load(&dir.path().join("missing.toml")).unwrap_err();
         assert!(matches!(missing, KeyfileError::Io { .. }), "{missing:?}");
+    }
+
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_reuses_no_file_and_follows_no_symlink_planted_at_a_predictable_name() {
+        use std::os::unix::fs::{PermissionsExt as _, symlink};
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        let file = KeyringFile::new(key(1));
+        file.create(&target).unwrap();
+        // The names an attacker could predict: the former `.<file>.tmp-<pid>` and
+        // the lock file's.
+        let old_tmp = dir
+            .path()
+            .join(format!(".ring.toml.tmp-{}", std::process::id()));
+        for planted_symlink in [false, true] {
+            let _ = std::fs::remove_file(&old_tmp);
+            if planted_symlink {
+                symlink(&victim, &old_tmp).unwrap();
+            } else {
+                std::fs::write(&old_tmp, "planted").unwrap();
+                std::fs::set_permissions(&old_tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+            let mut file = file.clone();
+            file.add(key(if planted_symlink { 3 } else { 2 }), None)
+                .unwrap();
+            file.save(&target).unwrap();
+            assert_eq!(KeyringFile::load(&target).unwrap(), file);
+            assert_eq!(mode_of(&target), 0o600, "symlink {planted_symlink}");
+            assert!(std::fs::symlink_metadata(&target).unwrap().is_file());
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+            if planted_symlink {
+                assert!(std::fs::symlink_metadata(&old_tmp).unwrap().is_symlink());
+            } else {
+                assert_eq!(std::fs::read_to_string(&old_tmp).unwrap(), "planted");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporary_files_are_new_private_and_never_reached_through_a_symlink() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        symlink(&victim, dir.path().join(".ring.toml.tmp-taken")).unwrap();
+        symlink(
+            dir.path().join("absent"),
+            dir.path().join(".ring.toml.tmp-dangling"),
+        )
+        .unwrap();
+        let mut names = ["taken", "dangling", "free"].into_iter();
+        let (tmp, mut file) = create_temp(dir.path(), "ring.toml".as_ref(), || {
+            Ok(names.next().unwrap().to_owned())
+        })
+        .unwrap();
+        assert_eq!(tmp, dir.path().join(".ring.toml.tmp-free"));
+        write_synced(&mut file, b"x").unwrap();
+        assert!(std::fs::symlink_metadata(&tmp).unwrap().is_file());
+        assert_eq!(mode_of(&tmp), 0o600);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert!(!dir.path().join("absent").exists());
+        // Every name taken: an error, nothing followed.
+        let error =
+            create_temp(dir.path(), "ring.toml".as_ref(), || Ok("taken".to_owned())).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists);
+        // Random names differ.
+        assert_ne!(random_suffix().unwrap(), random_suffix().unwrap());
+        assert_eq!(random_suffix().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn a_failed_save_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A non-empty directory where the file should go: the rename fails.
+        let target = dir.path().join("ring.toml");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), "x").unwrap();
+        let error = KeyringFile::new(key(1)).save(&target).unwrap_err();
+        assert!(matches!(error, KeyfileError::Io { .. }), "{error:?}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![OsString::from("ring.toml")]);
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_kept_in_a_stable_sibling_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let lock_path = KeyringLock::lock_path(&target).unwrap();
+        assert_eq!(lock_path, dir.path().join(".ring.toml.lock"));
+        let lock = KeyringLock::acquire(&target).unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode_of(&lock_path), 0o600);
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&lock_path)
+            .unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        // Saving (a rename) does not touch the lock file.
+        KeyringFile::new(key(1)).save(&target).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(lock);
+        other.try_lock().unwrap();
+        other.unlock().unwrap();
+        // Taken again through the file that is already there.
+        drop(KeyringLock::acquire(&target).unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_never_a_symlink() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        symlink(&victim, dir.path().join(".ring.toml.lock")).unwrap();
+        let error = KeyringLock::acquire(&target).unwrap_err();
+        assert!(error.to_string().contains("lock file"), "{error}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        let dangling = dir.path().join("other.toml");
+        symlink(
+            dir.path().join("absent"),
+            dir.path().join(".other.toml.lock"),
+        )
+        .unwrap();
+        assert!(KeyringLock::acquire(&dangling).is_err());
+        assert!(!dir.path().join("absent").exists());
     }
 
     #[test]

@@ -4,7 +4,7 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use sealed_cookie::keyfile::{
-    self, KEYRING_ENV, KEYS_ENV, KeySource, KeyfileError, KeyfileFormat, KeyringFile,
+    self, KEYRING_ENV, KEYS_ENV, KeySource, KeyfileError, KeyfileFormat, KeyringFile, KeyringLock,
 };
 use sealed_cookie::{Key, Keyring};
 use zeroize::Zeroizing;
@@ -85,7 +85,17 @@ fn load_file(path: &Path) -> Result<KeyringFile, Failure> {
     Ok(KeyringFile::load(path)?)
 }
 
-/// Saves in the format the file was read in.
+/// Takes the edit lock of an existing keyring file. A path that names no file is
+/// reported as loading it would, and leaves no lock file behind.
+fn lock_file(path: &Path) -> Result<KeyringLock, Failure> {
+    if std::fs::metadata(path).is_err() {
+        load_file(path)?;
+    }
+    Ok(KeyringLock::acquire(path)?)
+}
+
+/// Saves in the format the file was read in. The caller holds the file's
+/// [`KeyringLock`] from before loading.
 fn save_file(file: &KeyringFile, path: &Path) -> Result<(), Failure> {
     let format = match KeyfileFormat::from_path(path) {
         Some(format) => format,
@@ -137,14 +147,17 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         }
         KeyringCommand::Add { path, stdin, now } => {
             let path = file_path(&path)?;
-            let mut file = load_file(&path)?;
+            // Read before locking: the lock is not held while stdin is awaited.
             let key = if stdin {
                 read_key_from_stdin()?
             } else {
                 Key::generate()?
             };
+            let lock = lock_file(&path)?;
+            let mut file = load_file(&path)?;
             let id = file.add(key, Some(now.unwrap_or_else(now_unix)))?;
             save_file(&file, &path)?;
+            drop(lock);
             eprintln!(
                 "added key {id} as accepted to {}: deploy this keyring everywhere, then promote it",
                 path.display()
@@ -154,11 +167,13 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         }
         KeyringCommand::Promote { id, path } => {
             let path = file_path(&path)?;
+            let lock = lock_file(&path)?;
             let mut file = load_file(&path)?;
             let id = file.find(&id)?;
             let former = file.primary().id();
             file.promote(id)?;
             save_file(&file, &path)?;
+            drop(lock);
             if former == id {
                 eprintln!("key {id} is already primary in {}", path.display());
             } else {
@@ -171,10 +186,12 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         }
         KeyringCommand::Retire { id, path } => {
             let path = file_path(&path)?;
+            let lock = lock_file(&path)?;
             let mut file = load_file(&path)?;
             let id = file.find(&id)?;
             file.retire(id)?;
             save_file(&file, &path)?;
+            drop(lock);
             eprintln!(
                 "retired key {id} from {}: cookies sealed with it are now rejected",
                 path.display()
