@@ -29,6 +29,7 @@ const ENV_PREFIX: &str = "SEALED_COOKIE_";
 #[non_exhaustive]
 pub enum WebConfigError {
     /// No keys: the environment variable is unset or empty, and no keyring file is set.
+    /// (`var` names the variable only when it is shaped like a variable name.)
     #[error(
         "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first, \
          or name a keyring file with keyring_file / SEALED_COOKIE_KEYRING"
@@ -47,17 +48,23 @@ pub enum WebConfigError {
         error: KeyError,
     },
     /// The keyring file could not be read or is invalid.
-    #[error("keyring file {path} could not be used: {error}")]
+    #[error("keyring file {path} could not be used: {}", error.reason())]
     KeyringFile {
-        /// The file.
-        path: PathBuf,
+        /// The file (shown only when it names a file and does not look like a key).
+        path: crate::keyfile::MaskedPath,
         /// Why.
         #[source]
         error: crate::keyfile::KeyfileError,
     },
-    /// The TOML text is not a valid session configuration.
-    #[error("session configuration is invalid: {0}")]
-    Toml(#[from] toml::de::Error),
+    /// The TOML text is not a valid session configuration. The message quotes no
+    /// line of the text, and masks anything shaped like a key.
+    #[error("session configuration is invalid{}: {message}", location.map(|(l, c)| format!(" at line {l}, column {c}")).unwrap_or_default())]
+    Toml {
+        /// Line and column (1-based), when known.
+        location: Option<(usize, usize)>,
+        /// What is wrong.
+        message: String,
+    },
     /// The configuration file could not be read.
     #[error("session configuration file {path} could not be read: {error}")]
     File {
@@ -72,7 +79,7 @@ pub enum WebConfigError {
     InvalidEnv {
         /// The variable.
         var: String,
-        /// Its value.
+        /// Its value (with anything shaped like a key masked).
         value: String,
         /// What it should look like.
         expected: &'static str,
@@ -180,8 +187,18 @@ impl fmt::Debug for SessionConfig {
             .field("chunking", &self.chunking)
             .field("max_chunks", &self.max_chunks)
             .field("budget", &self.budget)
-            .field("keys_env", &self.keys_env)
-            .field("keyring_file", &self.keyring_file)
+            // Masked when they could be keys pasted in the wrong place.
+            .field(
+                "keys_env",
+                &crate::keyfile::var_name_for_message("keys_env", &self.keys_env),
+            )
+            .field(
+                "keyring_file",
+                &self
+                    .keyring_file
+                    .as_deref()
+                    .map(crate::keyfile::MaskedPath::new),
+            )
             .finish()
     }
 }
@@ -212,7 +229,14 @@ impl SessionConfig {
     /// # Errors
     /// [`WebConfigError::Toml`] naming the line and the problem.
     pub fn from_toml_str(text: &str) -> Result<Self, WebConfigError> {
-        Ok(toml::from_str(text)?)
+        // Not toml's own Display: it quotes the line, which may hold a key pasted
+        // where a path or a variable name belongs (and its Debug holds the text).
+        toml::from_str(text).map_err(|e| WebConfigError::Toml {
+            location: e
+                .span()
+                .map(|span| crate::keyfile::line_col(text, span.start)),
+            message: crate::keyfile::mask_runs(e.message().trim_end()),
+        })
     }
 
     /// Reads a TOML file.
@@ -269,7 +293,7 @@ impl SessionConfig {
             };
             let invalid = |expected| WebConfigError::InvalidEnv {
                 var: var.clone(),
-                value: value.clone(),
+                value: crate::keyfile::mask_runs(&value),
                 expected,
             };
             let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
@@ -331,7 +355,7 @@ impl SessionConfig {
             return crate::keyfile::KeyringFile::load(path)
                 .map(|file| file.keyring())
                 .map_err(|error| WebConfigError::KeyringFile {
-                    path: path.clone(),
+                    path: crate::keyfile::MaskedPath::new(path),
                     error,
                 });
         }
@@ -347,13 +371,18 @@ impl SessionConfig {
     pub fn keyring_from(&self, text: &str) -> Result<Keyring, WebConfigError> {
         if text.trim().is_empty() {
             return Err(WebConfigError::MissingKeys {
-                var: self.keys_env.clone(),
+                var: self.keys_env_for_message(),
             });
         }
         Keyring::from_base64_list(text).map_err(|error| WebConfigError::InvalidKeys {
-            source_name: self.keys_env.clone(),
+            source_name: self.keys_env_for_message(),
             error,
         })
+    }
+
+    /// `keys_env` as messages show it: not at all when it could be a key.
+    fn keys_env_for_message(&self) -> String {
+        crate::keyfile::var_name_for_message("keys_env", &self.keys_env)
     }
 
     /// A builder with every setting applied and the keyring from
@@ -589,7 +618,17 @@ mod tests {
             ..SessionConfig::default()
         };
         let error = missing.keyring().unwrap_err();
-        assert!(error.to_string().contains("absent.toml"), "{error}");
+        // A path that names no file is not shown: it could be a key pasted there.
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "keyring file a path of {} characters that names no file (not shown in case it is a key) \
+                 could not be used: ",
+                dir.join("absent.toml").as_os_str().len()
+            )),
+            "{shown}"
+        );
+        assert!(!shown.contains("absent") && !format!("{error:?}").contains("absent"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
