@@ -251,9 +251,17 @@ pub enum KeyfileError {
     /// An environment variable is not valid UTF-8.
     #[error("{0} is not valid UTF-8")]
     EnvNotUnicode(&'static str),
-    /// Both `SEALED_COOKIE_KEYRING` and `SEALED_COOKIE_KEYS` are set and no path was given.
-    #[error("both {KEYRING_ENV} and {KEYS_ENV} are set: unset one of them")]
-    AmbiguousEnv,
+    /// A keyring file and a keys variable are both set (for the tool:
+    /// `SEALED_COOKIE_KEYRING` and `SEALED_COOKIE_KEYS` with no `--keyring`), so
+    /// which keys are meant is unclear. Raised by [`check_single_source`], for the
+    /// tool and the web layer alike.
+    #[error("both {file} and {keys} are set: unset one of them")]
+    AmbiguousEnv {
+        /// The setting that names the keyring file.
+        file: String,
+        /// The variable that holds keys (its name only when shaped like one).
+        keys: String,
+    },
     /// No keyring path was given and neither environment variable is set.
     #[error(
         "no keys: give a keyring file, or set {KEYRING_ENV} (a path) or {KEYS_ENV} (base64url keys, primary first)"
@@ -1040,6 +1048,7 @@ impl fmt::Debug for MaskedPath {
 
 impl KeyfileError {
     /// The message without the path, for a caller that names the file itself.
+    #[cfg(feature = "tower")]
     pub(crate) fn reason(&self) -> String {
         match self {
             Self::Io { source, .. } => source.to_string(),
@@ -1176,7 +1185,8 @@ pub fn keyring_from_keys(list: &str) -> Result<Keyring, KeyfileError> {
 /// (pass `std::env::var_os` in a program, a map in a test).
 ///
 /// # Errors
-/// [`KeyfileError::AmbiguousEnv`] when both variables are set and no path is given,
+/// [`KeyfileError::AmbiguousEnv`] when both variables are set and no path is given
+/// (see [`check_single_source`]),
 /// [`KeyfileError::NoSource`] when none of the three is there.
 pub fn resolve_source(
     path: Option<&Path>,
@@ -1186,12 +1196,83 @@ pub fn resolve_source(
         return Ok(KeySource::File(path.to_owned()));
     }
     let file = env(KEYRING_ENV).filter(|v| !v.is_empty());
-    let keys_set = env(KEYS_ENV).is_some_and(|v| !v.is_empty());
-    match (file, keys_set) {
-        (Some(_), true) => Err(KeyfileError::AmbiguousEnv),
-        (Some(file), false) => Ok(KeySource::File(PathBuf::from(file))),
-        (None, true) => Ok(KeySource::KeysEnv),
-        (None, false) => Err(KeyfileError::NoSource),
+    if file.is_some() {
+        check_single_source(KEYRING_ENV, KEYS_ENV, &env)?;
+    }
+    match file {
+        Some(file) => Ok(KeySource::File(PathBuf::from(file))),
+        None if env(KEYS_ENV).is_some_and(|v| !v.is_empty()) => Ok(KeySource::KeysEnv),
+        None => Err(KeyfileError::NoSource),
+    }
+}
+
+/// The rule the tool and the web layer share: when a keyring file is set (by the
+/// setting `file_setting`), the variable `keys_var` must not hold keys as well.
+/// `env` looks up a variable.
+///
+/// ```
+/// use sealed_cookie::keyfile::{KEYRING_ENV, KEYS_ENV, check_single_source};
+/// let env = |name: &str| (name == KEYS_ENV).then(|| "k".into());
+/// let error = check_single_source(KEYRING_ENV, KEYS_ENV, env).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+/// );
+/// assert!(check_single_source(KEYRING_ENV, "APP_UNSET_KEYS", env).is_ok());
+/// ```
+///
+/// # Errors
+/// [`KeyfileError::AmbiguousEnv`] when `keys_var` is set and not empty.
+pub fn check_single_source(
+    file_setting: &str,
+    keys_var: &str,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Result<(), KeyfileError> {
+    if env(keys_var).is_some_and(|v| !v.is_empty()) {
+        return Err(KeyfileError::AmbiguousEnv {
+            file: file_setting.to_owned(),
+            keys: var_name_for_message("keys_env", keys_var),
+        });
+    }
+    Ok(())
+}
+
+/// The warning the tool and the web layer give when the keyring file at `path`
+/// can be read or written by users other than its owner (Unix modes; `None`
+/// elsewhere, and when the file is private or cannot be examined).
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::os::unix::fs::PermissionsExt as _;
+/// use sealed_cookie::keyfile::permissions_warning;
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("keyring.toml");
+/// std::fs::write(&path, "")?;
+/// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
+/// let warning = permissions_warning(&path).unwrap();
+/// assert!(warning.ends_with("is accessible to other users (mode 640); run chmod 600 on it"));
+/// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+/// assert_eq!(permissions_warning(&path), None);
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use]
+pub fn permissions_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "{} is accessible to other users (mode {mode:o}); run chmod 600 on it",
+                MaskedPath::new(path)
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -1653,6 +1734,48 @@ mod tests {
     }
 
     #[test]
+    fn one_source_of_keys_is_the_rule_for_every_caller() {
+        let set = |name: &'static str| move |n: &str| (n == name).then(|| OsString::from("k"));
+        assert!(check_single_source("keyring_file", KEYS_ENV, |_| None).is_ok());
+        assert!(check_single_source("keyring_file", KEYS_ENV, |_| Some(OsString::new())).is_ok());
+        let error = check_single_source("keyring_file", "APP_KEYS", set("APP_KEYS")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "both keyring_file and APP_KEYS are set: unset one of them"
+        );
+        let pasted = "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1";
+        let error = check_single_source(KEYRING_ENV, pasted, |_| Some("k".into())).unwrap_err();
+        assert!(!error.to_string().contains(pasted), "{error}");
+        assert!(!format!("{error:?}").contains(pasted), "{error:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keyring_files_open_to_others_draw_the_shared_warning() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ring.toml");
+        KeyringFile::new(key(1)).create(&path).unwrap();
+        assert_eq!(permissions_warning(&path), None);
+        for (mode, shown) in [
+            (0o640, "640"),
+            (0o604, "604"),
+            (0o602, "602"),
+            (0o660, "660"),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(
+                permissions_warning(&path),
+                Some(format!(
+                    "{} is accessible to other users (mode {shown}); run chmod 600 on it",
+                    path.display()
+                ))
+            );
+        }
+        assert_eq!(permissions_warning(&dir.path().join("absent")), None);
+    }
+
+    #[test]
     fn sources_resolve_in_order() {
         let env = |pairs: &[(&str, &str)]| {
             let map: HashMap<String, OsString> = pairs
@@ -1674,10 +1797,19 @@ mod tests {
             resolve_source(None, env(&[(KEYS_ENV, "k")])).unwrap(),
             KeySource::KeysEnv
         );
-        assert!(matches!(
-            resolve_source(None, env(&[(KEYS_ENV, "k"), (KEYRING_ENV, "/y")])),
-            Err(KeyfileError::AmbiguousEnv)
-        ));
+        let both = resolve_source(None, env(&[(KEYS_ENV, "k"), (KEYRING_ENV, "/y")])).unwrap_err();
+        assert!(
+            matches!(both, KeyfileError::AmbiguousEnv { .. }),
+            "{both:?}"
+        );
+        assert_eq!(
+            both.to_string(),
+            "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+        );
+        assert_eq!(
+            resolve_source(None, env(&[(KEYS_ENV, ""), (KEYRING_ENV, "/y")])).unwrap(),
+            KeySource::File("/y".into())
+        );
         assert!(matches!(
             resolve_source(None, env(&[(KEYS_ENV, "")])),
             Err(KeyfileError::NoSource)

@@ -508,6 +508,21 @@ fn keys_come_from_the_environment_or_a_file_and_never_from_arguments() {
         .with_env("SEALED_COOKIE_KEYRING", &ring_path);
     let out = ambiguous.run(&["open"], &cookie).usage();
     assert!(out.stderr.contains("both"), "{out:?}");
+    // The web layer refuses the same environment with the same message.
+    #[cfg(feature = "tower")]
+    {
+        let env = |name: &str| match name {
+            "SEALED_COOKIE_KEYS" => Some(exported.clone().into()),
+            "SEALED_COOKIE_KEYRING" => Some(ring_path.clone().into()),
+            _ => None,
+        };
+        let mut config = sealed_cookie::web::SessionConfig::default();
+        config
+            .apply_vars([("SEALED_COOKIE_KEYRING".to_owned(), ring_path.clone())])
+            .unwrap();
+        let web = config.keyring_with(env).unwrap_err();
+        assert_eq!(out.stderr, format!("sealed-cookie: error: {web}\n"));
+    }
     let none = Sandbox::new().run(&["open"], &cookie).usage();
     assert!(none.stderr.contains("--keyring PATH"), "{none:?}");
     assert!(none.stderr.contains("SEALED_COOKIE_KEYS"), "{none:?}");

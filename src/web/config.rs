@@ -47,6 +47,10 @@ pub enum WebConfigError {
         #[source]
         error: KeyError,
     },
+    /// A keyring file and the keys variable are both set: the message is the
+    /// command-line tool's.
+    #[error(transparent)]
+    KeySource(crate::keyfile::KeyfileError),
     /// The keyring file could not be read or is invalid.
     #[error("keyring file {path} could not be used: {}", error.reason())]
     KeyringFile {
@@ -168,8 +172,8 @@ pub struct SessionConfig {
     pub budget: usize,
     /// Environment variable with the keys (default `SEALED_COOKIE_KEYS`).
     pub keys_env: String,
-    /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, it is used
-    /// instead of the keys variable.
+    /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, the keys
+    /// variable must not be set as well (loading the keys fails if it is).
     pub keyring_file: Option<PathBuf>,
 }
 
@@ -345,21 +349,66 @@ impl SessionConfig {
     }
 
     /// The keyring: from `keyring_file` when set, else from the environment
-    /// variable named by `keys_env`.
+    /// variable named by `keys_env`. Setting both is refused, as the command-line
+    /// tool refuses it (with the same message), and a keyring file that other users
+    /// can read draws the tool's warning as a `tracing` warning.
     ///
     /// # Errors
+    /// [`WebConfigError::KeySource`] when both are set,
     /// [`WebConfigError::KeyringFile`], [`WebConfigError::MissingKeys`] or
     /// [`WebConfigError::InvalidKeys`].
     pub fn keyring(&self) -> Result<Keyring, WebConfigError> {
+        self.keyring_with(|name| std::env::var_os(name))
+    }
+
+    /// As [`SessionConfig::keyring`], reading variables through `env` (pass a map
+    /// in a test).
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// let env = |name: &str| match name {
+    ///     "SEALED_COOKIE_KEYRING" => Some("/etc/app/keyring.toml".into()),
+    ///     "SEALED_COOKIE_KEYS" => Some("k".into()),
+    ///     _ => None,
+    /// };
+    /// let mut config = SessionConfig::default();
+    /// config.apply_vars([("SEALED_COOKIE_KEYRING".to_owned(), "/etc/app/keyring.toml".to_owned())])?;
+    /// let error = config.keyring_with(env).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+    /// );
+    /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionConfig::keyring`].
+    pub fn keyring_with(
+        &self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Keyring, WebConfigError> {
+        use crate::keyfile;
         if let Some(path) = &self.keyring_file {
-            return crate::keyfile::KeyringFile::load(path)
+            // Named as the operator set it: the variable, or the setting.
+            let setting = if env(KEYRING_ENV).is_some_and(|v| v == path.as_os_str()) {
+                KEYRING_ENV
+            } else {
+                "keyring_file"
+            };
+            keyfile::check_single_source(setting, &self.keys_env, &env)
+                .map_err(WebConfigError::KeySource)?;
+            if let Some(warning) = keyfile::permissions_warning(path) {
+                tracing::warn!("{warning}");
+            }
+            return keyfile::KeyringFile::load(path)
                 .map(|file| file.keyring())
                 .map_err(|error| WebConfigError::KeyringFile {
-                    path: crate::keyfile::MaskedPath::new(path),
+                    path: keyfile::MaskedPath::new(path),
                     error,
                 });
         }
-        let text = zeroize::Zeroizing::new(std::env::var(&self.keys_env).unwrap_or_default());
+        let value = env(&self.keys_env).and_then(|v| v.into_string().ok());
+        let text = zeroize::Zeroizing::new(value.unwrap_or_default());
         self.keyring_from(&text)
     }
 
@@ -630,6 +679,53 @@ mod tests {
         );
         assert!(!shown.contains("absent") && !format!("{error:?}").contains("absent"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_keyring_file_and_the_keys_variable_are_not_both_used() {
+        let env = |pairs: Vec<(&'static str, String)>| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let keys = crate::Key::generate().unwrap().to_base64().to_string();
+        let path = "/nonexistent/keyring.toml".to_owned();
+        // From the environment, as `from_env` reads it: the tool's message exactly.
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars([(KEYRING_ENV.to_owned(), path.clone())])
+            .unwrap();
+        let both = env(vec![(KEYRING_ENV, path.clone()), (KEYS_ENV, keys.clone())]);
+        let error = config.keyring_with(&both).unwrap_err();
+        let cli = crate::keyfile::resolve_source(None, &both).unwrap_err();
+        assert_eq!(error.to_string(), cli.to_string());
+        assert_eq!(
+            error.to_string(),
+            "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+        );
+        // From a TOML file, with another keys variable: the same rule and words.
+        let config = SessionConfig::from_toml_str(&format!(
+            "keyring_file = {path:?}\nkeys_env = \"APP_KEYS\""
+        ))
+        .unwrap();
+        let error = config
+            .keyring_with(env(vec![("APP_KEYS", keys.clone())]))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "both keyring_file and APP_KEYS are set: unset one of them"
+        );
+        // An empty keys variable is not set.
+        let error = config
+            .keyring_with(env(vec![("APP_KEYS", String::new())]))
+            .unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::KeyringFile { .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -65,22 +65,12 @@ fn explain(error: KeyfileError, origin: &str) -> Failure {
     }
 }
 
-#[cfg(unix)]
+/// The library's warning about a keyring file open to other users, on stderr.
 fn warn_if_readable_by_others(path: &Path) {
-    use std::os::unix::fs::PermissionsExt as _;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        eprintln!(
-            "sealed-cookie: warning: {} is accessible to other users (mode {:o}); run chmod 600 on it",
-            MaskedPath::new(path),
-            meta.permissions().mode() & 0o777
-        );
+    if let Some(warning) = keyfile::permissions_warning(path) {
+        eprintln!("sealed-cookie: warning: {warning}");
     }
 }
-
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
 
 /// A keyring file to edit, and the setting that named it.
 struct Target {
