@@ -27,8 +27,8 @@
 //!
 //! Key material is held zeroized on drop, never printed by `Debug` or by an error
 //! message (parse errors that quote a key-like string are redacted), and files are
-//! written with mode `0600` on Unix, atomically (a temporary file renamed over the
-//! old one).
+//! written with mode `0600` on Unix, atomically (a new temporary file renamed over
+//! the old one). Editors lock the file with [`KeyringLock`].
 //!
 //! ```
 //! use sealed_cookie::Key;
@@ -165,8 +165,9 @@ pub enum KeyfileError {
     /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
-        /// The file.
-        path: PathBuf,
+        /// The file (shown in messages only when it names an existing file and does
+        /// not look like a key, see [`MaskedPath`]).
+        path: MaskedPath,
         /// The operating system's error.
         #[source]
         source: std::io::Error,
@@ -181,7 +182,8 @@ pub enum KeyfileError {
         format: KeyfileFormat,
         /// Line and column (1-based), when known.
         location: Option<(usize, usize)>,
-        /// What is wrong, with key-like strings redacted.
+        /// What is wrong. Quoted text from the file is replaced by its length
+        /// unless it is a field or role name of the format.
         message: String,
     },
     /// The file states a format version this library does not know.
@@ -215,12 +217,31 @@ pub enum KeyfileError {
         /// The id derived from the key.
         actual: KeyId,
     },
+    /// A key's stated `id` is not 8 hex digits, so it is not shown (it may be a key
+    /// pasted into the wrong field).
+    #[error(
+        "key #{index} (counting from 1) has an id of {len} characters that is not 8 hex digits (not shown in case it is a key); its material has id {actual}: write id = \"{actual}\" or remove the id"
+    )]
+    InvalidId {
+        /// Position in the file, from 1.
+        index: usize,
+        /// Length of the stated id, in characters.
+        len: usize,
+        /// The id derived from the key.
+        actual: KeyId,
+    },
     /// Two keys share a key id (the same key listed twice, or a collision).
     #[error("key id {0} is listed twice")]
     DuplicateKeyId(KeyId),
     /// No key with this id is in the keyring.
     #[error("no key with id {0} in the keyring")]
     UnknownKeyId(String),
+    /// A key id was asked for in a form no key id has; it is not shown (it may be
+    /// a key pasted by mistake).
+    #[error(
+        "the key id given ({0} characters, not shown in case it is a key) is not a key id: give 8 hex digits, or a unique prefix of 4 or more"
+    )]
+    MalformedKeyId(usize),
     /// The primary key cannot be retired: promote another key first.
     #[error("key {0} is the primary key: promote another key before retiring it")]
     RetirePrimary(KeyId),
@@ -230,9 +251,17 @@ pub enum KeyfileError {
     /// An environment variable is not valid UTF-8.
     #[error("{0} is not valid UTF-8")]
     EnvNotUnicode(&'static str),
-    /// Both `SEALED_COOKIE_KEYRING` and `SEALED_COOKIE_KEYS` are set and no path was given.
-    #[error("both {KEYRING_ENV} and {KEYS_ENV} are set: unset one of them")]
-    AmbiguousEnv,
+    /// A keyring file and a keys variable are both set (for the tool:
+    /// `SEALED_COOKIE_KEYRING` and `SEALED_COOKIE_KEYS` with no `--keyring`), so
+    /// which keys are meant is unclear. Raised by [`check_single_source`], for the
+    /// tool and the web layer alike.
+    #[error("both {file} and {keys} are set: unset one of them")]
+    AmbiguousEnv {
+        /// The setting that names the keyring file.
+        file: String,
+        /// The variable that holds keys (its name only when shaped like one).
+        keys: String,
+    },
     /// No keyring path was given and neither environment variable is set.
     #[error(
         "no keys: give a keyring file, or set {KEYRING_ENV} (a path) or {KEYS_ENV} (base64url keys, primary first)"
@@ -252,7 +281,7 @@ pub enum KeySource {
 impl fmt::Display for KeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::File(path) => write!(f, "{}", path.display()),
+            Self::File(path) => write!(f, "{}", MaskedPath::new(path)),
             Self::KeysEnv => f.write_str(KEYS_ENV),
         }
     }
@@ -350,14 +379,14 @@ impl KeyringFile {
     /// # Errors
     /// [`KeyfileError::Parse`] for text that is not a keyring,
     /// [`KeyfileError::UnsupportedVersion`], [`KeyfileError::Key`] for unusable key
-    /// material, [`KeyfileError::IdMismatch`], and the invariant errors of
+    /// material, [`KeyfileError::InvalidId`], [`KeyfileError::IdMismatch`], and the invariant errors of
     /// [`KeyringFile::from_entries`].
     pub fn parse(text: &str, format: KeyfileFormat) -> Result<Self, KeyfileError> {
         let raw: RawFile = match format {
             KeyfileFormat::Toml => toml::from_str(text).map_err(|e| KeyfileError::Parse {
                 format,
                 location: e.span().map(|span| line_col(text, span.start)),
-                message: redact(e.message()),
+                message: mask_parse_message(e.message()),
             })?,
             KeyfileFormat::Json => serde_json::from_str(text).map_err(|e| {
                 let message = e.to_string();
@@ -369,7 +398,7 @@ impl KeyringFile {
                 KeyfileError::Parse {
                     format,
                     location: (e.line() > 0).then(|| (e.line(), e.column())),
-                    message: redact(&message),
+                    message: mask_parse_message(&message),
                 }
             })?,
         };
@@ -385,12 +414,19 @@ impl KeyringFile {
                 .map_err(|source| KeyfileError::Key { index, source })?;
             if let Some(stated) = &item.id {
                 let stated = stated.trim();
-                let matches = u32::from_str_radix(stated, 16).is_ok_and(|v| v == key.id().0)
-                    && stated.len() == 8;
-                if !matches {
+                let well_formed =
+                    stated.len() == 8 && stated.bytes().all(|b| b.is_ascii_hexdigit());
+                if !well_formed {
+                    return Err(KeyfileError::InvalidId {
+                        index,
+                        len: stated.chars().count(),
+                        actual: key.id(),
+                    });
+                }
+                if u32::from_str_radix(stated, 16).ok() != Some(key.id().0) {
                     return Err(KeyfileError::IdMismatch {
                         index,
-                        stated: redact(stated),
+                        stated: stated.to_owned(),
                         actual: key.id(),
                     });
                 }
@@ -411,13 +447,9 @@ impl KeyringFile {
     /// [`KeyfileError::Io`] when the file cannot be read, or the errors of
     /// [`KeyringFile::parse`].
     pub fn load(path: &Path) -> Result<Self, KeyfileError> {
-        let text =
-            Zeroizing::new(
-                std::fs::read_to_string(path).map_err(|source| KeyfileError::Io {
-                    path: path.to_owned(),
-                    source,
-                })?,
-            );
+        let text = Zeroizing::new(
+            std::fs::read_to_string(path).map_err(|source| KeyfileError::io(path, source))?,
+        );
         let format = KeyfileFormat::from_path(path).unwrap_or_else(|| KeyfileFormat::sniff(&text));
         Self::parse(&text, format)
     }
@@ -465,9 +497,14 @@ impl KeyringFile {
         Ok(Zeroizing::new(text))
     }
 
-    /// Writes the file atomically: a temporary file in the same directory (mode
-    /// `0600` on Unix) is written, synced and renamed over `path`. The format comes
-    /// from the extension, TOML when it names none.
+    /// Writes the file atomically: a new temporary file with a random name in the
+    /// same directory (created exclusively, so nothing planted there is reused or
+    /// followed, mode `0600` on Unix) is written, synced and renamed over `path`, and
+    /// the directory is synced. The temporary file is removed on any failure. The
+    /// format comes from the extension, TOML when it names none.
+    ///
+    /// Saving does not lock: a read-modify-write that other processes may run at the
+    /// same time holds a [`KeyringLock`] from before loading until after saving.
     ///
     /// # Errors
     /// [`KeyfileError::Io`] when writing fails.
@@ -482,27 +519,17 @@ impl KeyringFile {
     /// [`KeyfileError::Io`] when writing fails.
     pub fn save_as(&self, path: &Path, format: KeyfileFormat) -> Result<(), KeyfileError> {
         let text = self.to_text(format)?;
-        let io = |source| KeyfileError::Io {
-            path: path.to_owned(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let file_name = path.file_name().ok_or_else(|| {
-            io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a file path",
-            ))
-        })?;
-        let mut tmp_name = OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".tmp-{}", std::process::id()));
-        let tmp = dir.join(tmp_name);
-        let result =
-            write_private(&tmp, text.as_bytes(), false).and_then(|()| std::fs::rename(&tmp, path));
+        let io = |source| KeyfileError::io(path, source);
+        let (dir, file_name) = split_file_path(path).map_err(io)?;
+        let (tmp, mut file) = create_temp(&dir, file_name, random_suffix).map_err(io)?;
+        let result = write_synced(&mut file, text.as_bytes())
+            .and_then(|()| {
+                drop(file);
+                std::fs::rename(&tmp, path)
+            })
+            .and_then(|()| sync_dir(&dir));
         if result.is_err() {
+            // Harmless after a successful rename: the name is gone then.
             let _ = std::fs::remove_file(&tmp);
         }
         result.map_err(io)
@@ -523,16 +550,16 @@ impl KeyringFile {
     /// [`KeyfileError::AlreadyExists`], or [`KeyfileError::Io`] when writing fails.
     pub fn create_as(&self, path: &Path, format: KeyfileFormat) -> Result<(), KeyfileError> {
         let text = self.to_text(format)?;
-        write_private(path, text.as_bytes(), true).map_err(|source| {
-            if source.kind() == std::io::ErrorKind::AlreadyExists {
-                KeyfileError::AlreadyExists(path.to_owned())
-            } else {
-                KeyfileError::Io {
-                    path: path.to_owned(),
-                    source,
+        let (dir, _) = split_file_path(path).map_err(|source| KeyfileError::io(path, source))?;
+        write_private(path, text.as_bytes())
+            .and_then(|()| sync_dir(&dir))
+            .map_err(|source| {
+                if source.kind() == std::io::ErrorKind::AlreadyExists {
+                    KeyfileError::AlreadyExists(path.to_owned())
+                } else {
+                    KeyfileError::io(path, source)
                 }
-            }
-        })
+            })
     }
 
     /// The keys in file order.
@@ -567,13 +594,14 @@ impl KeyringFile {
     /// 4 digits is accepted too).
     ///
     /// # Errors
-    /// [`KeyfileError::UnknownKeyId`] when no key (or several) match.
+    /// [`KeyfileError::UnknownKeyId`] when no key (or several) match,
+    /// [`KeyfileError::MalformedKeyId`] when `id` is not 4 to 8 hex digits.
     pub fn find(&self, id: &str) -> Result<KeyId, KeyfileError> {
         let wanted = id.trim().to_ascii_lowercase();
-        let unknown = || KeyfileError::UnknownKeyId(redact(id.trim()));
         if wanted.len() < 4 || wanted.len() > 8 || !wanted.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(unknown());
+            return Err(KeyfileError::MalformedKeyId(id.trim().chars().count()));
         }
+        let unknown = || KeyfileError::UnknownKeyId(wanted.clone());
         let mut matches = self
             .entries
             .iter()
@@ -636,26 +664,207 @@ impl KeyringFile {
     }
 }
 
-fn write_private(path: &Path, bytes: &[u8], create_new: bool) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if create_new {
-        options.create_new(true);
-    } else {
-        options.create(true).truncate(true);
+/// An exclusive advisory lock on a keyring file, held until dropped.
+///
+/// Every process that edits the file (load, change, save) should hold it from
+/// before loading until after saving, so that concurrent edits are applied one
+/// after the other instead of one silently undoing another; the command-line tool
+/// does. Readers need no lock: saving renames a complete file into place.
+///
+/// The lock is taken on a sibling file, `.<file name>.lock` (mode `0600` on Unix,
+/// created when missing and left in place), not on the keyring file itself: saving
+/// replaces the keyring file, and a lock on the replaced file would not stop the
+/// next process, which opens the new one. The lock file is never followed through
+/// a symlink.
+///
+/// ```
+/// use sealed_cookie::Key;
+/// use sealed_cookie::keyfile::{KeyringFile, KeyringLock};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("keyring.toml");
+/// # KeyringFile::new(Key::generate()?).create(&path)?;
+/// let lock = KeyringLock::acquire(&path)?;  // waits for other editors
+/// let mut file = KeyringFile::load(&path)?;
+/// file.add(Key::generate()?, None)?;
+/// file.save(&path)?;
+/// drop(lock);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct KeyringLock {
+    file: std::fs::File,
+}
+
+impl KeyringLock {
+    /// Waits for and takes the exclusive lock of the keyring file at `path` (which
+    /// need not exist yet).
+    ///
+    /// # Errors
+    /// [`KeyfileError::Io`] when the lock file cannot be created or opened, is a
+    /// symlink, or cannot be locked.
+    pub fn acquire(path: &Path) -> Result<Self, KeyfileError> {
+        let io = |source| KeyfileError::io(path, source);
+        let lock_path = Self::lock_path(path).map_err(io)?;
+        let file = open_lock_file(&lock_path).map_err(io)?;
+        file.lock().map_err(io)?;
+        Ok(Self { file })
     }
+
+    /// The lock file of the keyring file at `path`: `.<file name>.lock` beside it.
+    ///
+    /// # Errors
+    /// [`std::io::ErrorKind::InvalidInput`] when `path` names no file.
+    pub fn lock_path(path: &Path) -> std::io::Result<PathBuf> {
+        let (dir, file_name) = split_file_path(path)?;
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(".lock");
+        Ok(dir.join(name))
+    }
+}
+
+impl Drop for KeyringLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock as well; unlocking first is explicit.
+        let _ = self.file.unlock();
+    }
+}
+
+/// Opens (creating it when missing) a lock file, refusing a symlink or anything
+/// but a regular file at `path`.
+fn open_lock_file(path: &Path) -> std::io::Result<std::fs::File> {
+    match open_new_private(path) {
+        Ok(file) => return Ok(file),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let not_regular = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the keyring's lock file is not a regular file (a symlink?): remove it",
+        )
+    };
+    if !std::fs::symlink_metadata(path)?.file_type().is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::OpenOptions::new().write(true).open(path)?;
+    // The name may have been swapped for a symlink between the check and the open:
+    // the file opened must be the one checked.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        let opened = file.metadata()?;
+        let named = std::fs::symlink_metadata(path)?;
+        if !named.file_type().is_file()
+            || opened.dev() != named.dev()
+            || opened.ino() != named.ino()
+        {
+            return Err(not_regular());
+        }
+    }
+    Ok(file)
+}
+
+/// Creates `path`, which must not exist (a symlink there is not followed), with
+/// mode `0600` on Unix, writes `bytes` and syncs; removes it again if writing fails.
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = open_new_private(path)?;
+    let result = write_synced(&mut file, bytes);
+    if result.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// Opens a new file for writing with `O_CREAT | O_EXCL` (`create_new`): it fails
+/// when anything, a dangling symlink included, is at `path`. Mode `0600` on Unix,
+/// whatever the umask left of it.
+fn open_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt as _;
         options.mode(0o600);
     }
-    let mut file = options.open(path)?;
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(file)
+}
+
+fn write_synced(file: &mut std::fs::File, bytes: &[u8]) -> std::io::Result<()> {
     file.write_all(bytes)?;
     file.sync_all()
 }
 
+/// The directory (`.` for a bare file name) and the file name of `path`.
+fn split_file_path(path: &Path) -> std::io::Result<(PathBuf, &std::ffi::OsStr)> {
+    let file_name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a file path: it ends in `..` or `/`",
+        )
+    })?;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    Ok((dir, file_name))
+}
+
+/// How many random names [`create_temp`] tries before giving up.
+const TEMP_ATTEMPTS: usize = 8;
+
+/// 16 random hex digits.
+fn random_suffix() -> std::io::Result<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Creates `.<file_name>.tmp-<suffix>` in `dir`, exclusively (see
+/// [`open_new_private`]), trying new suffixes while the name is taken.
+fn create_temp(
+    dir: &Path,
+    file_name: &std::ffi::OsStr,
+    mut suffix: impl FnMut() -> std::io::Result<String>,
+) -> std::io::Result<(PathBuf, std::fs::File)> {
+    let mut last = None;
+    for _ in 0..TEMP_ATTEMPTS {
+        let mut name = OsString::from(".");
+        name.push(file_name);
+        name.push(".tmp-");
+        name.push(suffix()?);
+        let tmp = dir.join(name);
+        match open_new_private(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no temporary file name was free")))
+}
+
+/// Makes a rename in `dir` durable (Unix; elsewhere a no-op).
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
 /// 1-based line and column of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..text.floor_char_boundary_compat(offset)];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -676,32 +885,276 @@ impl FloorCharBoundary for str {
     }
 }
 
-/// Replaces every run of 20 or more base64url characters with `<redacted>`, so
-/// that an error message never repeats key material found in the wrong place.
-fn redact(message: &str) -> String {
-    const RUN: usize = 20;
-    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
-    let mut out = String::with_capacity(message.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= RUN {
-            out.push_str("<redacted>");
-        } else {
-            out.push_str(run);
-        }
-        run.zeroize();
-        run.clear();
-    };
-    for c in message.chars() {
-        if is_b64(c) {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
+/// The shortest text of a 32-byte key in the common alphabets (base64 without
+/// padding); hex takes 64 characters, base32 52.
+const SHORTEST_KEY_TEXT: usize = 43;
+
+/// Runs of this many key-alphabet characters outside quotes are masked in parse
+/// messages, as a second line of defence.
+const MASKED_RUN: usize = 20;
+
+/// A character of base64 (standard or URL-safe, with padding), hex or base32.
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '-' | '_')
+}
+
+/// Whether `text` holds something shaped like a key: a run of at least
+/// [`SHORTEST_KEY_TEXT`] characters of the key alphabets with letters and digits.
+/// (Key text almost surely mixes both; long plain words and paths rarely do.)
+#[must_use]
+pub fn looks_like_key(text: &str) -> bool {
+    let runs = text.split(|c: char| !is_key_char(c));
+    runs.into_iter().any(|run| {
+        run.len() >= SHORTEST_KEY_TEXT
+            && run.bytes().any(|b| b.is_ascii_digit())
+            && run.bytes().any(|b| b.is_ascii_alphabetic())
+    })
+}
+
+/// Whether `name` may be printed as the name of an environment variable: shaped
+/// like one (`[A-Za-z_][A-Za-z0-9_]*`) and at most 40 characters, shorter than the
+/// text of any 32-byte key, so a key pasted where a variable name belongs is not.
+#[must_use]
+pub fn is_printable_var_name(name: &str) -> bool {
+    const LONGEST: usize = 40;
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && name.len() <= LONGEST
+}
+
+/// `name` for a message about the variable a setting names: the name itself when
+/// [`is_printable_var_name`], else a description with its length.
+///
+/// ```
+/// use sealed_cookie::keyfile::var_name_for_message;
+/// assert_eq!(var_name_for_message("keys_env", "APP_KEYS"), "APP_KEYS");
+/// let key = "QWxhZGRpbjpvcGVuIHNlc2FtZQ+QWxhZGRpbjpvcGVuX/A=";
+/// assert_eq!(
+///     var_name_for_message("keys_env", key),
+///     "the variable keys_env names (47 characters, not shown: not shaped like a variable name, it could be a key)"
+/// );
+/// ```
+#[must_use]
+pub fn var_name_for_message(setting: &str, name: &str) -> String {
+    if is_printable_var_name(name) {
+        name.to_owned()
+    } else {
+        format!(
+            "the variable {setting} names ({} characters, not shown: not shaped like a variable name, it could be a key)",
+            name.chars().count()
+        )
+    }
+}
+
+/// A path from a setting that could hold a key pasted by mistake (the keyring
+/// path), as messages show it: the path itself only when it named an existing
+/// file when the message was made and does not [look like a key](looks_like_key),
+/// else its length. A key pasted where a path belongs names no file.
+///
+/// ```
+/// use std::path::Path;
+/// use sealed_cookie::keyfile::MaskedPath;
+/// let here = MaskedPath::new(Path::new("Cargo.toml"));
+/// assert_eq!(here.to_string(), "Cargo.toml");
+/// let pasted = MaskedPath::new(Path::new("3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+/// assert_eq!(
+///     pasted.to_string(),
+///     "a path of 44 characters that names no file (not shown in case it is a key)"
+/// );
+/// assert_eq!(pasted.path(), Path::new("3q2+7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct MaskedPath {
+    path: PathBuf,
+    shown: bool,
+}
+
+impl MaskedPath {
+    /// Decides now, from the file system, whether `path` may be shown.
+    #[must_use]
+    pub fn new(path: &Path) -> Self {
+        let shown = std::fs::symlink_metadata(path).is_ok()
+            && !looks_like_key(&path.as_os_str().to_string_lossy());
+        Self {
+            path: path.to_owned(),
+            shown,
         }
     }
-    flush(&mut run, &mut out);
+
+    /// The path (for programs: never print it, print the `MaskedPath`).
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether messages show the path itself.
+    #[must_use]
+    pub fn is_shown(&self) -> bool {
+        self.shown
+    }
+
+    /// Length of the path in characters.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.path.as_os_str().to_string_lossy().chars().count()
+    }
+
+    /// Whether the path is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.path.as_os_str().is_empty()
+    }
+}
+
+impl fmt::Display for MaskedPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.shown {
+            write!(f, "{}", self.path.display())
+        } else if self.exists_but_looks_like_key() {
+            write!(
+                f,
+                "a path of {} characters (not shown: it looks like a key)",
+                self.len()
+            )
+        } else {
+            write!(
+                f,
+                "a path of {} characters that names no file (not shown in case it is a key)",
+                self.len()
+            )
+        }
+    }
+}
+
+impl MaskedPath {
+    fn exists_but_looks_like_key(&self) -> bool {
+        looks_like_key(&self.path.as_os_str().to_string_lossy())
+            && std::fs::symlink_metadata(&self.path).is_ok()
+    }
+}
+
+impl fmt::Debug for MaskedPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.shown {
+            f.debug_tuple("MaskedPath").field(&self.path).finish()
+        } else {
+            write!(f, "MaskedPath(<{} characters, not shown>)", self.len())
+        }
+    }
+}
+
+impl KeyfileError {
+    /// The message without the path, for a caller that names the file itself.
+    #[cfg(feature = "tower")]
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Self::Io { source, .. } => source.to_string(),
+            other => other.to_string(),
+        }
+    }
+
+    /// [`KeyfileError::Io`] for `path`.
+    #[must_use]
+    pub fn io(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            path: MaskedPath::new(path),
+            source,
+        }
+    }
+}
+
+/// Words of the keyring format that parse messages may quote.
+const FORMAT_WORDS: &[&str] = &[
+    "version", "keys", "id", "role", "key", "added", "primary", "accepted",
+];
+
+/// A parser's message about a keyring file, made safe to print: every quoted
+/// (`` `...` `` or `"..."`) piece of text is replaced by its length unless it is a
+/// word of the format ([`FORMAT_WORDS`]) or punctuation of at most 3 characters;
+/// long runs of key characters outside quotes are masked as well.
+fn mask_parse_message(message: &str) -> String {
+    mask_quoted(message, |quoted| {
+        FORMAT_WORDS.contains(&quoted)
+            || (quoted.chars().count() <= 3 && !quoted.chars().any(char::is_alphanumeric))
+    })
+}
+
+/// Replaces quoted text not `allowed`, then unquoted runs of [`MASKED_RUN`] or
+/// more key characters, by `(N characters, not shown)`. An opening quote without
+/// its closing one masks the rest of the message.
+pub(crate) fn mask_quoted(message: &str, allowed: impl Fn(&str) -> bool) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(open) = rest.find(['`', '"']) {
+        out.push_str(&mask_runs(&rest[..open]));
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let body = &rest[open + 1..];
+        let close = quoted_end(body, quote);
+        let quoted = &body[..close.unwrap_or(body.len())];
+        if close.is_some() && allowed(quoted) {
+            out.push(quote);
+            out.push_str(quoted);
+            out.push(quote);
+        } else {
+            out.push_str(&not_shown(quoted.chars().count()));
+        }
+        rest = close.map_or("", |at| &body[at + 1..]);
+    }
+    out.push_str(&mask_runs(rest));
     out
+}
+
+/// Where `quote` closes in `body`; a backslash escapes inside double quotes (Rust
+/// `Debug` strings, as serde writes them).
+fn quoted_end(body: &str, quote: char) -> Option<usize> {
+    let mut escaped = false;
+    for (at, c) in body.char_indices() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' && quote == '"' {
+            escaped = true;
+        } else if c == quote {
+            return Some(at);
+        }
+    }
+    None
+}
+
+/// Masks every run of [`MASKED_RUN`] or more key characters in `text`.
+pub(crate) fn mask_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run_start = None;
+    for (at, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
+        match (is_key_char(c) && at < text.len(), run_start) {
+            (true, None) => run_start = Some(at),
+            (true, Some(_)) => {}
+            (false, start) => {
+                if let Some(start) = start {
+                    let run = &text[start..at];
+                    if run.len() >= MASKED_RUN {
+                        out.push_str(&not_shown(run.len()));
+                    } else {
+                        out.push_str(run);
+                    }
+                    run_start = None;
+                }
+                if at < text.len() {
+                    out.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn not_shown(chars: usize) -> String {
+    format!("({chars} characters, not shown)")
 }
 
 /// Parses the value of `SEALED_COOKIE_KEYS`: comma-separated base64url keys,
@@ -732,7 +1185,8 @@ pub fn keyring_from_keys(list: &str) -> Result<Keyring, KeyfileError> {
 /// (pass `std::env::var_os` in a program, a map in a test).
 ///
 /// # Errors
-/// [`KeyfileError::AmbiguousEnv`] when both variables are set and no path is given,
+/// [`KeyfileError::AmbiguousEnv`] when both variables are set and no path is given
+/// (see [`check_single_source`]),
 /// [`KeyfileError::NoSource`] when none of the three is there.
 pub fn resolve_source(
     path: Option<&Path>,
@@ -742,12 +1196,83 @@ pub fn resolve_source(
         return Ok(KeySource::File(path.to_owned()));
     }
     let file = env(KEYRING_ENV).filter(|v| !v.is_empty());
-    let keys_set = env(KEYS_ENV).is_some_and(|v| !v.is_empty());
-    match (file, keys_set) {
-        (Some(_), true) => Err(KeyfileError::AmbiguousEnv),
-        (Some(file), false) => Ok(KeySource::File(PathBuf::from(file))),
-        (None, true) => Ok(KeySource::KeysEnv),
-        (None, false) => Err(KeyfileError::NoSource),
+    if file.is_some() {
+        check_single_source(KEYRING_ENV, KEYS_ENV, &env)?;
+    }
+    match file {
+        Some(file) => Ok(KeySource::File(PathBuf::from(file))),
+        None if env(KEYS_ENV).is_some_and(|v| !v.is_empty()) => Ok(KeySource::KeysEnv),
+        None => Err(KeyfileError::NoSource),
+    }
+}
+
+/// The rule the tool and the web layer share: when a keyring file is set (by the
+/// setting `file_setting`), the variable `keys_var` must not hold keys as well.
+/// `env` looks up a variable.
+///
+/// ```
+/// use sealed_cookie::keyfile::{KEYRING_ENV, KEYS_ENV, check_single_source};
+/// let env = |name: &str| (name == KEYS_ENV).then(|| "k".into());
+/// let error = check_single_source(KEYRING_ENV, KEYS_ENV, env).unwrap_err();
+/// assert_eq!(
+///     error.to_string(),
+///     "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+/// );
+/// assert!(check_single_source(KEYRING_ENV, "APP_UNSET_KEYS", env).is_ok());
+/// ```
+///
+/// # Errors
+/// [`KeyfileError::AmbiguousEnv`] when `keys_var` is set and not empty.
+pub fn check_single_source(
+    file_setting: &str,
+    keys_var: &str,
+    env: impl Fn(&str) -> Option<OsString>,
+) -> Result<(), KeyfileError> {
+    if env(keys_var).is_some_and(|v| !v.is_empty()) {
+        return Err(KeyfileError::AmbiguousEnv {
+            file: file_setting.to_owned(),
+            keys: var_name_for_message("keys_env", keys_var),
+        });
+    }
+    Ok(())
+}
+
+/// The warning the tool and the web layer give when the keyring file at `path`
+/// can be read or written by users other than its owner (Unix modes; `None`
+/// elsewhere, and when the file is private or cannot be examined).
+///
+/// ```
+/// # #[cfg(unix)] {
+/// use std::os::unix::fs::PermissionsExt as _;
+/// use sealed_cookie::keyfile::permissions_warning;
+/// # let dir = tempfile::tempdir()?;
+/// let path = dir.path().join("keyring.toml");
+/// std::fs::write(&path, "")?;
+/// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
+/// let warning = permissions_warning(&path).unwrap();
+/// assert!(warning.ends_with("is accessible to other users (mode 640); run chmod 600 on it"));
+/// std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+/// assert_eq!(permissions_warning(&path), None);
+/// # }
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use]
+pub fn permissions_warning(path: &Path) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then(|| {
+            format!(
+                "{} is accessible to other users (mode {mode:o}); run chmod 600 on it",
+                MaskedPath::new(path)
+            )
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        None
     }
 }
 
@@ -938,10 +1463,13 @@ mod tests {
             assert!(!shown.contains(&secret[..20]), "{shown}");
         }
         assert_eq!(
-            redact("x \"abcdefghijklmnopqrstuvwxyz\" y"),
-            "x \"<redacted>\" y"
+            mask_parse_message("x \"abcdefghijklmnopqrstuvwxyz\" y"),
+            "x (26 characters, not shown) y"
         );
-        assert_eq!(redact("unknown variant `boss`"), "unknown variant `boss`");
+        assert_eq!(
+            mask_parse_message("unknown variant `boss`, expected `primary` or `accepted`"),
+            "unknown variant (4 characters, not shown), expected `primary` or `accepted`"
+        );
     }
 
     #[test]
@@ -1055,6 +1583,198 @@ mod tests {
         assert!(matches!(missing, KeyfileError::Io { .. }), "{missing:?}");
     }
 
+    #[cfg(unix)]
+    fn mode_of(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn save_reuses_no_file_and_follows_no_symlink_planted_at_a_predictable_name() {
+        use std::os::unix::fs::{PermissionsExt as _, symlink};
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        let file = KeyringFile::new(key(1));
+        file.create(&target).unwrap();
+        // The names an attacker could predict: the former `.<file>.tmp-<pid>` and
+        // the lock file's.
+        let old_tmp = dir
+            .path()
+            .join(format!(".ring.toml.tmp-{}", std::process::id()));
+        for planted_symlink in [false, true] {
+            let _ = std::fs::remove_file(&old_tmp);
+            if planted_symlink {
+                symlink(&victim, &old_tmp).unwrap();
+            } else {
+                std::fs::write(&old_tmp, "planted").unwrap();
+                std::fs::set_permissions(&old_tmp, std::fs::Permissions::from_mode(0o644)).unwrap();
+            }
+            let mut file = file.clone();
+            file.add(key(if planted_symlink { 3 } else { 2 }), None)
+                .unwrap();
+            file.save(&target).unwrap();
+            assert_eq!(KeyringFile::load(&target).unwrap(), file);
+            assert_eq!(mode_of(&target), 0o600, "symlink {planted_symlink}");
+            assert!(std::fs::symlink_metadata(&target).unwrap().is_file());
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+            if planted_symlink {
+                assert!(std::fs::symlink_metadata(&old_tmp).unwrap().is_symlink());
+            } else {
+                assert_eq!(std::fs::read_to_string(&old_tmp).unwrap(), "planted");
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporary_files_are_new_private_and_never_reached_through_a_symlink() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        symlink(&victim, dir.path().join(".ring.toml.tmp-taken")).unwrap();
+        symlink(
+            dir.path().join("absent"),
+            dir.path().join(".ring.toml.tmp-dangling"),
+        )
+        .unwrap();
+        let mut names = ["taken", "dangling", "free"].into_iter();
+        let (tmp, mut file) = create_temp(dir.path(), "ring.toml".as_ref(), || {
+            Ok(names.next().unwrap().to_owned())
+        })
+        .unwrap();
+        assert_eq!(tmp, dir.path().join(".ring.toml.tmp-free"));
+        write_synced(&mut file, b"x").unwrap();
+        assert!(std::fs::symlink_metadata(&tmp).unwrap().is_file());
+        assert_eq!(mode_of(&tmp), 0o600);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        assert!(!dir.path().join("absent").exists());
+        // Every name taken: an error, nothing followed.
+        let error =
+            create_temp(dir.path(), "ring.toml".as_ref(), || Ok("taken".to_owned())).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::AlreadyExists);
+        // Random names differ.
+        assert_ne!(random_suffix().unwrap(), random_suffix().unwrap());
+        assert_eq!(random_suffix().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn a_failed_save_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A non-empty directory where the file should go: the rename fails.
+        let target = dir.path().join("ring.toml");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), "x").unwrap();
+        let error = KeyringFile::new(key(1)).save(&target).unwrap_err();
+        assert!(matches!(error, KeyfileError::Io { .. }), "{error:?}");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![OsString::from("ring.toml")]);
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_kept_in_a_stable_sibling_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let lock_path = KeyringLock::lock_path(&target).unwrap();
+        assert_eq!(lock_path, dir.path().join(".ring.toml.lock"));
+        let lock = KeyringLock::acquire(&target).unwrap();
+        #[cfg(unix)]
+        assert_eq!(mode_of(&lock_path), 0o600);
+        let other = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&lock_path)
+            .unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        // Saving (a rename) does not touch the lock file.
+        KeyringFile::new(key(1)).save(&target).unwrap();
+        assert!(matches!(
+            other.try_lock(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(lock);
+        other.try_lock().unwrap();
+        other.unlock().unwrap();
+        // Taken again through the file that is already there.
+        drop(KeyringLock::acquire(&target).unwrap());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_never_a_symlink() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("ring.toml");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "untouched").unwrap();
+        symlink(&victim, dir.path().join(".ring.toml.lock")).unwrap();
+        let error = KeyringLock::acquire(&target).unwrap_err();
+        assert!(error.to_string().contains("lock file"), "{error}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+        let dangling = dir.path().join("other.toml");
+        symlink(
+            dir.path().join("absent"),
+            dir.path().join(".other.toml.lock"),
+        )
+        .unwrap();
+        assert!(KeyringLock::acquire(&dangling).is_err());
+        assert!(!dir.path().join("absent").exists());
+    }
+
+    #[test]
+    fn one_source_of_keys_is_the_rule_for_every_caller() {
+        let set = |name: &'static str| move |n: &str| (n == name).then(|| OsString::from("k"));
+        assert!(check_single_source("keyring_file", KEYS_ENV, |_| None).is_ok());
+        assert!(check_single_source("keyring_file", KEYS_ENV, |_| Some(OsString::new())).is_ok());
+        let error = check_single_source("keyring_file", "APP_KEYS", set("APP_KEYS")).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "both keyring_file and APP_KEYS are set: unset one of them"
+        );
+        let pasted = "3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA1";
+        let error = check_single_source(KEYRING_ENV, pasted, |_| Some("k".into())).unwrap_err();
+        assert!(!error.to_string().contains(pasted), "{error}");
+        assert!(!format!("{error:?}").contains(pasted), "{error:?}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keyring_files_open_to_others_draw_the_shared_warning() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ring.toml");
+        KeyringFile::new(key(1)).create(&path).unwrap();
+        assert_eq!(permissions_warning(&path), None);
+        for (mode, shown) in [
+            (0o640, "640"),
+            (0o604, "604"),
+            (0o602, "602"),
+            (0o660, "660"),
+        ] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            assert_eq!(
+                permissions_warning(&path),
+                Some(format!(
+                    "{} is accessible to other users (mode {shown}); run chmod 600 on it",
+                    path.display()
+                ))
+            );
+        }
+        assert_eq!(permissions_warning(&dir.path().join("absent")), None);
+    }
+
     #[test]
     fn sources_resolve_in_order() {
         let env = |pairs: &[(&str, &str)]| {
@@ -1077,10 +1797,19 @@ mod tests {
             resolve_source(None, env(&[(KEYS_ENV, "k")])).unwrap(),
             KeySource::KeysEnv
         );
-        assert!(matches!(
-            resolve_source(None, env(&[(KEYS_ENV, "k"), (KEYRING_ENV, "/y")])),
-            Err(KeyfileError::AmbiguousEnv)
-        ));
+        let both = resolve_source(None, env(&[(KEYS_ENV, "k"), (KEYRING_ENV, "/y")])).unwrap_err();
+        assert!(
+            matches!(both, KeyfileError::AmbiguousEnv { .. }),
+            "{both:?}"
+        );
+        assert_eq!(
+            both.to_string(),
+            "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+        );
+        assert_eq!(
+            resolve_source(None, env(&[(KEYS_ENV, ""), (KEYRING_ENV, "/y")])).unwrap(),
+            KeySource::File("/y".into())
+        );
         assert!(matches!(
             resolve_source(None, env(&[(KEYS_ENV, "")])),
             Err(KeyfileError::NoSource)

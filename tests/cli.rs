@@ -72,6 +72,17 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str], stdin: &str) -> Out {
+        let mut child = self.spawn(args);
+        // The binary may exit before reading stdin (a usage error): ignore a closed pipe.
+        let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
+        finish(child)
+    }
+
+    /// Starts the binary with stdin, stdout and stderr piped.
+    fn spawn(&self, args: &[&str]) -> std::process::Child {
         let mut cmd = Command::new(BIN);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -83,18 +94,7 @@ impl Sandbox {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("the binary runs");
-        // The binary may exit before reading stdin (a usage error): ignore a closed pipe.
-        let written = child.stdin.take().unwrap().write_all(stdin.as_bytes());
-        if let Err(e) = written {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-        let output = child.wait_with_output().unwrap();
-        Out {
-            code: output.status.code().expect("exited normally"),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        cmd.spawn().expect("the binary runs")
     }
 
     /// `keyring init` into `name`; returns the primary key id.
@@ -126,6 +126,26 @@ impl Sandbox {
         args.extend_from_slice(extra);
         self.run(&args, cookie)
     }
+}
+
+fn finish(child: std::process::Child) -> Out {
+    let output = child.wait_with_output().unwrap();
+    Out {
+        code: output.status.code().expect("exited normally"),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+fn ids_in(path: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = KeyringFile::load(path)
+        .unwrap()
+        .entries()
+        .iter()
+        .map(|e| e.key.id().to_string())
+        .collect();
+    ids.sort();
+    ids
 }
 
 fn sample() -> Json {
@@ -488,6 +508,21 @@ fn keys_come_from_the_environment_or_a_file_and_never_from_arguments() {
         .with_env("SEALED_COOKIE_KEYRING", &ring_path);
     let out = ambiguous.run(&["open"], &cookie).usage();
     assert!(out.stderr.contains("both"), "{out:?}");
+    // The web layer refuses the same environment with the same message.
+    #[cfg(feature = "tower")]
+    {
+        let env = |name: &str| match name {
+            "SEALED_COOKIE_KEYS" => Some(exported.clone().into()),
+            "SEALED_COOKIE_KEYRING" => Some(ring_path.clone().into()),
+            _ => None,
+        };
+        let mut config = sealed_cookie::web::SessionConfig::default();
+        config
+            .apply_vars([("SEALED_COOKIE_KEYRING".to_owned(), ring_path.clone())])
+            .unwrap();
+        let web = config.keyring_with(env).unwrap_err();
+        assert_eq!(out.stderr, format!("sealed-cookie: error: {web}\n"));
+    }
     let none = Sandbox::new().run(&["open"], &cookie).usage();
     assert!(none.stderr.contains("--keyring PATH"), "{none:?}");
     assert!(none.stderr.contains("SEALED_COOKIE_KEYS"), "{none:?}");
@@ -502,6 +537,80 @@ fn keys_come_from_the_environment_or_a_file_and_never_from_arguments() {
     assert!(attempt.stderr.contains("--key"), "{attempt:?}");
     let help = sb.run(&["seal", "--help"], "").ok();
     assert!(!help.stdout.contains("--key "), "{}", help.stdout);
+}
+
+#[test]
+fn concurrent_keyring_edits_lose_no_update() {
+    const RUNS: usize = 8;
+    let sb = Sandbox::new();
+    let first = sb.init("ring.toml");
+    // Eight `keyring add --stdin` started together; their keys are written only
+    // once all of them are running, so every one of them edits at the same moment.
+    let keys: Vec<Key> = (0..RUNS).map(|_| Key::generate().unwrap()).collect();
+    let children: Vec<_> = keys
+        .iter()
+        .map(|_| sb.spawn(&["keyring", "add", "--stdin", "--keyring", "ring.toml"]))
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let outs: Vec<Out> = children
+        .into_iter()
+        .zip(&keys)
+        .map(|(mut child, key)| {
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(key.to_base64().as_bytes()).unwrap();
+            drop(stdin);
+            child
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(finish)
+        .collect();
+    for out in outs {
+        out.ok();
+    }
+    let mut expected: Vec<String> = keys.iter().map(|k| k.id().to_string()).collect();
+    expected.push(first.clone());
+    expected.sort();
+    assert_eq!(ids_in(&sb.path("ring.toml")), expected);
+
+    // Adds (new random keys) and promotions of keys already there, all at once.
+    let children: Vec<_> = (0..RUNS)
+        .map(|i| {
+            if i % 2 == 0 {
+                sb.spawn(&["keyring", "add", "--keyring", "ring.toml"])
+            } else {
+                let id = keys[i].id().to_string();
+                sb.spawn(&["keyring", "promote", &id, "--keyring", "ring.toml"])
+            }
+        })
+        .collect();
+    let outs: Vec<Out> = children.into_iter().map(finish).collect();
+    let mut added = Vec::new();
+    for (i, out) in outs.into_iter().enumerate() {
+        let out = out.ok();
+        if i % 2 == 0 {
+            added.push(out.line().to_owned());
+        }
+    }
+    expected.extend(added);
+    expected.sort();
+    assert_eq!(ids_in(&sb.path("ring.toml")), expected);
+    let file = KeyringFile::load(&sb.path("ring.toml")).unwrap();
+    let promoted: Vec<String> = (1..RUNS)
+        .step_by(2)
+        .map(|i| keys[i].id().to_string())
+        .collect();
+    assert!(
+        promoted.contains(&file.primary().id().to_string()),
+        "{promoted:?}"
+    );
+    // Only the keyring and its lock file are left.
+    let mut names: Vec<String> = std::fs::read_dir(sb.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".ring.toml.lock", "ring.toml"]);
 }
 
 #[test]

@@ -47,6 +47,7 @@ pub enum WebConfigError {
         room: usize,
     },
     /// No keys: the environment variable is unset or empty, and no keyring file is set.
+    /// (`var` names the variable only when it is shaped like a variable name.)
     #[error(
         "no session keys: set {var} to comma-separated base64url keys of 32 bytes or more, primary first, \
          or name a keyring file with keyring_file / SEALED_COOKIE_KEYRING"
@@ -64,18 +65,28 @@ pub enum WebConfigError {
         #[source]
         error: KeyError,
     },
+    /// A keyring file and the keys variable are both set: the message is the
+    /// command-line tool's.
+    #[error(transparent)]
+    KeySource(crate::keyfile::KeyfileError),
     /// The keyring file could not be read or is invalid.
-    #[error("keyring file {path} could not be used: {error}")]
+    #[error("keyring file {path} could not be used: {}", error.reason())]
     KeyringFile {
-        /// The file.
-        path: PathBuf,
+        /// The file (shown only when it names a file and does not look like a key).
+        path: crate::keyfile::MaskedPath,
         /// Why.
         #[source]
         error: crate::keyfile::KeyfileError,
     },
-    /// The TOML text is not a valid session configuration.
-    #[error("session configuration is invalid: {0}")]
-    Toml(#[from] toml::de::Error),
+    /// The TOML text is not a valid session configuration. The message quotes no
+    /// line of the text, and masks anything shaped like a key.
+    #[error("session configuration is invalid{}: {message}", location.map(|(l, c)| format!(" at line {l}, column {c}")).unwrap_or_default())]
+    Toml {
+        /// Line and column (1-based), when known.
+        location: Option<(usize, usize)>,
+        /// What is wrong.
+        message: String,
+    },
     /// The configuration file could not be read.
     #[error("session configuration file {path} could not be read: {error}")]
     File {
@@ -90,7 +101,7 @@ pub enum WebConfigError {
     InvalidEnv {
         /// The variable.
         var: String,
-        /// Its value.
+        /// Its value (with anything shaped like a key masked).
         value: String,
         /// What it should look like.
         expected: &'static str,
@@ -179,8 +190,8 @@ pub struct SessionConfig {
     pub budget: usize,
     /// Environment variable with the keys (default `SEALED_COOKIE_KEYS`).
     pub keys_env: String,
-    /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, it is used
-    /// instead of the keys variable.
+    /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, the keys
+    /// variable must not be set as well (loading the keys fails if it is).
     pub keyring_file: Option<PathBuf>,
     /// Bound on the whole `Cookie` request header line, in bytes (default 8192).
     pub request_header_budget: usize,
@@ -211,8 +222,18 @@ impl fmt::Debug for SessionConfig {
             .field("chunking", &self.chunking)
             .field("max_chunks", &self.max_chunks)
             .field("budget", &self.budget)
-            .field("keys_env", &self.keys_env)
-            .field("keyring_file", &self.keyring_file)
+            // Masked when they could be keys pasted in the wrong place.
+            .field(
+                "keys_env",
+                &crate::keyfile::var_name_for_message("keys_env", &self.keys_env),
+            )
+            .field(
+                "keyring_file",
+                &self
+                    .keyring_file
+                    .as_deref()
+                    .map(crate::keyfile::MaskedPath::new),
+            )
             .field("request_header_budget", &self.request_header_budget)
             .field("request_header_headroom", &self.request_header_headroom)
             .field("size_rule", &self.size_rule)
@@ -253,7 +274,14 @@ impl SessionConfig {
     /// # Errors
     /// [`WebConfigError::Toml`] naming the line and the problem.
     pub fn from_toml_str(text: &str) -> Result<Self, WebConfigError> {
-        Ok(toml::from_str(text)?)
+        // Not toml's own Display: it quotes the line, which may hold a key pasted
+        // where a path or a variable name belongs (and its Debug holds the text).
+        toml::from_str(text).map_err(|e| WebConfigError::Toml {
+            location: e
+                .span()
+                .map(|span| crate::keyfile::line_col(text, span.start)),
+            message: crate::keyfile::mask_runs(e.message().trim_end()),
+        })
     }
 
     /// Reads a TOML file.
@@ -310,7 +338,7 @@ impl SessionConfig {
             };
             let invalid = |expected| WebConfigError::InvalidEnv {
                 var: var.clone(),
-                value: value.clone(),
+                value: crate::keyfile::mask_runs(&value),
                 expected,
             };
             let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
@@ -386,21 +414,66 @@ impl SessionConfig {
     }
 
     /// The keyring: from `keyring_file` when set, else from the environment
-    /// variable named by `keys_env`.
+    /// variable named by `keys_env`. Setting both is refused, as the command-line
+    /// tool refuses it (with the same message), and a keyring file that other users
+    /// can read draws the tool's warning as a `tracing` warning.
     ///
     /// # Errors
+    /// [`WebConfigError::KeySource`] when both are set,
     /// [`WebConfigError::KeyringFile`], [`WebConfigError::MissingKeys`] or
     /// [`WebConfigError::InvalidKeys`].
     pub fn keyring(&self) -> Result<Keyring, WebConfigError> {
+        self.keyring_with(|name| std::env::var_os(name))
+    }
+
+    /// As [`SessionConfig::keyring`], reading variables through `env` (pass a map
+    /// in a test).
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// let env = |name: &str| match name {
+    ///     "SEALED_COOKIE_KEYRING" => Some("/etc/app/keyring.toml".into()),
+    ///     "SEALED_COOKIE_KEYS" => Some("k".into()),
+    ///     _ => None,
+    /// };
+    /// let mut config = SessionConfig::default();
+    /// config.apply_vars([("SEALED_COOKIE_KEYRING".to_owned(), "/etc/app/keyring.toml".to_owned())])?;
+    /// let error = config.keyring_with(env).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+    /// );
+    /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionConfig::keyring`].
+    pub fn keyring_with(
+        &self,
+        env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Keyring, WebConfigError> {
+        use crate::keyfile;
         if let Some(path) = &self.keyring_file {
-            return crate::keyfile::KeyringFile::load(path)
+            // Named as the operator set it: the variable, or the setting.
+            let setting = if env(KEYRING_ENV).is_some_and(|v| v == path.as_os_str()) {
+                KEYRING_ENV
+            } else {
+                "keyring_file"
+            };
+            keyfile::check_single_source(setting, &self.keys_env, &env)
+                .map_err(WebConfigError::KeySource)?;
+            if let Some(warning) = keyfile::permissions_warning(path) {
+                tracing::warn!("{warning}");
+            }
+            return keyfile::KeyringFile::load(path)
                 .map(|file| file.keyring())
                 .map_err(|error| WebConfigError::KeyringFile {
-                    path: path.clone(),
+                    path: keyfile::MaskedPath::new(path),
                     error,
                 });
         }
-        let text = zeroize::Zeroizing::new(std::env::var(&self.keys_env).unwrap_or_default());
+        let value = env(&self.keys_env).and_then(|v| v.into_string().ok());
+        let text = zeroize::Zeroizing::new(value.unwrap_or_default());
         self.keyring_from(&text)
     }
 
@@ -412,13 +485,18 @@ impl SessionConfig {
     pub fn keyring_from(&self, text: &str) -> Result<Keyring, WebConfigError> {
         if text.trim().is_empty() {
             return Err(WebConfigError::MissingKeys {
-                var: self.keys_env.clone(),
+                var: self.keys_env_for_message(),
             });
         }
         Keyring::from_base64_list(text).map_err(|error| WebConfigError::InvalidKeys {
-            source_name: self.keys_env.clone(),
+            source_name: self.keys_env_for_message(),
             error,
         })
+    }
+
+    /// `keys_env` as messages show it: not at all when it could be a key.
+    fn keys_env_for_message(&self) -> String {
+        crate::keyfile::var_name_for_message("keys_env", &self.keys_env)
     }
 
     /// A builder with every setting applied and the keyring from
@@ -681,8 +759,65 @@ mod tests {
             ..SessionConfig::default()
         };
         let error = missing.keyring().unwrap_err();
-        assert!(error.to_string().contains("absent.toml"), "{error}");
+        // A path that names no file is not shown: it could be a key pasted there.
+        let shown = error.to_string();
+        assert!(
+            shown.starts_with(&format!(
+                "keyring file a path of {} characters that names no file (not shown in case it is a key) \
+                 could not be used: ",
+                dir.join("absent.toml").as_os_str().len()
+            )),
+            "{shown}"
+        );
+        assert!(!shown.contains("absent") && !format!("{error:?}").contains("absent"));
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_keyring_file_and_the_keys_variable_are_not_both_used() {
+        let env = |pairs: Vec<(&'static str, String)>| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            }
+        };
+        let keys = crate::Key::generate().unwrap().to_base64().to_string();
+        let path = "/nonexistent/keyring.toml".to_owned();
+        // From the environment, as `from_env` reads it: the tool's message exactly.
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars([(KEYRING_ENV.to_owned(), path.clone())])
+            .unwrap();
+        let both = env(vec![(KEYRING_ENV, path.clone()), (KEYS_ENV, keys.clone())]);
+        let error = config.keyring_with(&both).unwrap_err();
+        let cli = crate::keyfile::resolve_source(None, &both).unwrap_err();
+        assert_eq!(error.to_string(), cli.to_string());
+        assert_eq!(
+            error.to_string(),
+            "both SEALED_COOKIE_KEYRING and SEALED_COOKIE_KEYS are set: unset one of them"
+        );
+        // From a TOML file, with another keys variable: the same rule and words.
+        let config = SessionConfig::from_toml_str(&format!(
+            "keyring_file = {path:?}\nkeys_env = \"APP_KEYS\""
+        ))
+        .unwrap();
+        let error = config
+            .keyring_with(env(vec![("APP_KEYS", keys.clone())]))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "both keyring_file and APP_KEYS are set: unset one of them"
+        );
+        // An empty keys variable is not set.
+        let error = config
+            .keyring_with(env(vec![("APP_KEYS", String::new())]))
+            .unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::KeyringFile { .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -261,7 +261,7 @@ fn key_role(
         "unknown"
     };
     let source = match source {
-        KeySource::File(p) => p.display().to_string(),
+        KeySource::File(p) => sealed_cookie::keyfile::MaskedPath::new(&p).to_string(),
         KeySource::KeysEnv => sealed_cookie::keyfile::KEYS_ENV.to_owned(),
     };
     Ok(Some((source, role)))

@@ -4,7 +4,8 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 
 use sealed_cookie::keyfile::{
-    self, KEYRING_ENV, KEYS_ENV, KeySource, KeyfileError, KeyfileFormat, KeyringFile,
+    self, KEYRING_ENV, KEYS_ENV, KeySource, KeyfileError, KeyfileFormat, KeyringFile, KeyringLock,
+    MaskedPath,
 };
 use sealed_cookie::{Key, Keyring};
 use zeroize::Zeroizing;
@@ -32,6 +33,7 @@ pub fn keygen() -> Result<(), Failure> {
 /// else `SEALED_COOKIE_KEYS`.
 pub fn load(path: &KeyringPath) -> Result<(Keyring, KeySource), Failure> {
     let env = |name: &str| std::env::var_os(name);
+    let explain = |error| explain(error, origin(path));
     let source = keyfile::resolve_source(path.keyring.as_deref(), env).map_err(explain)?;
     if let KeySource::File(file) = &source {
         warn_if_readable_by_others(file);
@@ -40,61 +42,98 @@ pub fn load(path: &KeyringPath) -> Result<(Keyring, KeySource), Failure> {
     Ok((ring, source))
 }
 
-/// Adds the command-line spelling to the library's "no keys" message.
-fn explain(error: KeyfileError) -> Failure {
+/// Where the keyring path came from, for messages.
+fn origin(path: &KeyringPath) -> &'static str {
+    if path.keyring.is_some() {
+        "--keyring"
+    } else {
+        KEYRING_ENV
+    }
+}
+
+/// Adds the command-line spelling to the library's "no keys" message, and says
+/// which setting holds a path that is not shown (see [`MaskedPath`]).
+fn explain(error: KeyfileError, origin: &str) -> Failure {
     match error {
         KeyfileError::NoSource => Failure::Usage(format!(
             "no keys: pass --keyring PATH, or set {KEYRING_ENV} (a keyring file) or {KEYS_ENV} (base64url keys, primary first)"
         )),
+        KeyfileError::Io { path, source } if !path.is_shown() => {
+            Failure::Usage(format!("{origin}: {path}: {source}"))
+        }
         other => other.into(),
     }
 }
 
-#[cfg(unix)]
+/// The library's warning about a keyring file open to other users, on stderr.
 fn warn_if_readable_by_others(path: &Path) {
-    use std::os::unix::fs::PermissionsExt as _;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        eprintln!(
-            "sealed-cookie: warning: {} is accessible to other users (mode {:o}); run chmod 600 on it",
-            path.display(),
-            meta.permissions().mode() & 0o777
-        );
+    if let Some(warning) = keyfile::permissions_warning(path) {
+        eprintln!("sealed-cookie: warning: {warning}");
     }
 }
 
-#[cfg(not(unix))]
-fn warn_if_readable_by_others(_path: &Path) {}
+/// A keyring file to edit, and the setting that named it.
+struct Target {
+    path: PathBuf,
+    origin: &'static str,
+}
+
+impl Target {
+    fn fail(&self) -> impl Fn(KeyfileError) -> Failure + '_ {
+        |error| explain(error, self.origin)
+    }
+
+    /// The path as messages show it.
+    fn shown(&self) -> MaskedPath {
+        MaskedPath::new(&self.path)
+    }
+}
 
 /// The file that `keyring` edits: `--keyring`, else `SEALED_COOKIE_KEYRING`.
-fn file_path(path: &KeyringPath) -> Result<PathBuf, Failure> {
+fn file_path(path: &KeyringPath) -> Result<Target, Failure> {
+    let origin = origin(path);
     if let Some(path) = &path.keyring {
-        return Ok(path.clone());
+        return Ok(Target {
+            path: path.clone(),
+            origin,
+        });
     }
     match std::env::var_os(KEYRING_ENV) {
-        Some(value) if !value.is_empty() => Ok(PathBuf::from(value)),
+        Some(value) if !value.is_empty() => Ok(Target {
+            path: PathBuf::from(value),
+            origin,
+        }),
         _ => Err(Failure::Usage(format!(
             "this command edits a keyring file: pass --keyring PATH or set {KEYRING_ENV} ({KEYS_ENV} cannot be edited)"
         ))),
     }
 }
 
-fn load_file(path: &Path) -> Result<KeyringFile, Failure> {
+fn load_file(path: &Path, origin: &str) -> Result<KeyringFile, Failure> {
     warn_if_readable_by_others(path);
-    Ok(KeyringFile::load(path)?)
+    KeyringFile::load(path).map_err(|error| explain(error, origin))
 }
 
-/// Saves in the format the file was read in.
-fn save_file(file: &KeyringFile, path: &Path) -> Result<(), Failure> {
+/// Takes the edit lock of an existing keyring file. A path that names no file is
+/// reported as loading it would, and leaves no lock file behind.
+fn lock_file(target: &Target) -> Result<KeyringLock, Failure> {
+    if std::fs::metadata(&target.path).is_err() {
+        load_file(&target.path, target.origin)?;
+    }
+    KeyringLock::acquire(&target.path).map_err(target.fail())
+}
+
+/// Saves in the format the file was read in. The caller holds the file's
+/// [`KeyringLock`] from before loading.
+fn save_file(file: &KeyringFile, target: &Target) -> Result<(), Failure> {
+    let path = &target.path;
     let format = match KeyfileFormat::from_path(path) {
         Some(format) => format,
         None => std::fs::read_to_string(path)
             .map(|text| KeyfileFormat::sniff(&Zeroizing::new(text)))
             .unwrap_or(KeyfileFormat::Toml),
     };
-    file.save_as(path, format)?;
-    Ok(())
+    file.save_as(path, format).map_err(target.fail())
 }
 
 fn read_key_from_stdin() -> Result<Key, Failure> {
@@ -135,62 +174,70 @@ pub fn rfc3339_text(secs: u64) -> String {
 pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
     match command {
         KeyringCommand::Init { path, json, now } => {
-            let path = file_path(&path)?;
+            let target = file_path(&path)?;
             let file = KeyringFile::with_added(Key::generate()?, now.unwrap_or_else(now_unix));
             let format = if json {
                 KeyfileFormat::Json
             } else {
-                KeyfileFormat::from_path(&path).unwrap_or(KeyfileFormat::Toml)
+                KeyfileFormat::from_path(&target.path).unwrap_or(KeyfileFormat::Toml)
             };
-            file.create_as(&path, format)?;
+            file.create_as(&target.path, format)
+                .map_err(target.fail())?;
             let id = file.primary().id();
-            eprintln!("created {} with primary key {id}", path.display());
+            eprintln!("created {} with primary key {id}", target.shown());
             println!("{id}");
             Ok(())
         }
         KeyringCommand::Add { path, stdin, now } => {
-            let path = file_path(&path)?;
-            let mut file = load_file(&path)?;
+            let target = file_path(&path)?;
+            // Read before locking: the lock is not held while stdin is awaited.
             let key = if stdin {
                 read_key_from_stdin()?
             } else {
                 Key::generate()?
             };
+            let lock = lock_file(&target)?;
+            let mut file = load_file(&target.path, target.origin)?;
             let id = file.add(key, Some(now.unwrap_or_else(now_unix)))?;
-            save_file(&file, &path)?;
+            save_file(&file, &target)?;
+            drop(lock);
             eprintln!(
                 "added key {id} as accepted to {}: deploy this keyring everywhere, then promote it",
-                path.display()
+                target.shown()
             );
             println!("{id}");
             Ok(())
         }
         KeyringCommand::Promote { id, path } => {
-            let path = file_path(&path)?;
-            let mut file = load_file(&path)?;
+            let target = file_path(&path)?;
+            let lock = lock_file(&target)?;
+            let mut file = load_file(&target.path, target.origin)?;
             let id = file.find(&id)?;
             let former = file.primary().id();
             file.promote(id)?;
-            save_file(&file, &path)?;
+            save_file(&file, &target)?;
+            drop(lock);
             if former == id {
-                eprintln!("key {id} is already primary in {}", path.display());
+                eprintln!("key {id} is already primary in {}", target.shown());
             } else {
                 eprintln!(
                     "promoted key {id} to primary in {}; key {former} stays accepted",
-                    path.display()
+                    target.shown()
                 );
             }
             Ok(())
         }
         KeyringCommand::Retire { id, path } => {
-            let path = file_path(&path)?;
-            let mut file = load_file(&path)?;
+            let target = file_path(&path)?;
+            let lock = lock_file(&target)?;
+            let mut file = load_file(&target.path, target.origin)?;
             let id = file.find(&id)?;
             file.retire(id)?;
-            save_file(&file, &path)?;
+            save_file(&file, &target)?;
+            drop(lock);
             eprintln!(
                 "retired key {id} from {}: cookies sealed with it are now rejected",
-                path.display()
+                target.shown()
             );
             Ok(())
         }
@@ -223,9 +270,10 @@ struct Row {
 
 fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
     let env = |name: &str| std::env::var_os(name);
-    let source = keyfile::resolve_source(path.keyring.as_deref(), env).map_err(explain)?;
+    let source = keyfile::resolve_source(path.keyring.as_deref(), env)
+        .map_err(|error| explain(error, origin(path)))?;
     let rows: Vec<Row> = match &source {
-        KeySource::File(file) => load_file(file)?
+        KeySource::File(file) => load_file(file, origin(path))?
             .entries()
             .iter()
             .map(|e| Row {
