@@ -890,19 +890,7 @@ impl<T> Codec<T> {
             envelope::encoded_len(HEADER_LEN + info.nonce_len + info.padded_len(n) + info.tag_len)
                 <= value_len
         };
-        if !fits(0) {
-            return 0;
-        }
-        let (mut low, mut high) = (0usize, value_len);
-        while low < high {
-            let mid = (low + high).div_ceil(2);
-            if fits(mid) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
-        low
+        last_fitting(value_len, fits)
     }
 
     /// Length of `value`'s payload as the current suite would seal it
@@ -945,21 +933,26 @@ impl<T> Codec<T> {
     pub fn plaintext_capacity(&self) -> usize {
         let max_age = self.inner.max_age.map(u64::from);
         let fits = |n: usize| self.set_cookie_len_for_payload(n, max_age) <= self.inner.budget;
-        // Lengths grow with n, so binary search the last n that fits.
-        let (mut low, mut high) = (0usize, self.inner.budget);
-        if !fits(low) {
-            return 0;
-        }
-        while low < high {
-            let mid = (low + high).div_ceil(2);
-            if fits(mid) {
-                low = mid;
-            } else {
-                high = mid - 1;
-            }
-        }
-        low
+        last_fitting(self.inner.budget, fits)
     }
+}
+
+/// The largest `n` in `0..=high` for which `fits(n)` holds (0 when none does),
+/// for a `fits` that holds up to some `n` and not beyond: lengths grow with `n`.
+fn last_fitting(high: usize, fits: impl Fn(usize) -> bool) -> usize {
+    let (mut low, mut high) = (0usize, high);
+    if !fits(low) {
+        return 0;
+    }
+    while low < high {
+        let mid = (low + high).div_ceil(2);
+        if fits(mid) {
+            low = mid;
+        } else {
+            high = mid - 1;
+        }
+    }
+    low
 }
 
 impl<T> fmt::Debug for Codec<T> {
