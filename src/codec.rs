@@ -883,6 +883,7 @@ impl<T> Codec<T> {
 
     /// Largest payload (serialized, after any compression) whose sealed value
     /// is at most `value_len` characters under the current suite.
+    #[cfg(feature = "tower")]
     pub(crate) fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
         let inner = &*self.inner;
         let info = inner.suites[inner.current].1.info();
@@ -898,6 +899,7 @@ impl<T> Codec<T> {
     ///
     /// # Errors
     /// A serialization or compression error.
+    #[cfg(feature = "tower")]
     pub(crate) fn payload_len(&self, value: &T) -> Result<usize, SealError> {
         let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;

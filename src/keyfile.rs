@@ -899,7 +899,7 @@ fn is_key_char(c: char) -> bool {
 }
 
 /// Whether `text` holds something shaped like a key: a run of at least
-/// [`SHORTEST_KEY_TEXT`] characters of the key alphabets with letters and digits.
+/// 43 (`SHORTEST_KEY_TEXT`) characters of the key alphabets with letters and digits.
 /// (Key text almost surely mixes both; long plain words and paths rarely do.)
 #[must_use]
 pub fn looks_like_key(text: &str) -> bool {

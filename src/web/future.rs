@@ -84,6 +84,7 @@ where
             }
             return Poll::Ready(Ok(response));
         }
+        #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
         let Ok(mut headers) = cookies_to_set(shared, this.session, *this.held) else {
             return Poll::Ready(Ok(server_error()));
         };
