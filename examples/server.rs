@@ -195,7 +195,8 @@ fn escape(text: &str) -> String {
 }
 
 /// The example's settings: `SEALED_COOKIE_*` from the environment over this
-/// example's defaults (one hour, ten-minute renewal, chunking, plain-http cookies).
+/// example's defaults (one hour, ten-minute renewal, chunking with a 32 KiB
+/// request-header budget, plain-http cookies).
 pub fn config_from_env() -> Result<SessionConfig, Box<dyn std::error::Error>> {
     let mut config = SessionConfig {
         expires: Some(std::time::Duration::from_secs(3600)),
@@ -204,6 +205,10 @@ pub fn config_from_env() -> Result<SessionConfig, Box<dyn std::error::Error>> {
         // Plain http on 127.0.0.1: a `Secure` cookie would not come back from
         // every client. Set SEALED_COOKIE_SECURE=true when serving over TLS.
         secure: false,
+        // The cart shows chunking over several cookies, more than the 8 KiB of
+        // request header a default nginx passes: behind such a proxy leave
+        // SEALED_COOKIE_REQUEST_HEADER_BUDGET at 8192.
+        request_header_budget: 32 * 1024,
         ..SessionConfig::default()
     };
     config
