@@ -845,15 +845,22 @@ impl<T> Codec<T> {
     /// Length of the `Set-Cookie` string for a fresh cookie whose (serialized,
     /// compressed) payload is `payload_len` bytes under the current suite.
     fn set_cookie_len_for_payload(&self, payload_len: usize, max_age: Option<u64>) -> usize {
+        self.measured_len(
+            &self.inner.name,
+            self.sealed_len_for_payload(payload_len),
+            max_age,
+            max_age,
+        )
+    }
+
+    /// Characters of the sealed value for a payload of `payload_len` bytes
+    /// under the current suite: header, nonce, padded payload and tag, base64url.
+    fn sealed_len_for_payload(&self, payload_len: usize) -> usize {
         let inner = &*self.inner;
         let info = inner.suites[inner.current].1.info();
-        let envelope_len =
-            HEADER_LEN + info.nonce_len + info.padded_len(payload_len) + info.tag_len;
-        self.measured_len(
-            &inner.name,
-            envelope::encoded_len(envelope_len),
-            max_age,
-            max_age,
+        envelope::encoded_len(
+            (HEADER_LEN + info.nonce_len + info.tag_len)
+                .saturating_add(info.padded_len(payload_len)),
         )
     }
 
@@ -885,13 +892,7 @@ impl<T> Codec<T> {
     /// is at most `value_len` characters under the current suite.
     #[cfg(feature = "tower")]
     pub(crate) fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
-        let inner = &*self.inner;
-        let info = inner.suites[inner.current].1.info();
-        let fits = |n: usize| {
-            envelope::encoded_len(HEADER_LEN + info.nonce_len + info.padded_len(n) + info.tag_len)
-                <= value_len
-        };
-        last_fitting(value_len, fits)
+        last_fitting(value_len, |n| self.sealed_len_for_payload(n) <= value_len)
     }
 
     /// Length of `value`'s payload as the current suite would seal it

@@ -32,6 +32,19 @@ pub(crate) fn marker(count: usize) -> String {
     format!("{MARKER_PREFIX}{count}")
 }
 
+/// The cookies, as (name, value), of a value split into `parts`: the marker
+/// under `name`, then each part under its chunk name.
+pub(crate) fn cookies(name: &str, parts: &[&str]) -> Vec<(String, String)> {
+    std::iter::once((name.to_owned(), marker(parts.len())))
+        .chain(
+            parts
+                .iter()
+                .enumerate()
+                .map(|(index, part)| (chunk_name(name, index + 1), (*part).to_owned())),
+        )
+        .collect()
+}
+
 /// What a request carried under the session's name.
 #[derive(Debug, Default)]
 pub(crate) struct Incoming {

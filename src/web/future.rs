@@ -209,79 +209,63 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         }
     };
     let (max_age, expires_at) = lifetime_of(shared, &sealed);
-    let attributes = shared.attributes();
     let name = shared.name();
     let whole = shared
         .codec
         .measured_len(name, sealed.len(), max_age, expires_at);
-    if whole <= shared.cookie_budget {
-        let request = Shared::request_len([(name, sealed.as_str())]);
-        if request > shared.request_room {
+    // The cookies to set, as (name, value): the sealed value itself, or a
+    // marker and the chunks.
+    let cookies = if whole <= shared.cookie_budget {
+        vec![(name.to_owned(), sealed)]
+    } else {
+        let Some(cap) = shared.max_chunks else {
+            // The codec's budget is the cookie budget when chunking is off.
+            return too_large(
+                shared,
+                held,
+                origin,
+                &format!("{whole} bytes, over the budget of {}", shared.cookie_budget),
+            );
+        };
+        let longest = chunking::chunk_name(name, cap);
+        let room = shared
+            .cookie_budget
+            .saturating_sub(shared.codec.measured_len(&longest, 0, max_age, expires_at));
+        let parts = chunking::split(&sealed, room);
+        if parts.len() > cap {
             return too_large(
                 shared,
                 held,
                 origin,
                 &format!(
-                    "{request} bytes of Cookie request header, over the {} left by request_header_budget",
-                    shared.request_room
+                    "{} chunk cookies of at most {room} bytes of value each, over the cap of {cap}",
+                    parts.len()
                 ),
             );
         }
-        let mut headers = vec![set_cookie(attributes, name, &sealed, max_age, expires_at)];
-        headers.extend(deletions(shared, held, false, 1));
-        return Ok(headers);
-    }
-    let Some(cap) = shared.max_chunks else {
-        // The codec's budget is the cookie budget when chunking is off.
-        return too_large(
-            shared,
-            held,
-            origin,
-            &format!("{whole} bytes, over the budget of {}", shared.cookie_budget),
-        );
+        chunking::cookies(name, &parts)
     };
-    let longest = chunking::chunk_name(name, cap);
-    let room = shared
-        .cookie_budget
-        .saturating_sub(shared.codec.measured_len(&longest, 0, max_age, expires_at));
-    let parts = chunking::split(&sealed, room);
-    if parts.len() > cap {
-        return too_large(
-            shared,
-            held,
-            origin,
-            &format!(
-                "{} chunk cookies of at most {room} bytes of value each, over the cap of {cap}",
-                parts.len()
-            ),
-        );
-    }
-    let marker = chunking::marker(parts.len());
-    let names: Vec<String> = (1..=parts.len())
-        .map(|index| chunking::chunk_name(name, index))
-        .collect();
-    let request = Shared::request_len(
-        std::iter::once((name, marker.as_str()))
-            .chain(names.iter().map(String::as_str).zip(parts.iter().copied())),
-    );
+    let request = Shared::request_len(&cookies);
     if request > shared.request_room {
         return too_large(
             shared,
             held,
             origin,
             &format!(
-                "{request} bytes of Cookie request header over {} chunks, over the {} left by request_header_budget",
-                parts.len(),
+                "{request} bytes of Cookie request header over {} cookies, over the {} left by request_header_budget",
+                cookies.len(),
                 shared.request_room
             ),
         );
     }
-    let mut headers = Vec::with_capacity(parts.len() + 1);
-    headers.push(set_cookie(attributes, name, &marker, max_age, expires_at));
-    for (chunk, part) in names.iter().zip(&parts) {
-        headers.push(set_cookie(attributes, chunk, part, max_age, expires_at));
-    }
-    headers.extend(deletions(shared, held, false, parts.len() + 1));
+    let attributes = shared.attributes();
+    let mut headers: Vec<String> = cookies
+        .iter()
+        .map(|(cookie, value)| set_cookie(attributes, cookie, value, max_age, expires_at))
+        .collect();
+    // Unchunked: every chunk the client holds is stale; chunked into n parts
+    // (n + 1 cookies): the chunks above n are.
+    headers.extend(deletions(shared, held, false, cookies.len()));
     Ok(headers)
 }
 

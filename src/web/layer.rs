@@ -63,15 +63,12 @@ impl Shared {
     }
 
     /// Bytes the request's `Cookie` header takes for these `(name, value)` pairs.
-    pub(crate) fn request_len<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> usize {
-        let mut len = 0usize;
-        for (index, (name, value)) in pairs.into_iter().enumerate() {
-            let separator = if index == 0 { 0 } else { "; ".len() };
-            len = len
-                .saturating_add(separator + name.len() + 1)
-                .saturating_add(value.len());
-        }
-        len
+    pub(crate) fn request_len(cookies: &[(String, String)]) -> usize {
+        let separators = cookies.len().saturating_sub(1) * "; ".len();
+        cookies.iter().fold(separators, |len, (name, value)| {
+            len.saturating_add(name.len() + 1)
+                .saturating_add(value.len())
+        })
     }
 
     /// Longest sealed value (characters) the layer can write: within each
@@ -86,7 +83,9 @@ impl Shared {
         let max_age = codec.max_age().map(|age| age.as_secs());
         let single = cookie_budget
             .saturating_sub(codec.measured_len(name, 0, max_age, max_age))
-            .min(request_room.saturating_sub(name.len() + 1));
+            .min(
+                request_room.saturating_sub(Self::request_len(&[(name.to_owned(), String::new())])),
+            );
         let Some(cap) = max_chunks else {
             return single;
         };
@@ -95,14 +94,8 @@ impl Shared {
             cookie_budget.saturating_sub(codec.measured_len(&longest, 0, max_age, max_age));
         (1..=cap)
             .map(|count| {
-                let marker = super::chunking::marker(count);
-                let names = (1..=count)
-                    .map(|index| super::chunking::chunk_name(name, index))
-                    .collect::<Vec<_>>();
-                let fixed = Self::request_len(
-                    std::iter::once((name, marker.as_str()))
-                        .chain(names.iter().map(|chunk| (chunk.as_str(), ""))),
-                );
+                // The request bytes of `count` chunks, less their values.
+                let fixed = Self::request_len(&super::chunking::cookies(name, &vec![""; count]));
                 per_chunk
                     .saturating_mul(count)
                     .min(request_room.saturating_sub(fixed))
