@@ -123,6 +123,19 @@ fn lock_file(target: &Target) -> Result<KeyringLock, Failure> {
     KeyringLock::acquire(&target.path).map_err(target.fail())
 }
 
+/// Loads the keyring file, applies `change` and saves it, holding the file's
+/// [`KeyringLock`] throughout, so that concurrent edits lose no update.
+fn edit<R>(
+    target: &Target,
+    change: impl FnOnce(&mut KeyringFile) -> Result<R, Failure>,
+) -> Result<R, Failure> {
+    let _lock = lock_file(target)?;
+    let mut file = load_file(&target.path, target.origin)?;
+    let result = change(&mut file)?;
+    save_file(&file, target)?;
+    Ok(result)
+}
+
 /// Saves in the format the file was read in. The caller holds the file's
 /// [`KeyringLock`] from before loading.
 fn save_file(file: &KeyringFile, target: &Target) -> Result<(), Failure> {
@@ -196,11 +209,9 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
             } else {
                 Key::generate()?
             };
-            let lock = lock_file(&target)?;
-            let mut file = load_file(&target.path, target.origin)?;
-            let id = file.add(key, Some(now.unwrap_or_else(now_unix)))?;
-            save_file(&file, &target)?;
-            drop(lock);
+            let id = edit(&target, |file| {
+                Ok(file.add(key, Some(now.unwrap_or_else(now_unix)))?)
+            })?;
             eprintln!(
                 "added key {id} as accepted to {}: deploy this keyring everywhere, then promote it",
                 target.shown()
@@ -210,13 +221,12 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         }
         KeyringCommand::Promote { id, path } => {
             let target = file_path(&path)?;
-            let lock = lock_file(&target)?;
-            let mut file = load_file(&target.path, target.origin)?;
-            let id = file.find(&id)?;
-            let former = file.primary().id();
-            file.promote(id)?;
-            save_file(&file, &target)?;
-            drop(lock);
+            let (id, former) = edit(&target, |file| {
+                let id = file.find(&id)?;
+                let former = file.primary().id();
+                file.promote(id)?;
+                Ok((id, former))
+            })?;
             if former == id {
                 eprintln!("key {id} is already primary in {}", target.shown());
             } else {
@@ -229,12 +239,11 @@ pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
         }
         KeyringCommand::Retire { id, path } => {
             let target = file_path(&path)?;
-            let lock = lock_file(&target)?;
-            let mut file = load_file(&target.path, target.origin)?;
-            let id = file.find(&id)?;
-            file.retire(id)?;
-            save_file(&file, &target)?;
-            drop(lock);
+            let id = edit(&target, |file| {
+                let id = file.find(&id)?;
+                file.retire(id)?;
+                Ok(id)
+            })?;
             eprintln!(
                 "retired key {id} from {}: cookies sealed with it are now rejected",
                 target.shown()
