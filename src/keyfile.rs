@@ -969,15 +969,31 @@ pub fn var_name_for_message(setting: &str, name: &str) -> String {
 #[derive(Clone, PartialEq, Eq)]
 pub struct MaskedPath {
     path: PathBuf,
-    shown: bool,
+    shown: Shown,
+}
+
+/// How a [`MaskedPath`] is shown, decided once when it is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// An existing file whose path does not look like a key.
+    Path,
+    /// An existing file, but its path looks like a key.
+    LooksLikeKey,
+    /// No file: perhaps a key pasted where the path belongs.
+    NoFile,
 }
 
 impl MaskedPath {
     /// Decides now, from the file system, whether `path` may be shown.
     #[must_use]
     pub fn new(path: &Path) -> Self {
-        let shown = std::fs::symlink_metadata(path).is_ok()
-            && !looks_like_key(&path.as_os_str().to_string_lossy());
+        let shown = if std::fs::symlink_metadata(path).is_err() {
+            Shown::NoFile
+        } else if looks_like_key(&path.as_os_str().to_string_lossy()) {
+            Shown::LooksLikeKey
+        } else {
+            Shown::Path
+        };
         Self {
             path: path.to_owned(),
             shown,
@@ -993,7 +1009,7 @@ impl MaskedPath {
     /// Whether messages show the path itself.
     #[must_use]
     pub fn is_shown(&self) -> bool {
-        self.shown
+        self.shown == Shown::Path
     }
 
     /// Length of the path in characters.
@@ -1011,34 +1027,25 @@ impl MaskedPath {
 
 impl fmt::Display for MaskedPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.shown {
-            write!(f, "{}", self.path.display())
-        } else if self.exists_but_looks_like_key() {
-            write!(
+        match self.shown {
+            Shown::Path => write!(f, "{}", self.path.display()),
+            Shown::LooksLikeKey => write!(
                 f,
                 "a path of {} characters (not shown: it looks like a key)",
                 self.len()
-            )
-        } else {
-            write!(
+            ),
+            Shown::NoFile => write!(
                 f,
                 "a path of {} characters that names no file (not shown in case it is a key)",
                 self.len()
-            )
+            ),
         }
-    }
-}
-
-impl MaskedPath {
-    fn exists_but_looks_like_key(&self) -> bool {
-        looks_like_key(&self.path.as_os_str().to_string_lossy())
-            && std::fs::symlink_metadata(&self.path).is_ok()
     }
 }
 
 impl fmt::Debug for MaskedPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.shown {
+        if self.is_shown() {
             f.debug_tuple("MaskedPath").field(&self.path).finish()
         } else {
             write!(f, "MaskedPath(<{} characters, not shown>)", self.len())
