@@ -342,6 +342,7 @@ impl SessionConfig {
                 expected,
             };
             let optional = |text: &str| (!text.trim().is_empty()).then(|| text.trim().to_owned());
+            let whole_number = |form| value.trim().parse::<usize>().map_err(|_| invalid(form));
             match setting {
                 "NAME" => self.cookie_name = value.trim().to_owned(),
                 "EXPIRES" => {
@@ -370,28 +371,16 @@ impl SessionConfig {
                     self.chunking = parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
                 }
                 "MAX_CHUNKS" => {
-                    self.max_chunks = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("a whole number"))?;
+                    self.max_chunks = whole_number("a whole number")?;
                 }
                 "BUDGET" => {
-                    self.budget = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("a whole number of bytes"))?;
+                    self.budget = whole_number("a whole number of bytes")?;
                 }
                 "REQUEST_HEADER_BUDGET" => {
-                    self.request_header_budget = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("a whole number of bytes"))?;
+                    self.request_header_budget = whole_number("a whole number of bytes")?;
                 }
                 "REQUEST_HEADER_HEADROOM" => {
-                    self.request_header_headroom = value
-                        .trim()
-                        .parse()
-                        .map_err(|_| invalid("a whole number of bytes"))?;
+                    self.request_header_headroom = whole_number("a whole number of bytes")?;
                 }
                 "SIZE_RULE" => {
                     self.size_rule =
@@ -569,16 +558,22 @@ fn parse_size_rule(text: &str) -> Option<SizeRule> {
     }
 }
 
-fn size_rule<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SizeRule, D::Error> {
+/// A TOML string read with `parse`, which the error says should be `form`.
+fn from_text<'de, D: Deserializer<'de>, T>(
+    deserializer: D,
+    parse: impl Fn(&str) -> Option<T>,
+    form: &str,
+) -> Result<T, D::Error> {
     let text = String::deserialize(deserializer)?;
-    parse_size_rule(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {SIZE_RULE_FORM}")))
+    parse(&text).ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {form}")))
+}
+
+fn size_rule<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SizeRule, D::Error> {
+    from_text(deserializer, parse_size_rule, SIZE_RULE_FORM)
 }
 
 fn cache_control<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CacheControl, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    CacheControl::parse(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {CACHE_CONTROL_FORM}")))
+    from_text(deserializer, CacheControl::parse, CACHE_CONTROL_FORM)
 }
 
 /// humantime's durations, also with a space between number and unit (`1 hour`).
@@ -627,9 +622,7 @@ fn human_duration<'de, D: Deserializer<'de>>(
 }
 
 fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSite>, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_same_site(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not {SAME_SITE_FORM}")))
+    from_text(deserializer, parse_same_site, SAME_SITE_FORM)
 }
 
 #[cfg(test)]
