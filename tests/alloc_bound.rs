@@ -14,6 +14,8 @@
 
 #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
 mod forge;
+#[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
+mod peak;
 
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
@@ -34,7 +36,6 @@ fn main() {
 #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
 mod cases {
     use std::path::Path;
-    use std::process::Command;
 
     use sealed_cookie::cipher::{Cipher, XChaCha20Poly1305};
     use sealed_cookie::serializer::{Postcard, Serializer};
@@ -252,11 +253,10 @@ mod cases {
         };
         drop(result);
         drop(profiler);
-        println!("peak {} {outcome}", stats.max_bytes);
+        crate::peak::report(stats.max_bytes, outcome);
     }
 
     pub fn parent() {
-        let exe = std::env::current_exe().expect("own path");
         let dir = tempfile::tempdir().expect("temporary directory");
         let mut failures = Vec::new();
         println!(
@@ -265,27 +265,9 @@ mod cases {
             authentic_bound()
         );
         for (i, case) in cases().into_iter().enumerate() {
-            let path = dir.path().join(format!("case-{i}"));
-            std::fs::write(&path, &case.input).expect("case file");
-            let output = Command::new(&exe)
-                .env(CASE_FILE, &path)
-                .output()
-                .expect("child runs");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            let line = stdout
-                .lines()
-                .find(|l| l.starts_with("peak "))
-                .unwrap_or_else(|| {
-                    panic!(
-                        "{}: child failed: {}\n{stdout}{}",
-                        case.name,
-                        output.status,
-                        String::from_utf8_lossy(&output.stderr)
-                    )
-                });
-            let mut words = line.split_whitespace().skip(1);
-            let peak: usize = words.next().and_then(|w| w.parse().ok()).expect("peak");
-            let outcome = words.next().expect("outcome");
+            let (peak, outcome) =
+                crate::peak::in_child(CASE_FILE, dir.path(), i, case.input.as_bytes())
+                    .unwrap_or_else(|failure| panic!("{}: {failure}", case.name));
             let bound = if case.authentic {
                 authentic_bound()
             } else {

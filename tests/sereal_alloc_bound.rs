@@ -14,6 +14,8 @@
 #[global_allocator]
 static ALLOC: dhat::Alloc = dhat::Alloc;
 
+mod peak;
+
 fn main() {
     match std::env::var_os(cases::CASE_FILE) {
         Some(path) => cases::child(std::path::Path::new(&path)),
@@ -23,7 +25,6 @@ fn main() {
 
 mod cases {
     use std::path::Path;
-    use std::process::Command;
 
     use sealed_cookie::perl::sereal::{self, Limits};
 
@@ -204,11 +205,10 @@ mod cases {
         };
         drop(result);
         drop(profiler);
-        println!("peak {} {outcome}", stats.max_bytes);
+        crate::peak::report(stats.max_bytes, &outcome);
     }
 
     pub fn parent() {
-        let exe = std::env::current_exe().expect("own path");
         let dir = tempfile::tempdir().expect("temporary directory");
         let limits = Limits::default();
         let bound = bound(&limits);
@@ -226,25 +226,13 @@ mod cases {
         }
 
         for (i, case) in cases().into_iter().enumerate() {
-            let path = dir.path().join(format!("case-{i}"));
-            std::fs::write(&path, &case.doc).expect("case file");
-            let output = Command::new(&exe)
-                .env(CASE_FILE, &path)
-                .output()
-                .expect("child runs");
-            let stdout = String::from_utf8_lossy(&output.stdout);
-            let Some(line) = stdout.lines().find(|l| l.starts_with("peak ")) else {
-                failures.push(format!(
-                    "{}: child failed: {}\n{stdout}{}",
-                    case.name,
-                    output.status,
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-                continue;
+            let (peak, outcome) = match crate::peak::in_child(CASE_FILE, dir.path(), i, &case.doc) {
+                Ok(measured) => measured,
+                Err(failure) => {
+                    failures.push(format!("{}: {failure}", case.name));
+                    continue;
+                }
             };
-            let mut words = line.splitn(3, ' ').skip(1);
-            let peak: usize = words.next().and_then(|w| w.parse().ok()).expect("peak");
-            let outcome = words.next().unwrap_or_default();
             println!(
                 "{:<52} {:>6}-byte document: {:>10} bytes peak, {outcome}",
                 case.name,
