@@ -665,6 +665,51 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// # Errors
     /// As [`Codec::open`].
     pub fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<T>, OpenError> {
+        let cap = self.inner.decompression_cap;
+        self.open_with(cookie, now, |suite, flags, payload| {
+            suite.decode_payload(flags, payload, cap)
+        })
+    }
+
+    /// Authenticates a cookie and checks its times like [`Codec::open_at`], then
+    /// returns the plaintext bytes (unpadded, decompressed) without reading them
+    /// as `T`: for tools that must tell an authentic cookie holding some other
+    /// type from a forgery.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use sealed_cookie::{Codec, Key, Keyring};
+    /// let keyring = Keyring::new(Key::from_bytes(&[7; 32]).unwrap());
+    /// let typed = Codec::<(u8, u8)>::builder().keyring(keyring.clone()).build().unwrap();
+    /// let cookie = typed.seal_at(&(1, 2), 1_700_000_000).unwrap();
+    /// let other = Codec::<String>::builder().keyring(keyring).build().unwrap();
+    /// assert!(other.open_at(&cookie, 1_700_000_000).is_err());
+    /// let opened = other.open_plaintext_at(&cookie, 1_700_000_000).unwrap();
+    /// assert_eq!(opened.value, [1, 2]);
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Codec::open`], except that the plaintext is never deserialized.
+    pub fn open_plaintext_at(&self, cookie: &str, now: u64) -> Result<Opened<Vec<u8>>, OpenError> {
+        let cap = self.inner.decompression_cap;
+        self.open_with(cookie, now, |suite, flags, payload| {
+            let mut plain = Vec::new();
+            suite.visit_plaintext(flags, payload, cap, &mut |bytes| {
+                plain.extend_from_slice(bytes);
+            })?;
+            Ok(plain)
+        })
+    }
+
+    /// The checks and the one AEAD attempt shared by every way of opening;
+    /// `read` turns the authentic payload into the result.
+    fn open_with<R>(
+        &self,
+        cookie: &str,
+        now: u64,
+        read: impl FnOnce(&dyn SuiteOps<T>, u8, &[u8]) -> Result<R, OpenError>,
+    ) -> Result<Opened<R>, OpenError> {
         let inner = &*self.inner;
         let (header, suite_index, key_index) = self.check_header(cookie)?;
         let (version, suite) = (&inner.suites[suite_index].0, &*inner.suites[suite_index].1);
@@ -685,7 +730,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             })
             .and_then(|()| self.check_time(&header, *version, key_index, now))
             .and_then(|facts| {
-                let value = suite.decode_payload(header.flags, payload, inner.decompression_cap)?;
+                let value = read(suite, header.flags, payload)?;
                 Ok(Opened { value, facts })
             });
             // Plaintext, or whatever a cipher that refused left behind, never

@@ -1,6 +1,7 @@
 //! A suite is one cipher, one serializer, one compressor and a padding policy. The
 //! codec registers each under a version number of the application's choosing.
 
+use std::any::{Any, TypeId};
 use std::fmt;
 
 use serde::Serialize;
@@ -13,6 +14,7 @@ use crate::envelope::{self, DESCRIPTOR_LEN, FLAG_COMPRESSED, FLAG_PADDED};
 use crate::error::{OpenError, SealError};
 use crate::keyring::Keyring;
 use crate::serializer::Serializer;
+use crate::value::Value;
 
 /// Padding hides the exact plaintext length, which compression would otherwise leak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -161,6 +163,15 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
         tag: &[u8],
     ) -> Result<(), OpenError>;
     fn decode_payload(&self, flags: u8, payload: &[u8], cap: usize) -> Result<T, OpenError>;
+    /// Strips padding and decompresses an authentic payload and hands `f` the
+    /// plaintext, without deserializing it.
+    fn visit_plaintext(
+        &self,
+        flags: u8,
+        payload: &[u8],
+        cap: usize,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), OpenError>;
 }
 
 pub(crate) struct Prepared<C: Cipher, S, Z> {
@@ -200,7 +211,7 @@ impl<C: Cipher, S: Serializer, Z: Compressor> Prepared<C, S, Z> {
 
 impl<T, C, S, Z> SuiteOps<T> for Prepared<C, S, Z>
 where
-    T: Serialize + DeserializeOwned,
+    T: Serialize + DeserializeOwned + 'static,
     C: Cipher,
     S: Serializer,
     Z: Compressor,
@@ -211,10 +222,14 @@ where
 
     fn encode_payload(&self, value: &T, buf: &mut Vec<u8>) -> Result<u8, SealError> {
         let start = buf.len();
-        self.suite
-            .serializer
-            .serialize_into(value, buf)
-            .map_err(SealError::Serialize)?;
+        // A session value has one encoding per format (SPEC.md, "Session
+        // values"), which a serializer may write differently from serde's.
+        let serializer = &self.suite.serializer;
+        match (value as &dyn Any).downcast_ref::<Value>() {
+            Some(value) => serializer.serialize_value(value, buf),
+            None => serializer.serialize_into(value, buf),
+        }
+        .map_err(SealError::Serialize)?;
         let mut flags = 0;
         if let Some(mut compressed) = self
             .suite
@@ -266,30 +281,53 @@ where
     }
 
     fn decode_payload(&self, flags: u8, payload: &[u8], cap: usize) -> Result<T, OpenError> {
-        let payload = if flags & FLAG_PADDED != 0 {
-            envelope::unpad(payload)?
-        } else {
-            payload
-        };
-        if flags & FLAG_COMPRESSED != 0 {
-            let mut plain =
-                self.suite
-                    .compressor
-                    .decompress(payload, cap)
-                    .map_err(|e| match e {
-                        DecompressError::OverCap { cap } => OpenError::DecompressionOverCap { cap },
-                        DecompressError::Corrupt => OpenError::Decompress,
-                    })?;
-            let value = self.suite.serializer.deserialize(&plain);
-            plain.zeroize();
-            value.map_err(OpenError::Deserialize)
-        } else {
-            self.suite
-                .serializer
-                .deserialize(payload)
-                .map_err(OpenError::Deserialize)
-        }
+        let serializer = &self.suite.serializer;
+        plaintext_of(&self.suite.compressor, flags, payload, cap, &mut |plain| {
+            if TypeId::of::<T>() == TypeId::of::<Value>() {
+                let value: Box<dyn Any> = Box::new(serializer.deserialize_value(plain)?);
+                Ok(*value.downcast::<T>().expect("T is Value"))
+            } else {
+                serializer.deserialize(plain)
+            }
+        })?
+        .map_err(OpenError::Deserialize)
     }
+
+    fn visit_plaintext(
+        &self,
+        flags: u8,
+        payload: &[u8],
+        cap: usize,
+        f: &mut dyn FnMut(&[u8]),
+    ) -> Result<(), OpenError> {
+        plaintext_of(&self.suite.compressor, flags, payload, cap, f)
+    }
+}
+
+/// Strips padding and decompresses an authentic payload, then hands the plaintext
+/// to `f`; decompressed bytes are zeroized afterwards.
+fn plaintext_of<Z: Compressor, R>(
+    compressor: &Z,
+    flags: u8,
+    payload: &[u8],
+    cap: usize,
+    f: &mut dyn FnMut(&[u8]) -> R,
+) -> Result<R, OpenError> {
+    let payload = if flags & FLAG_PADDED != 0 {
+        envelope::unpad(payload)?
+    } else {
+        payload
+    };
+    if flags & FLAG_COMPRESSED == 0 {
+        return Ok(f(payload));
+    }
+    let mut plain = compressor.decompress(payload, cap).map_err(|e| match e {
+        DecompressError::OverCap { cap } => OpenError::DecompressionOverCap { cap },
+        DecompressError::Corrupt => OpenError::Decompress,
+    })?;
+    let result = f(&plain);
+    plain.zeroize();
+    Ok(result)
 }
 
 #[cfg(test)]

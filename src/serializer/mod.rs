@@ -15,6 +15,8 @@ pub use self::postcard::Postcard;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::value::Value;
+
 /// The boxed error a serializer returns.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,6 +51,26 @@ pub trait Serializer: Send + Sync + 'static {
     /// # Errors
     /// When the bytes are not a valid encoding of `T`.
     fn deserialize<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, BoxError>;
+
+    /// Appends the encoding of a session [`Value`], the one untyped payload that
+    /// the web layer, the command line and other implementations share (SPEC.md,
+    /// "Session values"). The default writes `Value`'s serde form; a format with
+    /// native types of its own overrides it to use them.
+    ///
+    /// # Errors
+    /// When the value is outside the data model (too deep, a non-finite float).
+    fn serialize_value(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), BoxError> {
+        self.serialize_into(value, out)
+    }
+
+    /// Decodes exactly `bytes` as a session [`Value`]; the counterpart of
+    /// [`Serializer::serialize_value`].
+    ///
+    /// # Errors
+    /// When the bytes are not a session value.
+    fn deserialize_value(&self, bytes: &[u8]) -> Result<Value, BoxError> {
+        self.deserialize(bytes)
+    }
 }
 
 /// Trailing bytes after a complete value.
