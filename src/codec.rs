@@ -681,11 +681,11 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// use sealed_cookie::{Codec, Key, Keyring};
     /// let keyring = Keyring::new(Key::from_bytes(&[7; 32]).unwrap());
     /// let typed = Codec::<(u8, u8)>::builder().keyring(keyring.clone()).build().unwrap();
-    /// let cookie = typed.seal_at(&(1, 2), 1_700_000_000).unwrap();
+    /// let cookie = typed.seal_at(&(1, 0xff), 1_700_000_000).unwrap();
     /// let other = Codec::<String>::builder().keyring(keyring).build().unwrap();
     /// assert!(other.open_at(&cookie, 1_700_000_000).is_err());
     /// let opened = other.open_plaintext_at(&cookie, 1_700_000_000).unwrap();
-    /// assert_eq!(opened.value, [1, 2]);
+    /// assert_eq!(opened.value, [1, 0xff]); // not the UTF-8 a String needs
     /// # }
     /// ```
     ///
