@@ -73,18 +73,32 @@ fn roundtrip_non_finite_float_under_json_is_refused_not_turned_into_null() {
     }
 }
 
-#[cfg(all(feature = "postcard", feature = "xchacha20poly1305"))]
+/// The session value's data model holds finite floats only (SPEC.md, "Session
+/// values"), so the JSON rule above holds under the binary formats too: a NaN
+/// or an infinity never seals, whatever the serializer.
+#[cfg(all(
+    feature = "postcard",
+    feature = "msgpack",
+    feature = "xchacha20poly1305"
+))]
 #[test]
-fn roundtrip_non_finite_floats_survive_binary_formats() {
-    let codec = codec_with(Suite::new(
-        sealed_cookie::cipher::XChaCha20Poly1305,
-        sealed_cookie::serializer::Postcard,
-    ));
-    let nan = f64::from_bits(0x7ff8_0000_dead_beef);
-    let cookie = codec.seal_at(&Value::Float(nan), NOW).expect("seals");
-    match codec.open_at(&cookie, NOW).expect("opens").value {
-        Value::Float(f) => assert_eq!(f.to_bits(), nan.to_bits()),
-        other => panic!("{other:?}"),
+fn non_finite_floats_are_refused_under_every_serializer() {
+    use sealed_cookie::cipher::XChaCha20Poly1305;
+    use sealed_cookie::serializer::{MessagePack, Postcard};
+    let codecs = [
+        codec_with(Suite::new(XChaCha20Poly1305, Postcard)),
+        codec_with(Suite::new(XChaCha20Poly1305, MessagePack)),
+    ];
+    for codec in &codecs {
+        for f in [f64::from_bits(0x7ff8_0000_dead_beef), f64::INFINITY] {
+            let nested = Value::Array(vec![Value::Float(f)]);
+            for value in [Value::Float(f), nested] {
+                assert!(
+                    matches!(codec.seal_at(&value, NOW), Err(SealError::Serialize(_))),
+                    "{value:?}"
+                );
+            }
+        }
     }
 }
 

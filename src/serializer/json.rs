@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::ser::{self, Impossible};
 
 use super::{BoxError, Serializer};
+use crate::value::Value;
 
 /// JSON (id 3). `serde_json` rejects trailing data and nests at most 127 levels.
 ///
@@ -43,6 +44,57 @@ impl Serializer for Json {
     fn deserialize<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T, BoxError> {
         serde_json::from_slice(bytes).map_err(Into::into)
     }
+    /// Compact JSON, keys in byte order (a `Value`'s maps are sorted).
+    fn serialize_value(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), BoxError> {
+        // `Value` refuses non-finite floats and deep nesting itself.
+        serde_json::to_writer(out, value).map_err(Into::into)
+    }
+    /// As `deserialize`, but an integer literal outside −2^63 ..= 2^64 − 1 is an
+    /// error: `serde_json` would read it as an inexact float.
+    fn deserialize_value(&self, bytes: &[u8]) -> Result<Value, BoxError> {
+        check_integer_literals(bytes)?;
+        serde_json::from_slice(bytes).map_err(Into::into)
+    }
+}
+
+/// An integer literal that no 64-bit integer holds.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the integer {0} is outside the session value's range (-2^63 to 2^64-1); write it as a string"
+)]
+struct IntegerOutOfRange(String);
+
+/// Finds number tokens outside strings and refuses integer literals (no
+/// fraction, no exponent) beyond 64 bits. Malformed JSON is left to the parser.
+fn check_integer_literals(bytes: &[u8]) -> Result<(), IntegerOutOfRange> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while i < bytes.len()
+                    && matches!(bytes[i], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
+                {
+                    i += 1;
+                }
+                let token = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
+                let integer = !token.contains(['.', 'e', 'E']);
+                if integer && token.parse::<i64>().is_err() && token.parse::<u64>().is_err() {
+                    let shown: String = token.chars().take(40).collect();
+                    return Err(IntegerOutOfRange(shown));
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(())
 }
 
 /// What JSON cannot round-trip.

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{BoxError, Serializer, TrailingBytes};
+use crate::value::{Value, compact};
 
 /// postcard (id 1), the default serializer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -33,5 +34,13 @@ impl Serializer for Postcard {
         } else {
             Err(TrailingBytes(rest.len()).into())
         }
+    }
+    /// The compact tagged form of SPEC.md, "Session values": a superset of the
+    /// tagged enum that `Value`'s serde implementation writes under postcard.
+    fn serialize_value(&self, value: &Value, out: &mut Vec<u8>) -> Result<(), BoxError> {
+        compact::encode(value, out).map_err(Into::into)
+    }
+    fn deserialize_value(&self, bytes: &[u8]) -> Result<Value, BoxError> {
+        compact::decode(bytes).map_err(Into::into)
     }
 }

@@ -1,7 +1,14 @@
-//! A self-describing session value for untyped sessions, the command line and the
-//! web layer. It round-trips under every serializer, postcard included: in binary
-//! formats it is written as a tagged enum, in human-readable ones (JSON) as plain
-//! JSON.
+//! The session value: the one untyped payload that the web layer, the command line
+//! and other implementations share (SPEC.md, "Session values"). Each built-in
+//! serializer writes it in a form of its own ([`Serializer::serialize_value`]):
+//! postcard in a compact tagged form, MessagePack and JSON with their native types.
+//! Its serde implementation (used by other serializers) writes plain values to
+//! human-readable formats and a tagged enum to binary ones.
+//!
+//! [`Serializer::serialize_value`]: crate::serializer::Serializer::serialize_value
+
+#[cfg(feature = "postcard")]
+pub(crate) mod compact;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,10 +19,13 @@ use serde::de::{
 use serde::ser::Serializer;
 use serde::{Deserialize, Serialize};
 
-/// The JSON data model, with integers kept exact up to 64 bits.
+/// The JSON data model, with integers kept exact up to 64 bits: null, booleans,
+/// integers from −2^63 to 2^64 − 1, finite floats, UTF-8 strings, arrays, and maps
+/// with string keys (sorted, each once), nested at most [`Value::MAX_DEPTH`] levels.
 ///
 /// Signed integers that fit `i64` are always [`Value::Int`]; only values above
-/// `i64::MAX` are [`Value::UInt`].
+/// `i64::MAX` are [`Value::UInt`]. A NaN or infinite float is outside the model:
+/// sealing refuses it under every serializer.
 ///
 /// ```
 /// use sealed_cookie::Value;
@@ -181,10 +191,8 @@ impl Serialize for Nested<'_> {
                 Value::Bool(b) => serializer.serialize_bool(*b),
                 Value::Int(i) => serializer.serialize_i64(*i),
                 Value::UInt(u) => serializer.serialize_u64(*u),
-                // JSON has no NaN or infinity (serde_json would write `null`).
-                Value::Float(f) if !f.is_finite() => Err(S::Error::custom(format_args!(
-                    "{f} has no form in a human-readable format"
-                ))),
+                // Outside the model (and JSON would write `null`).
+                Value::Float(f) if !f.is_finite() => Err(non_finite(*f)),
                 Value::Float(f) => serializer.serialize_f64(*f),
                 Value::String(s) => serializer.serialize_str(s),
                 Value::Array(list) => Seq(list, depth).serialize(serializer),
@@ -197,6 +205,7 @@ impl Serialize for Nested<'_> {
             Value::Bool(b) => serializer.serialize_newtype_variant("Value", 1, "Bool", b),
             Value::Int(i) => serializer.serialize_newtype_variant("Value", 2, "Int", i),
             Value::UInt(u) => serializer.serialize_newtype_variant("Value", 3, "UInt", u),
+            Value::Float(f) if !f.is_finite() => Err(non_finite(*f)),
             Value::Float(f) => serializer.serialize_newtype_variant("Value", 4, "Float", f),
             Value::String(s) => serializer.serialize_newtype_variant("Value", 5, "String", s),
             Value::Array(list) => {
@@ -207,6 +216,12 @@ impl Serialize for Nested<'_> {
             }
         }
     }
+}
+
+fn non_finite<E: serde::ser::Error>(f: f64) -> E {
+    E::custom(format_args!(
+        "a session value holds finite floats only, not {f}"
+    ))
 }
 
 /// The elements of an array at `depth`, one level deeper.
@@ -249,6 +264,16 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     }
 }
 
+fn finite<E: de::Error>(v: f64) -> Result<Value, E> {
+    if v.is_finite() {
+        Ok(Value::Float(v))
+    } else {
+        Err(E::custom(format_args!(
+            "a session value holds finite floats only, not {v}"
+        )))
+    }
+}
+
 fn too_deep<E: de::Error>() -> E {
     E::custom(format_args!("value nests deeper than {MAX_DEPTH} levels"))
 }
@@ -274,7 +299,9 @@ fn read_map<'de, A: MapAccess<'de>>(
     let mut out = BTreeMap::new();
     while let Some(key) = map.next_key::<String>()? {
         let value = map.next_value_seed(ValueSeed(depth + 1))?;
-        out.insert(key, value);
+        if out.insert(key, value).is_some() {
+            return Err(de::Error::custom("a map holds the same key twice"));
+        }
     }
     Ok(out)
 }
@@ -349,8 +376,8 @@ impl<'de> Visitor<'de> for PlainVisitor {
     fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
         Ok(Value::from_u64(v))
     }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Float(v))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Value, E> {
+        finite(v)
     }
     fn visit_str<E>(self, v: &str) -> Result<Value, E> {
         Ok(Value::String(v.to_owned()))
@@ -397,7 +424,7 @@ impl<'de> Visitor<'de> for TaggedVisitor {
             Tag::Bool => Value::Bool(variant.newtype_variant()?),
             Tag::Int => Value::Int(variant.newtype_variant()?),
             Tag::UInt => Value::from_u64(variant.newtype_variant()?),
-            Tag::Float => Value::Float(variant.newtype_variant()?),
+            Tag::Float => finite(variant.newtype_variant()?)?,
             Tag::String => Value::String(variant.newtype_variant()?),
             Tag::Array => Value::Array(variant.newtype_variant_seed(SeqSeed(self.0))?),
             Tag::Map => Value::Map(variant.newtype_variant_seed(MapSeed(self.0))?),
