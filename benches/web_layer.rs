@@ -81,7 +81,7 @@ fn web_layer(c: &mut Criterion) {
         .expect("a valid layer");
     let mut map = SessionMap::new();
     map.insert("count".to_owned(), Value::Int(1));
-    let layer_cookie = format!("session={}", layer.codec().seal(&map).expect("fits"));
+    let layer_cookie = format!("session={}", layer.seal(&map).expect("fits"));
     let layered = Router::new()
         .route("/api/counter", get(layer_counter))
         .layer(layer);

@@ -136,7 +136,7 @@ async fn main() {
         .unwrap();
     let mut map = SessionMap::new();
     map.insert("count".to_owned(), Value::Int(1));
-    let layer_cookie = format!("session={}", layer.codec().seal(&map).unwrap());
+    let layer_cookie = format!("session={}", layer.seal(&map).unwrap());
     let layered = serve(
         Router::new()
             .route("/api/counter", get(layer_counter))

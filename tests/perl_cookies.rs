@@ -452,7 +452,7 @@ mod web_layer {
         assert_eq!(cookies.len(), 2, "{cookies:?}");
         // Re-issued under our name, with the same data...
         let ours = value_of(&cookies, "session").expect("our cookie");
-        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        let opened = layer.open_at(ours, case.now).unwrap();
         let expected = case.expected.as_ref().unwrap();
         super::same(&Value::Map(opened.value.clone()), expected, "reissued").unwrap();
         // ...keeping the Perl cookie's expiry rather than starting a new lifetime...
@@ -476,7 +476,7 @@ mod web_layer {
         assert_eq!(user, "grace");
         assert_eq!(cookies.len(), 1, "{cookies:?}");
         let ours = value_of(&cookies, "session").unwrap();
-        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        let opened = layer.open_at(ours, case.now).unwrap();
         assert_eq!(opened.value.get("visits"), Some(&Value::Int(1)));
     }
 
@@ -519,7 +519,7 @@ mod web_layer {
         assert_eq!(user, "grace");
         assert_eq!(cookies.len(), 1, "{cookies:?}");
         let ours = value_of(&cookies, "dancer.session").unwrap();
-        let opened = layer.codec().open_at(ours, case.now).unwrap();
+        let opened = layer.open_at(ours, case.now).unwrap();
         assert_eq!(opened.value.get("user"), Some(&Value::from("grace")));
         assert_eq!(opened.value.get("visits"), Some(&Value::Int(1)));
     }

@@ -6,13 +6,15 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::{Deserialize, Deserializer};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::cache::CacheControl;
 use super::layer::{
     DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM,
     SessionLayer, SessionLayerBuilder,
 };
+use super::payload::{SessionPayload, Typed};
 use crate::attributes::SameSite;
 use crate::codec::{DEFAULT_BUDGET, SizeRule};
 use crate::error::{ConfigError, KeyError};
@@ -32,6 +34,16 @@ const ENV_PREFIX: &str = "SEALED_COOKIE_";
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebConfigError {
+    /// The type declared with `SessionLayer::typed` cannot hold a session.
+    #[error(
+        "the declared session type {type_name} cannot hold a session ({reason}): declare a struct or a map with string keys"
+    )]
+    SessionType {
+        /// The declared type.
+        type_name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The request-header budget cannot carry even one session cookie.
     #[error(
         "request_header_budget of {request_budget} bytes, less {headroom} of headroom for other cookies, leaves {room} bytes for the session, under the {cookie_budget}-byte cookie budget: raise request_header_budget (if every proxy allows it) or lower budget to {room}"
@@ -157,7 +169,7 @@ pub enum WebConfigError {
 /// assert_eq!(config.max_chunks, 4);
 ///
 /// let layer = config.layer_with_keyring(sealed_cookie::Keyring::new(sealed_cookie::Key::generate()?))?;
-/// assert_eq!(layer.codec().cookie_name(), "app_session");
+/// assert_eq!(layer.cookie_name(), "app_session");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Deserialize)]
@@ -499,8 +511,35 @@ impl SessionConfig {
 
     /// A builder with every setting applied and the given keyring.
     pub fn builder_with_keyring(&self, keyring: Keyring) -> SessionLayerBuilder {
-        let mut builder = SessionLayer::builder()
-            .keyring(keyring)
+        self.apply(SessionLayer::builder().keyring(keyring))
+    }
+
+    /// As [`SessionConfig::builder`], for a layer that seals the declared session
+    /// type `T` ([`SessionLayer::typed`]).
+    ///
+    /// # Errors
+    /// As [`SessionConfig::keyring`].
+    pub fn typed_builder<T>(&self) -> Result<SessionLayerBuilder<Typed<T>>, WebConfigError>
+    where
+        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+    {
+        Ok(self.apply(SessionLayer::typed::<T>().keyring(self.keyring()?)))
+    }
+
+    /// The layer of [`SessionConfig::typed_builder`].
+    ///
+    /// # Errors
+    /// A [`WebConfigError`] that says what to change.
+    pub fn typed_layer<T>(&self) -> Result<SessionLayer, WebConfigError>
+    where
+        T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+    {
+        self.typed_builder::<T>()?.build()
+    }
+
+    /// Every setting of this configuration except the keys, applied to `builder`.
+    fn apply<P: SessionPayload>(&self, builder: SessionLayerBuilder<P>) -> SessionLayerBuilder<P> {
+        let mut builder = builder
             .cookie_name(self.cookie_name.clone())
             .path(self.path.clone())
             .secure(self.secure)
@@ -745,7 +784,7 @@ mod tests {
         assert_eq!(ring.primary().id(), new.id());
         assert_eq!(ring.accepted().next().map(|k| k.id()), Some(old.id()));
         let layer = config.layer().unwrap();
-        assert_eq!(layer.codec().primary_key_id(), new.id());
+        assert_eq!(layer.primary_key_id(), new.id());
 
         let missing = SessionConfig {
             keyring_file: Some(dir.join("absent.toml")),

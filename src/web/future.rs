@@ -161,7 +161,7 @@ fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Resul
 
 /// The `Set-Cookie` values to send, or `Err` (already logged) for a 500.
 fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<String>, ()> {
-    let state = session.lock();
+    let mut state = session.lock();
     let reissue = state.facts.is_some_and(|facts| facts.needs_reissue);
     let holds_any = held.main || held.chunks > 0;
     if state.map.is_empty() {
@@ -178,12 +178,10 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         handler: state.changed || state.renew,
         adopted: state.adopted,
     };
-    let sealed = match state.facts {
-        Some(facts) if !state.renew && !facts.renewal_due => {
-            shared.codec.reseal(&state.map, &facts)
-        }
-        _ => shared.codec.seal(&state.map),
-    };
+    let keep = state
+        .facts
+        .filter(|facts| !state.renew && !facts.renewal_due);
+    let sealed = shared.codec.seal(&mut state.map, keep.as_ref());
     drop(state);
     let sealed = match sealed {
         Ok(sealed) => sealed,
@@ -194,6 +192,10 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
                 origin,
                 &format!("{needed} bytes of Set-Cookie, over the budget of {budget}"),
             );
+        }
+        // A legacy session that the declared session type cannot hold.
+        Err(SealError::Serialize(error)) if origin.adopted => {
+            return too_large(shared, held, origin, &error.to_string());
         }
         Err(SealError::AlreadyExpired { expires_at }) => {
             tracing::info!(

@@ -53,6 +53,7 @@ mod config;
 pub(crate) mod cookie_header;
 mod future;
 mod layer;
+mod payload;
 mod service;
 mod session;
 
@@ -64,6 +65,7 @@ pub use layer::{
     DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM, MAX_CHUNKS,
     SessionLayer, SessionLayerBuilder,
 };
+pub use payload::{SessionPayload, Typed};
 pub use service::SessionService;
 pub use session::{Session, SessionValueError};
 #[cfg(feature = "axum")]

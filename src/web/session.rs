@@ -111,11 +111,11 @@ impl Session {
     #[must_use]
     pub fn remaining_bytes(&self) -> Option<usize> {
         let shared = self.shared.as_ref()?;
-        let state = self.read();
+        let mut state = self.read();
         let used = if state.map.is_empty() {
             0
         } else {
-            shared.codec.payload_len(&state.map).ok()?
+            shared.codec.payload_len(&mut state.map).ok()?
         };
         Some(shared.payload_capacity.saturating_sub(used))
     }

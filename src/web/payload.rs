@@ -1,0 +1,207 @@
+//! What the layer seals. By default the session's entries as one session
+//! [`Value`] map, the payload every tool and implementation of SPEC.md reads. An
+//! application that declares its session type ([`SessionLayer::typed`]) gets that
+//! type sealed instead, which postcard writes without keys: smaller cookies, that
+//! only a codec of the same type decodes.
+//!
+//! [`SessionLayer::typed`]: super::SessionLayer::typed
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::config::WebConfigError;
+use crate::attributes::CookieAttributes;
+use crate::codec::{Codec, Facts, Opened};
+use crate::error::{OpenError, SealError};
+use crate::keyring::KeyId;
+use crate::value::{SessionMap, Value};
+
+/// A session type declared with [`SessionLayer::typed`](super::SessionLayer::typed):
+/// sealed as `T` itself. Serializes exactly as `T` does.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Typed<T>(pub T);
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// What a [`SessionLayer`](super::SessionLayer) seals: [`Value`] (the session's
+/// entries as one map, the default) or [`Typed<T>`] (an application's own type).
+pub trait SessionPayload:
+    sealed::Sealed + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+    /// Runs `f` on the payload that holds `entries`.
+    #[doc(hidden)]
+    fn with_payload<R>(
+        entries: &mut SessionMap,
+        f: impl FnOnce(&Self) -> Result<R, SealError>,
+    ) -> Result<R, SealError>;
+    /// The entries an opened payload holds.
+    #[doc(hidden)]
+    fn into_entries(self) -> Result<SessionMap, OpenError>;
+    /// Whether the payload type can hold a session, checked when a layer is built.
+    #[doc(hidden)]
+    fn check_declared() -> Result<(), WebConfigError> {
+        Ok(())
+    }
+}
+
+impl sealed::Sealed for Value {}
+
+impl SessionPayload for Value {
+    fn with_payload<R>(
+        entries: &mut SessionMap,
+        f: impl FnOnce(&Self) -> Result<R, SealError>,
+    ) -> Result<R, SealError> {
+        // Moved into a `Value` and back rather than copied.
+        let value = Value::Map(std::mem::take(entries));
+        let result = f(&value);
+        if let Value::Map(map) = value {
+            *entries = map;
+        }
+        result
+    }
+
+    fn into_entries(self) -> Result<SessionMap, OpenError> {
+        match self {
+            Value::Map(map) => Ok(map),
+            _ => Err(OpenError::Deserialize(
+                "the session value is not a map of entries".into(),
+            )),
+        }
+    }
+}
+
+impl<T> sealed::Sealed for Typed<T> {}
+
+impl<T> SessionPayload for Typed<T>
+where
+    T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
+{
+    fn check_declared() -> Result<(), WebConfigError> {
+        entries_of(&T::default())
+            .map(drop)
+            .map_err(|reason| WebConfigError::SessionType {
+                type_name: std::any::type_name::<T>(),
+                reason,
+            })
+    }
+
+    fn with_payload<R>(
+        entries: &mut SessionMap,
+        f: impl FnOnce(&Self) -> Result<R, SealError>,
+    ) -> Result<R, SealError> {
+        let typed = Value::Map(entries.clone())
+            .deserialize_into::<T>()
+            .map_err(|error| {
+                SealError::Serialize(
+                    format!(
+                        "the session's entries do not fit the declared session type {}: {error}",
+                        std::any::type_name::<T>()
+                    )
+                    .into(),
+                )
+            })?;
+        f(&Typed(typed))
+    }
+
+    fn into_entries(self) -> Result<SessionMap, OpenError> {
+        entries_of(&self.0).map_err(|error| OpenError::Deserialize(error.into()))
+    }
+}
+
+/// The entries of a typed value: the fields of a struct or the entries of a map.
+pub(crate) fn entries_of<T: Serialize>(value: &T) -> Result<SessionMap, String> {
+    match Value::from_serialize(value) {
+        Ok(Value::Map(map)) => Ok(map),
+        Ok(Value::Null) => Ok(SessionMap::new()),
+        Ok(_) => Err(format!(
+            "{} does not serialize to a struct or map, as a session type must",
+            std::any::type_name::<T>()
+        )),
+        Err(error) => Err(error.to_string()),
+    }
+}
+
+/// The layer's codec with its payload type erased.
+pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
+    fn open(&self, cookie: &str) -> Result<Opened<SessionMap>, OpenError>;
+    fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<SessionMap>, OpenError>;
+    /// Seals fresh, or re-seals keeping `facts`' issued-at.
+    fn seal(&self, entries: &mut SessionMap, facts: Option<&Facts>) -> Result<String, SealError>;
+    fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError>;
+    fn cookie_name(&self) -> &str;
+    fn attributes(&self) -> &CookieAttributes;
+    fn max_age(&self) -> Option<Duration>;
+    fn budget(&self) -> usize;
+    fn now(&self) -> u64;
+    fn current_version(&self) -> u8;
+    fn primary_key_id(&self) -> KeyId;
+    fn measured_len(
+        &self,
+        name: &str,
+        value_len: usize,
+        max_age: Option<u64>,
+        expires_at: Option<u64>,
+    ) -> usize;
+    fn payload_capacity_for_value_len(&self, value_len: usize) -> usize;
+}
+
+impl<P: SessionPayload> LayerCodec for Codec<P> {
+    fn open(&self, cookie: &str) -> Result<Opened<SessionMap>, OpenError> {
+        LayerCodec::open_at(self, cookie, Codec::now(self))
+    }
+    fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<SessionMap>, OpenError> {
+        let Opened { value, facts } = Codec::open_at(self, cookie, now)?;
+        Ok(Opened {
+            value: value.into_entries()?,
+            facts,
+        })
+    }
+    fn seal(&self, entries: &mut SessionMap, facts: Option<&Facts>) -> Result<String, SealError> {
+        P::with_payload(entries, |payload| match facts {
+            Some(facts) => self.reseal(payload, facts),
+            None => Codec::seal(self, payload),
+        })
+    }
+    fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError> {
+        P::with_payload(entries, |payload| Codec::payload_len(self, payload))
+    }
+    fn cookie_name(&self) -> &str {
+        Codec::cookie_name(self)
+    }
+    fn attributes(&self) -> &CookieAttributes {
+        Codec::attributes(self)
+    }
+    fn max_age(&self) -> Option<Duration> {
+        Codec::max_age(self)
+    }
+    fn budget(&self) -> usize {
+        Codec::budget(self)
+    }
+    fn now(&self) -> u64 {
+        Codec::now(self)
+    }
+    fn current_version(&self) -> u8 {
+        Codec::current_version(self)
+    }
+    fn primary_key_id(&self) -> KeyId {
+        Codec::primary_key_id(self)
+    }
+    fn measured_len(
+        &self,
+        name: &str,
+        value_len: usize,
+        max_age: Option<u64>,
+        expires_at: Option<u64>,
+    ) -> usize {
+        Codec::measured_len(self, name, value_len, max_age, expires_at)
+    }
+    fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
+        Codec::payload_capacity_for_value_len(self, value_len)
+    }
+}
