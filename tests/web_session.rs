@@ -445,3 +445,166 @@ async fn configuration_from_toml_drives_the_cookie() {
         " SameSite=Strict; Path=/; Domain=localhost.test; Max-Age=1800"
     );
 }
+
+/// The sample session as the application's own struct.
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Sample {
+    user_id: u64,
+    username: String,
+    roles: Vec<String>,
+    csrf: String,
+    cart: Vec<Item>,
+    theme: String,
+    locale: String,
+}
+
+#[derive(Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+struct Item {
+    sku: String,
+    qty: u32,
+}
+
+fn sample_entries() -> SessionMap {
+    let text = include_str!("../examples/sample-session.json");
+    match Value::from(serde_json::from_str::<serde_json::Value>(text).unwrap()) {
+        Value::Map(map) => map,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_sample_session_is_small_on_the_default_configuration() {
+    // Perl's Dancer::Session::Cookie writes 357 characters for this session.
+    let keyring = Keyring::new(key());
+    let untyped = sealed_cookie::web::SessionLayer::builder()
+        .keyring(keyring.clone())
+        .build()
+        .unwrap();
+    let typed = sealed_cookie::web::SessionLayer::typed::<Sample>()
+        .keyring(keyring)
+        .build()
+        .unwrap();
+    let entries = sample_entries();
+    let untyped_len = untyped.seal(&entries).unwrap().len();
+    let typed_cookie = typed.seal(&entries).unwrap();
+    assert!(untyped_len <= 300, "untyped: {untyped_len} characters");
+    assert!(
+        typed_cookie.len() <= 268,
+        "typed: {} characters",
+        typed_cookie.len()
+    );
+    // Each layer opens only its own kind, and the typed one gives the entries back.
+    let now = Codec::<Value>::builder()
+        .keyring(Keyring::new(key()))
+        .build()
+        .unwrap()
+        .now();
+    assert_eq!(typed.open_at(&typed_cookie, now).unwrap().value, entries);
+    assert!(untyped.open_at(&typed_cookie, now).is_err());
+}
+
+#[test]
+fn a_declared_session_type_must_hold_entries() {
+    let error = sealed_cookie::web::SessionLayer::typed::<u32>()
+        .keyring(Keyring::new(key()))
+        .build()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("u32") && text.contains("struct or a map"),
+        "{text}"
+    );
+}
+
+/// A declared session type for the typed-layer tests.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Visits {
+    count: u64,
+    pages: Vec<String>,
+}
+
+#[tokio::test]
+async fn a_typed_layer_shares_its_cookie_between_session_views_and_refuses_stray_entries() {
+    use sealed_cookie::web::TypedSession;
+    let k = key();
+    let router = axum::Router::new()
+        .route(
+            "/typed",
+            get(|mut visits: TypedSession<Visits>| async move {
+                visits.count += 1;
+                visits.pages.push("typed".into());
+                visits.save().unwrap();
+                visits.count.to_string()
+            }),
+        )
+        .route(
+            "/untyped",
+            get(|session: Session| async move {
+                let count = session.get::<u64>("count").unwrap().unwrap_or(0) + 1;
+                session.insert("count", &count).unwrap();
+                count.to_string()
+            }),
+        )
+        .route(
+            "/stray",
+            get(|session: Session| async move { session.insert("stray", &1).unwrap() }),
+        )
+        .route(
+            "/misshapen",
+            get(|session: Session| async move { session.insert("count", "many").unwrap() }),
+        )
+        .layer(
+            sealed_cookie::web::SessionLayer::typed::<Visits>()
+                .keyring(Keyring::new(k.clone()))
+                .secure(false)
+                .build()
+                .unwrap(),
+        );
+    let server = serve_router(router).await;
+    let client = Client::new();
+    let get_text = |path: &'static str| {
+        let (client, url) = (&client, server.url(path));
+        async move {
+            client
+                .http
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(get_text("/typed").await, "1");
+    assert_eq!(get_text("/untyped").await, "2");
+    assert_eq!(get_text("/typed").await, "3");
+    // The cookie holds the declared type itself.
+    let codec = Codec::<Visits>::builder()
+        .keyring(Keyring::new(k))
+        .build()
+        .unwrap();
+    let opened = codec
+        .open(&client.cookie(&server, "session").unwrap())
+        .unwrap()
+        .value;
+    assert_eq!((opened.count, opened.pages.len()), (3, 2));
+    // A write the declared type cannot hold is a 500, and the cookie stays.
+    for path in ["/stray", "/misshapen"] {
+        let response = client.http.get(server.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 500, "{path}");
+        assert!(web_support::set_cookies(&response).is_empty(), "{path}");
+    }
+    assert_eq!(get_text("/typed").await, "4");
+}
+
+#[test]
+fn a_declared_type_that_postcard_cannot_read_back_fails_at_build() {
+    // The example app's session skips empty fields, which postcard cannot tell.
+    let error = sealed_cookie::web::SessionLayer::typed::<web_support::server::AppSession>()
+        .keyring(Keyring::new(key()))
+        .build()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(text.contains("skip_serializing_if"), "{text}");
+}

@@ -500,7 +500,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             .budget(total)
             .max_value_len(total)
             .build()?;
-        P::check_declared()?;
+        P::check_declared(&codec)?;
         if let Some(cap) = self.max_chunks {
             let name = super::chunking::chunk_name(codec.cookie_name(), cap);
             let max_age = codec.max_age().map(|age| age.as_secs());

@@ -45,7 +45,7 @@ pub trait SessionPayload:
     fn into_entries(self) -> Result<SessionMap, OpenError>;
     /// Whether the payload type can hold a session, checked when a layer is built.
     #[doc(hidden)]
-    fn check_declared() -> Result<(), WebConfigError> {
+    fn check_declared(_codec: &Codec<Self>) -> Result<(), WebConfigError> {
         Ok(())
     }
 }
@@ -82,30 +82,51 @@ impl<T> SessionPayload for Typed<T>
 where
     T: Serialize + DeserializeOwned + Default + Send + Sync + 'static,
 {
-    fn check_declared() -> Result<(), WebConfigError> {
-        entries_of(&T::default())
-            .map(drop)
-            .map_err(|reason| WebConfigError::SessionType {
-                type_name: std::any::type_name::<T>(),
-                reason,
-            })
+    /// The type must describe a map, and its default must read back what the
+    /// current suite writes: serde attributes such as `skip_serializing_if`,
+    /// `flatten` or untagged enums do not survive formats without field names.
+    fn check_declared(codec: &Codec<Self>) -> Result<(), WebConfigError> {
+        let error = |reason| WebConfigError::SessionType {
+            type_name: std::any::type_name::<T>(),
+            reason,
+        };
+        let default = Typed(T::default());
+        entries_of(&default.0).map_err(error)?;
+        let now = codec.now();
+        match codec.seal_at(&default, now) {
+            Ok(cookie) => codec.open_at(&cookie, now).map(drop).map_err(|e| {
+                error(format!(
+                    "its default value does not read back under the current suite ({e}); \
+                     remove skip_serializing_if, flatten or untagged enums, or seal with a \
+                     self-describing serializer such as MessagePack"
+                ))
+            }),
+            // Too large for the budget, say: the budget is checked elsewhere.
+            Err(_) => Ok(()),
+        }
     }
 
     fn with_payload<R>(
         entries: &mut SessionMap,
         f: impl FnOnce(&Self) -> Result<R, SealError>,
     ) -> Result<R, SealError> {
+        let misfit = |error: &dyn fmt::Display| {
+            SealError::Serialize(
+                format!(
+                    "the session's entries do not fit the declared session type {}: {error}",
+                    std::any::type_name::<T>()
+                )
+                .into(),
+            )
+        };
         let typed = Value::Map(entries.clone())
             .deserialize_into::<T>()
-            .map_err(|error| {
-                SealError::Serialize(
-                    format!(
-                        "the session's entries do not fit the declared session type {}: {error}",
-                        std::any::type_name::<T>()
-                    )
-                    .into(),
-                )
-            })?;
+            .map_err(|error| misfit(&error))?;
+        // serde drops keys a struct does not name: refuse them rather than lose them.
+        let kept = entries_of(&typed).map_err(|error| misfit(&error))?;
+        if let Some(stray) = entries.keys().find(|key| !kept.contains_key(*key)) {
+            return Err(misfit(&format_args!("it has no field {stray:?}")));
+        }
         f(&Typed(typed))
     }
 
