@@ -568,4 +568,64 @@ mod tests {
             }
         }
     }
+
+    fn value_of(text: &str) -> Result<Value, BoxError> {
+        Json.deserialize_value(text.as_bytes())
+    }
+
+    #[test]
+    fn session_values_are_compact_sorted_json() {
+        let text = r#" { "b" : [1, -0.0, 1e300, 5e-324, 2.5], "a" : "\u00e9\n\"\u0001/" } "#;
+        let mut out = Vec::new();
+        Json.serialize_value(&value_of(text).unwrap(), &mut out)
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"a":"é\n\"\u0001/","b":[1,-0.0,1e+300,5e-324,2.5]}"#
+        );
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_refused_not_rounded() {
+        assert_eq!(
+            value_of("18446744073709551615").unwrap(),
+            Value::UInt(u64::MAX)
+        );
+        assert_eq!(
+            value_of("-9223372036854775808").unwrap(),
+            Value::Int(i64::MIN)
+        );
+        for text in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            r#"{"a":[1,123456789012345678901234567890]}"#,
+        ] {
+            let error = value_of(text).unwrap_err().to_string();
+            assert!(
+                error.contains("outside the session value's range"),
+                "{text}: {error}"
+            );
+        }
+        // Floats of any size stay floats; digits inside strings are text.
+        assert_eq!(value_of("1e30").unwrap(), Value::Float(1e30));
+        assert_eq!(
+            value_of(r#"["99999999999999999999\"", 1]"#).unwrap(),
+            Value::Array(vec![
+                Value::String("99999999999999999999\"".into()),
+                Value::Int(1)
+            ])
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_byte_order_marks_are_refused() {
+        assert!(value_of(r#"{"a":1,"a":2}"#).is_err());
+        assert!(value_of(r#"{"m":{"k":1,"k":1}}"#).is_err());
+        assert!(Json.deserialize_value(b"\xef\xbb\xbf{}").is_err());
+        assert!(value_of("{} x").is_err());
+        assert_eq!(
+            value_of(" \t\r\n{}\n").unwrap(),
+            Value::Map(Default::default())
+        );
+    }
 }

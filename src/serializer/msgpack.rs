@@ -52,3 +52,48 @@ fn exactly<T>(value: T, read: u64, bytes: &[u8]) -> Result<T, BoxError> {
         rest => Err(TrailingBytes(rest).into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_values_are_native_messagepack() {
+        let value = Value::from(serde_json::json!({"b": [1, -1, 1.5, null, true], "a": "x"}));
+        let mut out = Vec::new();
+        MessagePack.serialize_value(&value, &mut out).unwrap();
+        // fixmap(2) "a" "x" "b" fixarray(5) 1 -1 float64(1.5) nil true
+        let expected = [
+            0x82, 0xa1, b'a', 0xa1, b'x', 0xa1, b'b', 0x95, 0x01, 0xff, 0xcb, 0x3f, 0xf8, 0, 0, 0,
+            0, 0, 0, 0xc0, 0xc3,
+        ];
+        assert_eq!(out, expected);
+        assert_eq!(MessagePack.deserialize_value(&out).unwrap(), value);
+        // Widest integers, and a float 32 read as a float.
+        for (bytes, expected) in [
+            (
+                vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+                Value::UInt(u64::MAX),
+            ),
+            (vec![0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0], Value::Int(i64::MIN)),
+            (vec![0xca, 0x3f, 0xc0, 0, 0], Value::Float(1.5)),
+        ] {
+            assert_eq!(MessagePack.deserialize_value(&bytes).unwrap(), expected);
+        }
+    }
+
+    #[test]
+    fn what_is_outside_the_model_is_refused() {
+        let cases: [&[u8]; 6] = [
+            &[0xc4, 0x01, 0x00],                         // bin 8
+            &[0xd4, 0x01, 0x00],                         // fixext 1
+            &[0x81, 0x01, 0xc0],                         // an integer key
+            &[0x82, 0xa1, b'a', 0xc0, 0xa1, b'a', 0xc0], // a key twice
+            &[0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0],       // NaN
+            &[0xc0, 0xc0],                               // trailing bytes
+        ];
+        for bytes in cases {
+            assert!(MessagePack.deserialize_value(bytes).is_err(), "{bytes:x?}");
+        }
+    }
+}
