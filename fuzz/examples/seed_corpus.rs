@@ -69,9 +69,9 @@ fn text_seed(typed: bool, text: &str) -> Vec<u8> {
 fn serialize(spec: SuiteSpec, value: &Value) -> Vec<u8> {
     let mut out = Vec::new();
     match spec.serializer {
-        0 => Postcard.serialize_into(value, &mut out),
-        1 => MessagePack.serialize_into(value, &mut out),
-        _ => Json.serialize_into(value, &mut out),
+        0 => Postcard.serialize_value(value, &mut out),
+        1 => MessagePack.serialize_value(value, &mut out),
+        _ => Json.serialize_value(value, &mut out),
     }
     .expect("the sample serializes");
     out
@@ -183,6 +183,40 @@ fn main() {
         let mut seed = vec![suite, 1];
         seed.extend(postcard_bytes(&typed));
         write(&roundtrip, &format!("typed-bytes-{i}"), &seed);
+    }
+    // Session values: serializer choice, then the plaintext of every vector that
+    // is not compressed, and the sample in each serializer's form.
+    let session_value = target_dir(&root, "session_value");
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/vectors/v1.json")).expect("vectors");
+    for (i, vector) in vectors["vectors"]
+        .as_array()
+        .expect("vectors")
+        .iter()
+        .enumerate()
+    {
+        let choice = match vector["serializer"].as_str() {
+            Some("postcard") => 0u8,
+            Some("msgpack") => 1,
+            _ => 2,
+        };
+        let hex = vector["plaintext_hex"].as_str().expect("hex");
+        let mut seed = vec![choice];
+        seed.extend(
+            (0..hex.len())
+                .step_by(2)
+                .map(|j| u8::from_str_radix(&hex[j..j + 2], 16).expect("hex digits")),
+        );
+        write(&session_value, &format!("vector-{}", i + 1), &seed);
+    }
+    for choice in 0u8..3 {
+        let mut seed = vec![choice];
+        let spec = SuiteSpec::all()
+            .into_iter()
+            .find(|s| s.serializer == usize::from(choice))
+            .expect("spec");
+        seed.extend(serialize(spec, &sample));
+        write(&session_value, &format!("sample-{choice}"), &seed);
     }
     println!("seed corpus written to {}", root.display());
 }
