@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sealed_cookie::keyfile::KeyringFile;
-use sealed_cookie::{Codec, CookieAttributes, Key, Keyring, SameSite, Value};
+use sealed_cookie::{Codec, CookieAttributes, Key, Keyring, OpenError, SameSite, Value};
 use serde_json::{Value as Json, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sealed-cookie");
@@ -36,6 +36,19 @@ impl Out {
             self.stderr.contains(&format!("rejected: {kind}:")),
             "expected kind {kind}: {self:?}"
         );
+        assert!(self.stdout.is_empty(), "{self:?}");
+        self
+    }
+    /// Exit 3: the cookie is authentic, its payload is not a session value.
+    fn not_a_value(self) -> Self {
+        assert_eq!(self.code, 3, "expected an authentic non-value: {self:?}");
+        assert!(
+            self.stderr
+                .lines()
+                .any(|l| l.starts_with("sealed-cookie: authentic: key ")),
+            "{self:?}"
+        );
+        assert!(!self.stderr.contains("rejected"), "{self:?}");
         assert!(self.stdout.is_empty(), "{self:?}");
         self
     }
@@ -1049,6 +1062,14 @@ fn usage_errors_exit_1_and_help_exits_0() {
         assert!(help.stdout.contains(command), "{command}: {}", help.stdout);
     }
     assert!(help.stdout.contains("Exit codes"), "{}", help.stdout);
+    for code in [
+        "0  success",
+        "1  usage",
+        "2  cookie rejected",
+        "3  cookie authentic",
+    ] {
+        assert!(help.stdout.contains(code), "{code}: {}", help.stdout);
+    }
     sb.run(&["--version"], "").ok();
 }
 
@@ -1497,4 +1518,131 @@ fn open_perl_facts_of_an_expiry_past_year_9999_have_no_date() {
         assert_eq!(out["facts"]["expires_at"], expires);
         assert_eq!(out["facts"]["expires_at_utc"], utc, "{expires}");
     }
+}
+
+/// A codec over the keyring file `ring` for an application's own type `T`, on the
+/// default suite (version 1), with a one-hour lifetime.
+fn typed_codec<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    sb: &Sandbox,
+    ring: &str,
+) -> Codec<T> {
+    Codec::<T>::builder()
+        .keyring(KeyringFile::load(&sb.path(ring)).unwrap().keyring())
+        .max_age(std::time::Duration::from_secs(3600))
+        .build()
+        .unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    let t0 = T0.to_string();
+    // An application's typed payload: two bytes 0xff, an unterminated varint
+    // wherever a session value's encoding expects one.
+    let typed = typed_codec::<(u8, u8)>(&sb, "ring.toml");
+    let cookie = typed.seal_at(&(0xff, 0xff), T0).unwrap();
+    let as_value = typed_codec::<Value>(&sb, "ring.toml").open_at(&cookie, T0);
+    assert!(
+        matches!(as_value, Err(OpenError::Deserialize(_))),
+        "the payload must not be a session value for this test: {as_value:?}"
+    );
+
+    let out = sb.open("ring.toml", &cookie, &["--now", &t0]).not_a_value();
+    let expected = format!(
+        "sealed-cookie: authentic: key {k1}, suite xchacha-postcard (version 1), \
+         sealed at 2025-06-15T15:06:40Z (1750000000), expires 2025-06-15T16:06:40Z (1750003600); \
+         the payload is 2 bytes of postcard that is not a session value ("
+    );
+    assert!(out.stderr.starts_with(&expected), "{out:?}");
+    assert!(out.stderr.contains("--plaintext hex"), "{out:?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+
+    // The plaintext on stdout, whole, with exit 0.
+    let hex_out = sb
+        .open("ring.toml", &cookie, &["--now", &t0, "--plaintext", "hex"])
+        .ok();
+    assert_eq!(hex_out.stdout, "ffff\n");
+    assert!(hex_out.stderr.is_empty(), "{hex_out:?}");
+    let b64 = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &t0, "--plaintext", "base64"],
+        )
+        .ok();
+    assert_eq!(b64.stdout, "//8=\n");
+    let doc = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &t0, "--plaintext", "hex", "--facts"],
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["plaintext_hex"], "ffff");
+    assert_eq!(doc["facts"]["key_id"], k1);
+    assert_eq!(doc["facts"]["expires_at"], T0 + 3600);
+    assert!(doc.get("value").is_none(), "{doc}");
+    // --facts stderr: the facts as JSON, then the line.
+    let out = sb
+        .open("ring.toml", &cookie, &["--now", &t0, "--facts", "stderr"])
+        .not_a_value();
+    let mut lines = out.stderr.lines();
+    let facts: Json = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(facts["issued_at"], T0);
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("sealed-cookie: authentic:")
+    );
+
+    // Forged, expired, another name or an unknown key: rejected (exit 2), with or
+    // without --plaintext.
+    let mut altered = cookie.clone().into_bytes();
+    let i = altered.len() - 5;
+    altered[i] = if altered[i] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    sb.init("other.toml");
+    let late = (T0 + 7200).to_string();
+    for plaintext in [&[][..], &["--plaintext", "hex"][..]] {
+        fn with<'a>(extra: &[&'a str], plaintext: &[&'a str]) -> Vec<&'a str> {
+            [extra, plaintext].concat()
+        }
+        sb.open("ring.toml", &altered, &with(&["--now", &t0], plaintext))
+            .rejected("authentication_failed");
+        sb.open("ring.toml", &cookie, &with(&["--now", &late], plaintext))
+            .rejected("expired");
+        sb.open(
+            "ring.toml",
+            &cookie,
+            &with(&["--now", &t0, "--name", "other"], plaintext),
+        )
+        .rejected("authentication_failed");
+        sb.open("other.toml", &cookie, &with(&["--now", &t0], plaintext))
+            .rejected("unknown_key");
+    }
+
+    // A session value's plaintext is printed too: the library's bytes.
+    let value_cookie = sb.seal("ring.toml", &sample(), &["--now", &t0, "--max-age", "1h"]);
+    let plain = typed_codec::<Value>(&sb, "ring.toml")
+        .open_plaintext_at(&value_cookie, T0)
+        .unwrap()
+        .value;
+    let out = sb
+        .open(
+            "ring.toml",
+            &value_cookie,
+            &["--now", &t0, "--plaintext", "hex"],
+        )
+        .ok();
+    assert_eq!(out.line(), hex(&plain));
+    // --plaintext does not combine with --perl.
+    sb.run(&["open", "--perl", "--plaintext", "hex"], &cookie)
+        .usage();
 }

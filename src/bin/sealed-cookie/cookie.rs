@@ -3,7 +3,7 @@
 use std::io::{Read as _, Write as _};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
 use sealed_cookie::keyfile::KeySource;
 use sealed_cookie::{
@@ -12,11 +12,11 @@ use sealed_cookie::{
 };
 use serde_json::json;
 
-use crate::keys::{self, now_unix, rfc3339, rfc3339_text};
+use crate::keys::{self, now_unix, rfc3339, rfc3339_text, when};
 use crate::suites::{self, NamedSuite, SUITES};
 use crate::{
-    BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs, SameSiteArg,
-    SealArgs, SuitesArgs,
+    BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs,
+    PlaintextFormat, SameSiteArg, SealArgs, SuitesArgs,
 };
 
 /// Longest JSON accepted on stdin by `seal`.
@@ -188,23 +188,120 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
     }
     let codec = builder.build()?;
     let now = args.now.unwrap_or_else(|| codec.now());
-    let opened = codec
-        .open_at(&input.value, now)
-        .map_err(Failure::Rejected)?;
-    let value = serde_json::Value::from(opened.value);
+    if let Some(format) = args.plaintext {
+        let opened = codec
+            .open_plaintext_at(&input.value, now)
+            .map_err(Failure::Rejected)?;
+        let text = encode_plaintext(&opened.value, format);
+        return print_opened(
+            args,
+            Output::Plaintext(text, format),
+            &facts_json(&opened.facts),
+        );
+    }
+    match codec.open_at(&input.value, now) {
+        Ok(opened) => {
+            let value = serde_json::Value::from(opened.value);
+            print_opened(args, Output::Value(value), &facts_json(&opened.facts))
+        }
+        // Deserialization runs only after the cookie authenticated: this is an
+        // application's own payload, not a forgery.
+        Err(OpenError::Deserialize(reason)) => {
+            let opened = codec
+                .open_plaintext_at(&input.value, now)
+                .map_err(Failure::Rejected)?;
+            if args.facts.is_some() {
+                eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+            }
+            Err(Failure::NotAValue(not_a_value(
+                &opened.facts,
+                opened.value.len(),
+                &reason.to_string(),
+            )))
+        }
+        Err(error) => Err(Failure::Rejected(error)),
+    }
+}
+
+/// What `open` prints on stdout.
+enum Output {
+    /// The session value, as JSON.
+    Value(serde_json::Value),
+    /// The plaintext, encoded as `--plaintext` asks.
+    Plaintext(String, PlaintextFormat),
+}
+
+impl Output {
+    /// The text on stdout when it stands alone.
+    fn text(&self, pretty: bool) -> Result<String, Failure> {
+        match self {
+            Self::Value(value) => print_json(value, pretty),
+            Self::Plaintext(text, _) => Ok(text.clone()),
+        }
+    }
+
+    /// Its field in `{..., "facts": ...}`: `value`, `plaintext_hex` or `plaintext_base64`.
+    fn field(self) -> (&'static str, serde_json::Value) {
+        match self {
+            Self::Value(value) => ("value", value),
+            Self::Plaintext(text, PlaintextFormat::Hex) => ("plaintext_hex", json!(text)),
+            Self::Plaintext(text, PlaintextFormat::Base64) => ("plaintext_base64", json!(text)),
+        }
+    }
+}
+
+/// Prints what `open` read, with the facts where `--facts` asks.
+fn print_opened(args: &OpenArgs, output: Output, facts: &serde_json::Value) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match args.facts {
-        None => writeln!(out, "{}", print_json(&value, args.pretty)?)?,
+        None => writeln!(out, "{}", output.text(args.pretty)?)?,
         Some(FactsMode::Json) => {
-            let doc = json!({ "value": value, "facts": facts_json(&opened.facts) });
+            let (field, output) = output.field();
+            let doc = json!({ field: output, "facts": facts });
             writeln!(out, "{}", print_json(&doc, args.pretty)?)?;
         }
         Some(FactsMode::Stderr) => {
-            writeln!(out, "{}", print_json(&value, args.pretty)?)?;
-            eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+            writeln!(out, "{}", output.text(args.pretty)?)?;
+            eprintln!("{}", print_json(facts, args.pretty)?);
         }
     }
     Ok(())
+}
+
+fn encode_plaintext(bytes: &[u8], format: PlaintextFormat) -> String {
+    match format {
+        PlaintextFormat::Hex => {
+            use std::fmt::Write as _;
+            bytes.iter().fold(String::new(), |mut text, b| {
+                let _ = write!(text, "{b:02x}");
+                text
+            })
+        }
+        PlaintextFormat::Base64 => STANDARD.encode(bytes),
+    }
+}
+
+/// What an authentic cookie whose payload is not a session value is.
+fn not_a_value(facts: &Facts, plaintext_len: usize, reason: &str) -> String {
+    let suite = NamedSuite::by_version(facts.version);
+    let (name, serializer) = suite.map_or(("?", "?"), |s| (s.name, s.serializer_name()));
+    let expires = facts.expires_at.map_or_else(
+        || "no expiry".to_owned(),
+        |at| format!("expires {}", when(at)),
+    );
+    let decompressed = if facts.compressed {
+        " (decompressed)"
+    } else {
+        ""
+    };
+    format!(
+        "authentic: key {}, suite {name} (version {}), sealed at {}, {expires}; \
+         the payload is {plaintext_len} bytes{decompressed} of {serializer} that is not a session value ({reason}); \
+         print it with --plaintext hex or --plaintext base64",
+        facts.key_id,
+        facts.version,
+        when(facts.issued_at),
+    )
 }
 
 /// `open --perl`: a `Session::Storage::Secure` cookie, secrets from the environment.

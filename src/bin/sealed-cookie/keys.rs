@@ -184,6 +184,12 @@ pub fn rfc3339_text(secs: u64) -> String {
     rfc3339(secs).unwrap_or_else(|| format!("after {LAST_RFC3339}"))
 }
 
+/// A time for human messages: RFC 3339 UTC beside the Unix seconds, e.g.
+/// `2023-11-14T22:13:20Z (1700000000)`.
+pub fn when(secs: u64) -> String {
+    format!("{} ({secs})", rfc3339_text(secs))
+}
+
 pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
     match command {
         KeyringCommand::Init { path, json, now } => {

@@ -5,7 +5,8 @@
 //! (`--keyring PATH` or `SEALED_COOKIE_KEYRING`) or from `SEALED_COOKIE_KEYS`.
 //!
 //! Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected
-//! (the rejection kind is printed on stderr).
+//! (the rejection kind is printed on stderr); 3 the cookie is authentic but its payload
+//! is not a session value (an application's typed payload).
 
 #![forbid(unsafe_code)]
 
@@ -25,10 +26,21 @@ use sealed_cookie::OpenError;
 /// SEALED_COOKIE_KEYRING) or from SEALED_COOKIE_KEYS (comma-separated base64url keys,
 /// primary first); never from a command-line argument.
 ///
-/// Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected,
-/// with the rejection kind on stderr.
+/// Exit codes:
+///   0  success
+///   1  usage, configuration or input error
+///   2  cookie rejected (forged, altered, wrong key or name, expired...), with the
+///      rejection kind first on stderr
+///   3  cookie authentic (key, name and times check out) but its payload is not a
+///      session value: an application's typed payload; `open --plaintext` prints it
 #[derive(Debug, Parser)]
-#[command(name = "sealed-cookie", version, about, long_about)]
+#[command(
+    name = "sealed-cookie",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -189,6 +201,15 @@ enum FactsMode {
     Stderr,
 }
 
+/// How `open --plaintext` prints the plaintext bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlaintextFormat {
+    /// Lower-case hexadecimal.
+    Hex,
+    /// Standard base64 with padding (RFC 4648 section 4), as `base64 -d` reads it.
+    Base64,
+}
+
 #[derive(Debug, Args)]
 struct OpenArgs {
     /// Cookie name it was sealed under (default `session`, or the name in a pasted
@@ -222,10 +243,15 @@ struct OpenArgs {
     /// Pretty-print the JSON.
     #[arg(long)]
     pretty: bool,
+    /// Print the authenticated plaintext (unpadded, decompressed, not deserialized)
+    /// instead of the JSON value: for payloads of an application's own types, which
+    /// are not session values (exit 3 without this option).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    plaintext: Option<PlaintextFormat>,
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring", "plaintext"])]
     perl: bool,
 }
 
@@ -278,7 +304,17 @@ pub enum Failure {
     Rejected(OpenError),
     /// The Perl cookie was rejected (`open --perl`): exit 2.
     RejectedPerl(sealed_cookie::perl::PerlError),
+    /// The cookie is authentic but its payload is not a session value: exit 3.
+    /// The message says what the cookie is.
+    NotAValue(String),
 }
+
+/// Exit code of [`Failure::Usage`].
+const EXIT_USAGE: u8 = 1;
+/// Exit code of [`Failure::Rejected`] and [`Failure::RejectedPerl`].
+const EXIT_REJECTED: u8 = 2;
+/// Exit code of [`Failure::NotAValue`].
+const EXIT_NOT_A_VALUE: u8 = 3;
 
 macro_rules! usage_from {
     ($($error:ty),*) => {
@@ -306,7 +342,7 @@ fn main() -> ExitCode {
         Err(error) => {
             let _ = error.print();
             return if error.use_stderr() {
-                ExitCode::from(1)
+                ExitCode::from(EXIT_USAGE)
             } else {
                 ExitCode::SUCCESS
             };
@@ -316,15 +352,19 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("sealed-cookie: error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(EXIT_USAGE)
         }
         Err(Failure::Rejected(error)) => {
             eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
-            ExitCode::from(2)
+            ExitCode::from(EXIT_REJECTED)
         }
         Err(Failure::RejectedPerl(error)) => {
             eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
-            ExitCode::from(2)
+            ExitCode::from(EXIT_REJECTED)
+        }
+        Err(Failure::NotAValue(message)) => {
+            eprintln!("sealed-cookie: {message}");
+            ExitCode::from(EXIT_NOT_A_VALUE)
         }
     }
 }
