@@ -1646,3 +1646,239 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
     sb.run(&["open", "--perl", "--plaintext", "hex"], &cookie)
         .usage();
 }
+
+/// The table's name of a frozen vector's suite (`cipher`, `serializer`, `compressor`).
+fn table_name(vector: &Json) -> String {
+    let field = |name: &str| {
+        vector[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} in {vector}"))
+    };
+    let cipher = match field("cipher") {
+        "xchacha20poly1305" => "xchacha",
+        "aes256gcm" => "aes-gcm",
+        "aes256siv" => "aes-siv",
+        other => panic!("cipher {other} has no named suite"),
+    };
+    let serializer = match field("serializer") {
+        s @ ("postcard" | "msgpack" | "json") => s,
+        other => panic!("serializer {other} has no named suite"),
+    };
+    let compressor = match field("compressor") {
+        "none" => "",
+        "zstd" => "-zstd",
+        other => panic!("compressor {other} has no named suite"),
+    };
+    format!("{cipher}-{serializer}{compressor}")
+}
+
+#[test]
+fn every_frozen_vector_opens_with_its_version_mapped_to_a_named_suite() {
+    let file: Json = serde_json::from_str(include_str!("vectors/v1.json")).unwrap();
+    let vectors = file["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 5, "{}", vectors.len());
+    let sb = Sandbox::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let what = v["description"].as_str().unwrap_or("?");
+        let ring = format!("vector-{i}.toml");
+        let key = Key::from_base64(v["key"].as_str().unwrap()).unwrap();
+        KeyringFile::new(key).save(&sb.path(&ring)).unwrap();
+        let mapping = format!("{}={}", v["version"], table_name(v));
+        let now = v["issued_at"].to_string();
+        let name = v["cookie_name"].as_str().unwrap();
+        let cookie = v["cookie"].as_str().unwrap();
+        let args = ["--now", &now, "--name", name, "--suite-version", &mapping];
+
+        let out = sb.open(&ring, cookie, &args);
+        match v.get("payload").and_then(Json::as_str).unwrap_or("value") {
+            "value" => assert_eq!(out.ok().json(), v["value"], "{what}"),
+            "typed" if out.code == 0 => {
+                out.json();
+            }
+            "typed" => {
+                out.not_a_value();
+            }
+            other => panic!("{what}: unknown payload {other:?}"),
+        }
+
+        let plain = sb.open(
+            &ring,
+            cookie,
+            &[&args[..], &["--plaintext", "hex"]].concat(),
+        );
+        let plain = plain.ok();
+        if v["compressor"] == "none" {
+            assert_eq!(plain.line(), v["plaintext_hex"], "{what}");
+        }
+
+        // The facts and inspect name the mapped suite; the lengths add up.
+        let facts = sb
+            .open(
+                &ring,
+                cookie,
+                &[&args[..], &["--plaintext", "hex", "--facts"]].concat(),
+            )
+            .ok()
+            .json();
+        assert_eq!(facts["facts"]["suite"], table_name(v), "{what}");
+        assert_eq!(facts["facts"]["version"], v["version"], "{what}");
+        assert_eq!(facts["facts"]["key_id"], v["key_id"], "{what}");
+        let info = sb
+            .run(&["inspect", "--json", "--suite-version", &mapping], cookie)
+            .ok()
+            .json();
+        assert_eq!(info["suite"], table_name(v), "{what}");
+        let parts: u64 = ["header_len", "nonce_len", "ciphertext_len", "tag_len"]
+            .iter()
+            .map(|f| info[*f].as_u64().unwrap())
+            .sum();
+        assert_eq!(parts, info["total_len"].as_u64().unwrap(), "{what}");
+    }
+}
+
+#[test]
+fn suite_versions_map_an_applications_numbering_to_named_suites() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    // The application seals aes-gcm-json under its version 2 (the table's
+    // xchacha-msgpack) and aes-siv-postcard under 40 (not in the table).
+    let v2 = sb.seal("ring.toml", &sample(), &["--suite", "2=aes-gcm-json"]);
+    let v40 = sb.seal("ring.toml", &sample(), &["--suite", "40=aes-siv-postcard"]);
+    let info = sb.run(&["inspect", "--json"], &v2).ok().json();
+    assert_eq!(info["version"], 2);
+    assert_eq!(info["suite"], "xchacha-msgpack");
+    sb.open("ring.toml", &v2, &[])
+        .rejected("authentication_failed");
+    sb.open("ring.toml", &v40, &[]).rejected("unknown_version");
+
+    let maps = [
+        "--suite-version",
+        "2=aes-gcm-json",
+        "--suite-version",
+        "40=aes-siv-postcard",
+    ];
+    for cookie in [&v2, &v40] {
+        let doc = sb
+            .open("ring.toml", cookie, &[&maps[..], &["--facts"]].concat())
+            .ok()
+            .json();
+        assert_eq!(doc["value"], sample());
+        // Without --suite, version 1 seals: both are an old suite.
+        assert_eq!(doc["facts"]["needs_reissue"], true);
+    }
+    let doc = sb
+        .open(
+            "ring.toml",
+            &v2,
+            &[&maps[..], &["--facts", "--suite", "aes-gcm-json"]].concat(),
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["suite"], "aes-gcm-json");
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    let doc = sb
+        .open(
+            "ring.toml",
+            &v40,
+            &["--facts", "--suite", "40=aes-siv-postcard"],
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    assert_eq!(doc["facts"]["suite"], "aes-siv-postcard");
+    let info = sb
+        .run(
+            &[
+                "inspect",
+                "--json",
+                "--suite-version",
+                "40=aes-siv-postcard",
+            ],
+            &v40,
+        )
+        .ok()
+        .json();
+    assert_eq!(info["suite"], "aes-siv-postcard");
+    assert_eq!(info["nonce_len"], 16);
+    let text = sb.run(&["inspect"], &v40).ok();
+    assert!(text.stdout.contains("--suite-version 40=NAME"), "{text:?}");
+    // --suite NAME keeps working: the table's version.
+    let v9 = sb.seal("ring.toml", &sample(), &["--suite", "aes-gcm-json"]);
+    let doc = sb
+        .open("ring.toml", &v9, &["--facts", "--suite", "aes-gcm-json"])
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["version"], 9);
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    assert_eq!(
+        sb.run(&["budget", "--json", "--suite", "40=aes-siv-postcard"], "")
+            .ok()
+            .json()["version"],
+        40
+    );
+
+    // Bad mappings are usage errors that say what is wrong.
+    for (args, needle) in [
+        (vec!["--suite-version", "0=aes-gcm-json"], "reserved"),
+        (vec!["--suite-version", "200=aes-gcm-json"], "reserved"),
+        (vec!["--suite-version", "2=rot13"], "unknown suite"),
+        (vec!["--suite-version", "aes-gcm-json"], "VERSION=NAME"),
+        (vec!["--suite", "0=aes-gcm-json"], "reserved"),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "2=aes-siv-json",
+            ],
+            "version 2 is mapped twice",
+        ),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite",
+                "2=aes-gcm-json",
+            ],
+            "version 2 is mapped twice",
+        ),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "3=aes-gcm-json",
+                "--suite",
+                "aes-gcm-json",
+            ],
+            "versions 2, 3",
+        ),
+    ] {
+        let out = sb.open("ring.toml", &v2, &args).usage();
+        assert!(out.stderr.contains(needle), "{args:?}: {out:?}");
+    }
+    let out = sb
+        .run(
+            &[
+                "inspect",
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "2=aes-gcm-json",
+            ],
+            &v2,
+        )
+        .usage();
+    assert!(out.stderr.contains("mapped twice"), "{out:?}");
+    sb.run(
+        &[
+            "seal",
+            "--keyring",
+            "ring.toml",
+            "--suite",
+            "128=aes-gcm-json",
+        ],
+        "{}",
+    )
+    .usage();
+}

@@ -13,7 +13,7 @@ use sealed_cookie::{
 use serde_json::json;
 
 use crate::keys::{self, now_unix, rfc3339, rfc3339_text, when};
-use crate::suites::{self, NamedSuite, SUITES};
+use crate::suites::{self, SUITES, Suites};
 use crate::{
     BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs,
     PlaintextFormat, SameSiteArg, SealArgs, SuitesArgs,
@@ -82,12 +82,10 @@ fn attributes(args: &CookieArgs) -> CookieAttributes {
 
 /// A builder with every named suite registered, `args.suite` current, and the
 /// name, lifetime, attributes and budget of `args`.
-fn builder(
-    args: &CookieArgs,
-    ring: Keyring,
-) -> Result<(CodecBuilder<Value>, &'static NamedSuite), Failure> {
-    let suite = NamedSuite::parse(&args.suite)?;
-    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+fn builder(args: &CookieArgs, ring: Keyring) -> Result<(CodecBuilder<Value>, Suites), Failure> {
+    let suites = Suites::new(&[], args.suite)?;
+    let mut builder = suites
+        .register(Codec::<Value>::builder())
         .keyring(ring)
         .cookie_name(args.name.clone())
         .attributes(attributes(args))
@@ -95,7 +93,7 @@ fn builder(
     if let Some(age) = args.max_age {
         builder = builder.max_age(age);
     }
-    Ok((builder, suite))
+    Ok((builder, suites))
 }
 
 pub fn seal(args: &SealArgs) -> Result<(), Failure> {
@@ -134,10 +132,10 @@ fn time_json(secs: Option<u64>) -> serde_json::Value {
     json!(secs.and_then(rfc3339))
 }
 
-fn facts_json(facts: &Facts) -> serde_json::Value {
+fn facts_json(facts: &Facts, suites: &Suites) -> serde_json::Value {
     json!({
         "version": facts.version,
-        "suite": NamedSuite::by_version(facts.version).map(|s| s.name),
+        "suite": suites.by_version(facts.version).map(|s| s.name),
         "key_id": facts.key_id.to_string(),
         "issued_at": facts.issued_at,
         "issued_at_rfc3339": rfc3339(facts.issued_at),
@@ -172,8 +170,9 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         .clone()
         .or(input.name)
         .unwrap_or_else(|| "session".to_owned());
-    let suite = NamedSuite::parse(&args.suite)?;
-    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+    let suites = Suites::new(&args.versions.mappings, args.suite)?;
+    let mut builder = suites
+        .register(Codec::<Value>::builder())
         .keyring(ring)
         .cookie_name(name)
         .clock_skew(args.clock_skew);
@@ -196,13 +195,17 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         return print_opened(
             args,
             Output::Plaintext(text, format),
-            &facts_json(&opened.facts),
+            &facts_json(&opened.facts, &suites),
         );
     }
     match codec.open_at(&input.value, now) {
         Ok(opened) => {
             let value = serde_json::Value::from(opened.value);
-            print_opened(args, Output::Value(value), &facts_json(&opened.facts))
+            print_opened(
+                args,
+                Output::Value(value),
+                &facts_json(&opened.facts, &suites),
+            )
         }
         // Deserialization runs only after the cookie authenticated: this is an
         // application's own payload, not a forgery.
@@ -211,10 +214,14 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
                 .open_plaintext_at(&input.value, now)
                 .map_err(Failure::Rejected)?;
             if args.facts.is_some() {
-                eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+                eprintln!(
+                    "{}",
+                    print_json(&facts_json(&opened.facts, &suites), args.pretty)?
+                );
             }
             Err(Failure::NotAValue(not_a_value(
                 &opened.facts,
+                &suites,
                 opened.value.len(),
                 &reason.to_string(),
             )))
@@ -282,8 +289,8 @@ fn encode_plaintext(bytes: &[u8], format: PlaintextFormat) -> String {
 }
 
 /// What an authentic cookie whose payload is not a session value is.
-fn not_a_value(facts: &Facts, plaintext_len: usize, reason: &str) -> String {
-    let suite = NamedSuite::by_version(facts.version);
+fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &str) -> String {
+    let suite = suites.by_version(facts.version);
     let (name, serializer) = suite.map_or(("?", "?"), |s| (s.name, s.serializer_name()));
     let expires = facts.expires_at.map_or_else(
         || "no expiry".to_owned(),
@@ -371,7 +378,8 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
         .map_err(|_| Failure::Rejected(OpenError::Malformed("not base64url")))?;
     let header = Header::parse(&bytes).map_err(Failure::Rejected)?;
     let now = args.now.unwrap_or_else(now_unix);
-    let suite = NamedSuite::by_version(header.version);
+    let suites = Suites::new(&args.versions.mappings, None)?;
+    let suite = suites.by_version(header.version);
     let lengths = suite.map(|s| {
         let fixed = HEADER_LEN + s.nonce_len() + s.tag_len();
         (s, bytes.len().checked_sub(fixed))
@@ -430,7 +438,8 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             )?,
             None => writeln!(
                 out,
-                "version     {} (not a named suite; lengths after the header are unknown)",
+                "version     {0} (not a named suite; lengths after the header are unknown; \
+                 map it with --suite-version {0}=NAME)",
                 header.version
             )?,
         }
@@ -501,7 +510,8 @@ fn human(secs: u64) -> String {
 pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
     // The capacity depends on lengths only: any key will do.
     let ring = Keyring::new(Key::generate()?);
-    let (builder, suite) = builder(&args.cookie, ring)?;
+    let (builder, suites) = builder(&args.cookie, ring)?;
+    let (version, suite) = suites.current();
     let codec = builder.build()?;
     let capacity = codec.plaintext_capacity();
     let max_age = codec.max_age().map(|d| d.as_secs());
@@ -516,7 +526,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
         let doc = json!({
             "name": codec.cookie_name(),
             "suite": suite.name,
-            "version": suite.version,
+            "version": version,
             "budget": codec.budget(),
             "max_age": max_age,
             "set_cookie": template,
@@ -529,7 +539,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
             "plaintext bytes that fit in a {}-byte Set-Cookie with suite {} (version {}):\n  {template}",
             codec.budget(),
             suite.name,
-            suite.version
+            version
         );
     }
     Ok(())

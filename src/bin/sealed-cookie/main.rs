@@ -143,9 +143,11 @@ struct CookieArgs {
     /// Cookie name, bound into the cookie: it opens only under the same name.
     #[arg(long, default_value = "session")]
     name: String,
-    /// Named suite that seals (see `sealed-cookie suites`).
-    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
-    suite: String,
+    /// Named suite that seals (see `sealed-cookie suites`), under its own version, or
+    /// VERSION=NAME under the application's version. Default: version 1
+    /// (xchacha-postcard).
+    #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
+    suite: Option<suites::SuiteChoice>,
     /// Lifetime, e.g. `30m`, `12h`, `1 hour`, `7days` (default: no expiry).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     max_age: Option<std::time::Duration>,
@@ -216,10 +218,13 @@ struct OpenArgs {
     /// `name=value`).
     #[arg(long)]
     name: Option<String>,
-    /// The suite the application seals with now: cookies under another suite open
-    /// with needs-reissue. Every named suite opens.
-    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
-    suite: String,
+    /// The suite the application seals with now, by name or as VERSION=NAME: cookies
+    /// under another version open with needs-reissue. Every named suite opens.
+    /// Default: version 1.
+    #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
+    suite: Option<suites::SuiteChoice>,
+    #[command(flatten)]
+    versions: SuiteVersions,
     /// The application's max age: caps the cookie's own lifetime.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     max_age: Option<std::time::Duration>,
@@ -251,8 +256,18 @@ struct OpenArgs {
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring", "plaintext"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring", "plaintext", "mappings"])]
     perl: bool,
+}
+
+/// The application's own suite numbering.
+#[derive(Debug, Args)]
+struct SuiteVersions {
+    /// Open the application's suite version VERSION (1 to 127) with the named suite
+    /// NAME, in place of the table's entry for that version; repeat for each version
+    /// the application numbers differently from `sealed-cookie suites`.
+    #[arg(long = "suite-version", value_name = "VERSION=NAME", value_parser = suites::parse_mapping)]
+    mappings: Vec<suites::Mapping>,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +282,8 @@ struct InspectArgs {
     /// cookie is not opened).
     #[arg(long, value_name = "PATH")]
     keyring: Option<PathBuf>,
+    #[command(flatten)]
+    versions: SuiteVersions,
 }
 
 #[derive(Debug, Args)]
