@@ -1027,7 +1027,7 @@ fn budget_matches_the_library_for_names_attributes_and_suites() {
         "--no-http-only",
         "--same-site",
         "strict",
-        "--expires",
+        "--write-expires",
         "--max-age",
         "1 hour",
         "--budget",
@@ -1348,7 +1348,7 @@ fn set_cookie_expiring_past_year_9999_writes_the_last_http_date() {
                 "--keyring",
                 "ring.toml",
                 "--set-cookie",
-                "--expires",
+                "--write-expires",
                 "--max-age",
                 "1h",
                 "--now",
@@ -1881,4 +1881,179 @@ fn suite_versions_map_an_applications_numbering_to_named_suites() {
         "{}",
     )
     .usage();
+}
+
+/// The `Set-Cookie` template and lifetime `budget --json` reports for `args`.
+fn cli_cookie(sb: &Sandbox, args: &[&str]) -> (String, Option<u64>) {
+    let doc = sb
+        .run(&[&["budget", "--json"][..], args].concat(), "")
+        .ok()
+        .json();
+    (
+        doc["set_cookie"].as_str().unwrap().to_owned(),
+        doc["max_age"].as_u64(),
+    )
+}
+
+/// The same template from the web layer built from a session configuration.
+#[cfg(feature = "tower")]
+fn config_cookie(config: &sealed_cookie::web::SessionConfig) -> (String, Option<u64>) {
+    let layer = config
+        .layer_with_keyring(Keyring::new(Key::generate().unwrap()))
+        .unwrap();
+    let codec = layer.codec();
+    let max_age = codec.max_age().map(|d| d.as_secs());
+    let header = codec
+        .attributes()
+        .render(codec.cookie_name(), "<value>", max_age, None);
+    (header, max_age)
+}
+
+#[cfg(feature = "tower")]
+#[test]
+fn flags_take_the_words_of_the_session_configuration() {
+    use sealed_cookie::web::SessionConfig;
+    let sb = Sandbox::new();
+    let toml = |text: &str| SessionConfig::from_toml_str(text).unwrap();
+    let var = |name: &str, value: &str| {
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars([(format!("SEALED_COOKIE_{name}"), value.to_owned())])
+            .unwrap();
+        config
+    };
+    assert_eq!(
+        cli_cookie(&sb, &[]),
+        config_cookie(&SessionConfig::default())
+    );
+
+    // same_site = "off" and --same-site omit, and every other word, either way.
+    for word in ["strict", "lax", "none", "off", "Strict", "OFF", ""] {
+        let expected = config_cookie(&toml(&format!("same_site = {word:?}")));
+        assert_eq!(expected, config_cookie(&var("SAME_SITE", word)), "{word:?}");
+        assert_eq!(
+            cli_cookie(&sb, &["--same-site", word]),
+            expected,
+            "{word:?}"
+        );
+    }
+    assert_eq!(
+        cli_cookie(&sb, &["--same-site", "omit"]),
+        config_cookie(&toml("same_site = \"off\""))
+    );
+
+    // expires = "1 hour" is --expires (and --max-age) on the command line.
+    for text in [
+        "1 hour",
+        "1hour",
+        "30 minutes",
+        "2h 30min",
+        "2 h 30 min",
+        "7 days",
+        "90s",
+        "1 day 2 hours",
+    ] {
+        let expected = config_cookie(&toml(&format!("expires = {text:?}")));
+        assert_eq!(expected, config_cookie(&var("EXPIRES", text)), "{text}");
+        assert_eq!(cli_cookie(&sb, &["--expires", text]), expected, "{text}");
+        assert_eq!(cli_cookie(&sb, &["--max-age", text]), expected, "{text}");
+    }
+    // The lifetime is the same meaning on open: a cookie sealed for 1 hour and
+    // opened with --expires 30m is expired after 30 minutes.
+    sb.init("ring.toml");
+    let t0 = T0.to_string();
+    let cookie = sb.seal(
+        "ring.toml",
+        &json!(1),
+        &["--expires", "1 hour", "--now", &t0],
+    );
+    let facts = sb
+        .open("ring.toml", &cookie, &["--facts", "--now", &t0])
+        .ok()
+        .json();
+    assert_eq!(facts["facts"]["lifetime"], 3600);
+    let late = (T0 + 1900).to_string();
+    sb.open("ring.toml", &cookie, &["--now", &late]).ok();
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &["--now", &late, "--expires", "30 minutes"],
+    )
+    .rejected("expired");
+    // renew_within takes the same durations.
+    let due = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &late, "--renew-within", "2 h 30 min", "--facts"],
+        )
+        .ok()
+        .json();
+    assert_eq!(due["facts"]["renewal_due"], true);
+    assert_eq!(
+        toml("expires = \"3 hours\"\nrenew_within = \"2 h 30 min\"").renew_within,
+        Some(std::time::Duration::from_secs(9000))
+    );
+    // The old flag that wrote an Expires attribute is --write-expires; --expires
+    // without a duration is a usage error, never an attribute.
+    let (header, _) = cli_cookie(&sb, &["--expires", "1h", "--write-expires"]);
+    assert!(header.contains("; Expires="), "{header}");
+    let (header, _) = cli_cookie(&sb, &["--expires", "1h"]);
+    assert!(!header.contains("Expires="), "{header}");
+    sb.run(&["budget", "--expires"], "").usage();
+    sb.run(&["budget", "--expires", "1h", "--max-age", "1h"], "")
+        .usage();
+
+    // secure / http_only: the configuration's booleans, and the --no- flags.
+    for word in [
+        "true", "false", "1", "0", "yes", "no", "on", "off", "On", "FALSE",
+    ] {
+        for (setting, flag) in [("SECURE", "--secure"), ("HTTP_ONLY", "--http-only")] {
+            let expected = config_cookie(&var(setting, word));
+            assert_eq!(cli_cookie(&sb, &[flag, word]), expected, "{flag} {word}");
+        }
+    }
+    assert_eq!(
+        cli_cookie(&sb, &["--no-secure", "--no-http-only"]),
+        config_cookie(&toml("secure = false\nhttp_only = false"))
+    );
+    sb.run(&["budget", "--secure", "maybe"], "").usage();
+    sb.run(&["budget", "--secure", "on", "--no-secure"], "")
+        .usage();
+
+    // cookie_name, domain (empty: none) and budget.
+    assert_eq!(
+        cli_cookie(&sb, &["--cookie-name", "sid"]),
+        config_cookie(&toml("cookie_name = \"sid\""))
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--name", "sid"]),
+        cli_cookie(&sb, &["--cookie-name", "sid"])
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--domain", "example.com"]),
+        config_cookie(&toml("domain = \"example.com\""))
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--domain", ""]),
+        config_cookie(&var("DOMAIN", ""))
+    );
+    let budget = |args: &[&str]| {
+        sb.run(&[&["budget", "--json"][..], args].concat(), "")
+            .ok()
+            .json()["budget"]
+            .clone()
+    };
+    assert_eq!(
+        budget(&["--budget", " 3000 "]),
+        var("BUDGET", " 3000 ").budget
+    );
+    let named = sb
+        .open(
+            "ring.toml",
+            &sb.seal("ring.toml", &json!(1), &["--cookie-name", "sid"]),
+            &["--cookie-name", "sid"],
+        )
+        .ok();
+    assert_eq!(named.json(), json!(1));
 }

@@ -7,8 +7,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
 use sealed_cookie::keyfile::KeySource;
 use sealed_cookie::{
-    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SameSite, SealError,
-    Value,
+    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SealError, Value,
 };
 use serde_json::json;
 
@@ -16,7 +15,7 @@ use crate::keys::{self, now_unix, rfc3339, rfc3339_text, when};
 use crate::suites::{self, SUITES, Suites};
 use crate::{
     BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs,
-    PlaintextFormat, SameSiteArg, SealArgs, SuitesArgs,
+    PlaintextFormat, SealArgs, SuitesArgs,
 };
 
 /// Longest JSON accepted on stdin by `seal`.
@@ -66,17 +65,18 @@ fn read_cookie() -> Result<CookieInput, Failure> {
 fn attributes(args: &CookieArgs) -> CookieAttributes {
     CookieAttributes {
         path: (!args.no_path).then(|| args.path.clone()),
-        domain: args.domain.clone(),
-        secure: !args.no_secure,
-        http_only: !args.no_http_only,
-        same_site: match args.same_site {
-            SameSiteArg::Strict => Some(SameSite::Strict),
-            SameSiteArg::Lax => Some(SameSite::Lax),
-            SameSiteArg::None => Some(SameSite::None),
-            SameSiteArg::Omit => None,
-        },
+        // An empty Domain is none, as an empty SEALED_COOKIE_DOMAIN.
+        domain: args
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        secure: args.secure.unwrap_or(!args.no_secure),
+        http_only: args.http_only.unwrap_or(!args.no_http_only),
+        same_site: args.same_site.0,
         partitioned: args.partitioned,
-        expires: args.expires,
+        expires: args.write_expires,
     }
 }
 
@@ -90,7 +90,7 @@ fn builder(args: &CookieArgs, ring: Keyring) -> Result<(CodecBuilder<Value>, Sui
         .cookie_name(args.name.clone())
         .attributes(attributes(args))
         .budget(args.budget);
-    if let Some(age) = args.max_age {
+    if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
     Ok((builder, suites))
@@ -176,7 +176,7 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         .keyring(ring)
         .cookie_name(name)
         .clock_skew(args.clock_skew);
-    if let Some(age) = args.max_age {
+    if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
     if let Some(window) = args.renew_within {

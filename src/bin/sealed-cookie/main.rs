@@ -13,6 +13,7 @@
 mod cookie;
 mod keys;
 mod suites;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -127,56 +128,59 @@ enum KeyringCommand {
     },
 }
 
-/// `SameSite` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum SameSiteArg {
-    Strict,
-    Lax,
-    None,
-    /// Write no SameSite attribute.
-    Omit,
-}
-
 /// The cookie's name, suite, lifetime and attributes, as the web application sets them.
+/// Flags named like a setting of the web layer's configuration (`cookie_name`,
+/// `expires`, `secure`, `http_only`, `same_site`, `budget`...) take its words.
 #[derive(Debug, Args)]
 struct CookieArgs {
     /// Cookie name, bound into the cookie: it opens only under the same name.
-    #[arg(long, default_value = "session")]
+    #[arg(long, visible_alias = "cookie-name", default_value = "session")]
     name: String,
     /// Named suite that seals (see `sealed-cookie suites`), under its own version, or
     /// VERSION=NAME under the application's version. Default: version 1
     /// (xchacha-postcard).
     #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
     suite: Option<suites::SuiteChoice>,
-    /// Lifetime, e.g. `30m`, `12h`, `1 hour`, `7days` (default: no expiry).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Session lifetime: `3600` (seconds), `30m`, `12h`, `1 hour`, `2h 30min`, `7days`
+    /// (default: no expiry).
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
+    /// The configuration's word for --max-age: the session lifetime. (An Expires
+    /// attribute is --write-expires.)
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
+    expires: Option<std::time::Duration>,
     /// Path attribute.
     #[arg(long, default_value = "/")]
     path: String,
     /// Write no Path attribute.
     #[arg(long, conflicts_with = "path")]
     no_path: bool,
-    /// Domain attribute (default: none, host-only).
+    /// Domain attribute (default, or empty: none, host-only).
     #[arg(long)]
     domain: Option<String>,
-    /// Leave out Secure.
+    /// Secure attribute: on/off, true/false, yes/no, 1/0 (default on).
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_secure")]
+    secure: Option<bool>,
+    /// Leave out Secure (`--secure off`).
     #[arg(long)]
     no_secure: bool,
-    /// Leave out HttpOnly.
+    /// HttpOnly attribute: on/off, true/false, yes/no, 1/0 (default on).
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_http_only")]
+    http_only: Option<bool>,
+    /// Leave out HttpOnly (`--http-only off`).
     #[arg(long)]
     no_http_only: bool,
-    /// SameSite attribute.
-    #[arg(long, value_enum, default_value = "lax")]
-    same_site: SameSiteArg,
+    /// SameSite attribute: strict, lax, none, or off / omit (no attribute).
+    #[arg(long, value_name = "SAME_SITE", value_parser = words::parse_same_site, default_value = "lax")]
+    same_site: words::SameSiteWord,
     /// Add the Partitioned attribute (CHIPS).
     #[arg(long)]
     partitioned: bool,
-    /// Also write Expires next to Max-Age.
+    /// Also write an Expires date next to Max-Age (`--expires` is the lifetime).
     #[arg(long)]
-    expires: bool,
+    write_expires: bool,
     /// Largest Set-Cookie string in bytes (at most 16777216).
-    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES")]
+    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES", value_parser = words::parse_whole_number)]
     budget: usize,
 }
 
@@ -216,7 +220,7 @@ pub enum PlaintextFormat {
 struct OpenArgs {
     /// Cookie name it was sealed under (default `session`, or the name in a pasted
     /// `name=value`).
-    #[arg(long)]
+    #[arg(long, visible_alias = "cookie-name")]
     name: Option<String>,
     /// The suite the application seals with now, by name or as VERSION=NAME: cookies
     /// under another version open with needs-reissue. Every named suite opens.
@@ -225,14 +229,17 @@ struct OpenArgs {
     suite: Option<suites::SuiteChoice>,
     #[command(flatten)]
     versions: SuiteVersions,
-    /// The application's max age: caps the cookie's own lifetime.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// The application's session lifetime: caps the cookie's own lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
-    /// Flag the cookie for renewal when less than this remains.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// The configuration's word for --max-age: the session lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
+    expires: Option<std::time::Duration>,
+    /// Flag the cookie for renewal when less than this remains (`renew_within`).
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     renew_within: Option<std::time::Duration>,
     /// Allowance for clocks that disagree between servers.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, default_value = "60s")]
     clock_skew: std::time::Duration,
     /// Reject cookies issued before this time (Unix seconds).
     #[arg(long, value_name = "UNIX_SECS")]
@@ -256,7 +263,7 @@ struct OpenArgs {
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring", "plaintext", "mappings"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "renew_within", "not_before", "keyring", "plaintext", "mappings"])]
     perl: bool,
 }
 
@@ -300,16 +307,6 @@ struct SuitesArgs {
     /// Print JSON.
     #[arg(long)]
     json: bool,
-}
-
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(std::time::Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text).map_err(|e| {
-        format!("{e}; write a duration like `3600`, `30m`, `12h`, `1 hour` or `7days`")
-    })
 }
 
 /// Why a command failed, and so its exit code.
@@ -406,13 +403,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_accept_seconds_and_human_forms() {
-        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("30m").unwrap().as_secs(), 1800);
-        assert_eq!(parse_duration("1 hour").unwrap().as_secs(), 3600);
-        assert!(parse_duration("soon").unwrap_err().contains("30m"));
     }
 }
