@@ -326,6 +326,12 @@ fn keyring_commands_manage_roles_and_never_print_key_bytes() {
         assert!(!list.to_string().contains(&secret[..16]));
     }
     assert!(text.stdout.contains(&format!("{k1}  primary")), "{text:?}");
+    assert!(
+        text.stdout.contains(&format!(
+            "{k1}  primary   2025-06-15T15:06:40Z (1750000000)\n"
+        )),
+        "{text:?}"
+    );
 
     // Promote by a unique prefix; the former primary stays accepted.
     sb.run(
@@ -714,7 +720,11 @@ fn expiry_is_judged_at_the_given_time() {
     let late = sb
         .open("ring.toml", &cookie, &["--now", &at(3661)])
         .rejected("expired");
-    assert!(late.stderr.contains(&(T0 + 3600).to_string()), "{late:?}");
+    assert!(
+        late.stderr
+            .contains("expired at 2025-06-15T16:06:40Z (1750003600)"),
+        "{late:?}"
+    );
     sb.open(
         "ring.toml",
         &cookie,
@@ -740,14 +750,29 @@ fn expiry_is_judged_at_the_given_time() {
     assert_eq!(due["facts"]["renewal_due"], true);
     assert_eq!(due["facts"]["needs_reissue"], true);
     // Issued in the future, and revoked by a not-before cutoff.
-    sb.open("ring.toml", &cookie, &["--now", &(T0 - 3600).to_string()])
+    let early = sb
+        .open("ring.toml", &cookie, &["--now", &(T0 - 3600).to_string()])
         .rejected("not_yet_valid");
-    sb.open(
-        "ring.toml",
-        &cookie,
-        &["--now", &at(10), "--not-before", &at(5)],
-    )
-    .rejected("revoked");
+    assert!(
+        early
+            .stderr
+            .contains("issued at 2025-06-15T15:06:40Z (1750000000)"),
+        "{early:?}"
+    );
+    let revoked = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &at(10), "--not-before", &at(5)],
+        )
+        .rejected("revoked");
+    assert!(
+        revoked.stderr.contains(
+            "issued at 2025-06-15T15:06:40Z (1750000000) is revoked by the not-before cutoff \
+             2025-06-15T15:06:45Z (1750000005)"
+        ),
+        "{revoked:?}"
+    );
 
     // Without --max-age a cookie never expires.
     let forever = sb.seal("ring.toml", &json!(1), &["--now", &t0]);
@@ -899,8 +924,8 @@ fn inspect_reads_the_header_without_any_key() {
     for needle in [
         "version     8 (aes-gcm-msgpack",
         &format!("key id      {k1}"),
-        "2025-06-15T15:06:40Z",
-        "valid for 59m",
+        "issued at   2025-06-15T15:06:40Z (1750000000)\n",
+        "expires at  2025-06-15T16:06:40Z (1750003600); valid for 59m more\n",
         "nonce 12",
     ] {
         assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
@@ -1198,8 +1223,8 @@ fn inspect_prints_times_past_year_9999_without_a_date() {
     assert_eq!(info["expired"], false);
     let text = sb.run(&["inspect", "--now", &T0.to_string()], &later).ok();
     for needle in [
-        "issued at   253402300800 (after 9999-12-31T23:59:59Z)",
-        "expires at  253402304400 (after 9999-12-31T23:59:59Z; valid for",
+        "issued at   after 9999-12-31T23:59:59Z (253402300800)",
+        "expires at  after 9999-12-31T23:59:59Z (253402304400); valid for",
     ] {
         assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
     }
@@ -1517,7 +1542,19 @@ fn open_perl_facts_of_an_expiry_past_year_9999_have_no_date() {
         assert_eq!(out["value"], json!({"user": "alice"}));
         assert_eq!(out["facts"]["expires_at"], expires);
         assert_eq!(out["facts"]["expires_at_utc"], utc, "{expires}");
+        assert_eq!(out["facts"]["expires_at_rfc3339"], utc, "{expires}");
     }
+    // Expired: the time in RFC 3339 beside the Unix seconds.
+    let cookie = perl_cookie("s3cret", &(T0 - 1).to_string(), doc);
+    let out = sb
+        .run(&["open", "--perl", "--now", &T0.to_string()], &cookie)
+        .rejected("perl_expired");
+    assert!(
+        out.stderr.contains(
+            "expired at 2025-06-15T15:06:39Z (1749999999) (now 2025-06-15T15:06:40Z (1750000000))"
+        ),
+        "{out:?}"
+    );
 }
 
 /// A codec over the keyring file `ring` for an application's own type `T`, on the

@@ -11,7 +11,7 @@ use sealed_cookie::{
 };
 use serde_json::json;
 
-use crate::keys::{self, now_unix, rfc3339, rfc3339_text, when};
+use crate::keys::{self, now_unix, rfc3339, when};
 use crate::suites::{self, SUITES, Suites};
 use crate::{
     BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs,
@@ -311,6 +311,37 @@ fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &st
     )
 }
 
+/// A rejection for stderr: the library's message, with times in RFC 3339 beside
+/// the Unix seconds.
+pub fn rejection(error: &OpenError) -> String {
+    match error {
+        OpenError::Expired { expired_at } => format!("cookie expired at {}", when(*expired_at)),
+        OpenError::NotYetValid { issued_at } => {
+            format!("cookie is not yet valid: issued at {}", when(*issued_at))
+        }
+        OpenError::Revoked {
+            issued_at,
+            not_before,
+        } => format!(
+            "cookie issued at {} is revoked by the not-before cutoff {}",
+            when(*issued_at),
+            when(*not_before)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A Perl cookie's rejection for stderr, with times as in [`rejection`].
+pub fn perl_rejection(error: &sealed_cookie::perl::PerlError) -> String {
+    match error {
+        sealed_cookie::perl::PerlError::Expired { expires, now } => {
+            let expires = u64::try_from(*expires).map_or_else(|_| expires.to_string(), when);
+            format!("the cookie expired at {expires} (now {})", when(*now))
+        }
+        other => other.to_string(),
+    }
+}
+
 /// `open --perl`: a `Session::Storage::Secure` cookie, secrets from the environment.
 fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
     let reader =
@@ -326,6 +357,8 @@ fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
         "format": "Session::Storage::Secure",
         "protocol": opened.protocol,
         "expires_at": opened.expires,
+        "expires_at_rfc3339": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
+        // The earlier name of the same field.
         "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
         "old_secret": opened.secret_index > 0,
         "secret_index": opened.secret_index,
@@ -456,12 +489,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             yes_no(header.flags & FLAG_COMPRESSED != 0),
             yes_no(header.flags & FLAG_PADDED != 0)
         )?;
-        writeln!(
-            out,
-            "issued at   {} ({})",
-            header.issued_at,
-            rfc3339_text(header.issued_at)
-        )?;
+        writeln!(out, "issued at   {}", when(header.issued_at))?;
         match expires_at {
             Some(e) => {
                 writeln!(
@@ -475,7 +503,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
                 } else {
                     format!("valid for {} more", human(e - now))
                 };
-                writeln!(out, "expires at  {e} ({}; {state})", rfc3339_text(e))?;
+                writeln!(out, "expires at  {}; {state}", when(e))?;
             }
             None => writeln!(out, "expires at  never (no lifetime sealed)")?,
         }

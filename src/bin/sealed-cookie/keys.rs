@@ -328,7 +328,7 @@ fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
         writeln!(out, "# {source}")?;
         writeln!(out, "{:<10}{:<10}ADDED", "ID", "ROLE")?;
         for r in rows {
-            let added = r.added.map_or_else(|| "-".to_owned(), rfc3339_text);
+            let added = r.added.map_or_else(|| "-".to_owned(), when);
             writeln!(out, "{:<10}{:<10}{added}", r.id, r.role)?;
         }
     }

@@ -369,11 +369,13 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_USAGE)
         }
         Err(Failure::Rejected(error)) => {
-            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
+            let message = cookie::rejection(&error);
+            eprintln!("sealed-cookie: rejected: {}: {message}", error.kind());
             ExitCode::from(EXIT_REJECTED)
         }
         Err(Failure::RejectedPerl(error)) => {
-            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
+            let message = cookie::perl_rejection(&error);
+            eprintln!("sealed-cookie: rejected: {}: {message}", error.kind());
             ExitCode::from(EXIT_REJECTED)
         }
         Err(Failure::NotAValue(message)) => {
