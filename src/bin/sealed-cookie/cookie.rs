@@ -24,6 +24,7 @@ const MAX_JSON_INPUT: u64 = 1 << 20;
 const MAX_COOKIE_INPUT: u64 = 64 * 1024;
 
 fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
+    crate::announce_stdin(what);
     let mut text = String::new();
     std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
     if !u64::try_from(text.len()).is_ok_and(|len| len <= limit) {
@@ -42,7 +43,7 @@ struct CookieInput {
 }
 
 fn read_cookie() -> Result<CookieInput, Failure> {
-    let text = read_stdin(MAX_COOKIE_INPUT, "one cookie value")?;
+    let text = read_stdin(MAX_COOKIE_INPUT, "a cookie value")?;
     let text = text.trim();
     let text = text.split(';').next().unwrap_or_default().trim();
     if text.is_empty() {
@@ -100,7 +101,7 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
     let (ring, _) = keys::load(&args.keyring)?;
     let (builder, _) = builder(&args.cookie, ring)?;
     let codec = builder.build()?;
-    let text = read_stdin(MAX_JSON_INPUT, "one JSON value")?;
+    let text = read_stdin(MAX_JSON_INPUT, "a JSON value")?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::Usage(format!("stdin is not valid JSON: {e}")))?;
     let value = Value::from(json);

@@ -150,6 +150,7 @@ fn save_file(file: &KeyringFile, target: &Target) -> Result<(), Failure> {
 }
 
 fn read_key_from_stdin() -> Result<Key, Failure> {
+    crate::announce_stdin("a base64url key");
     let mut text = Zeroizing::new(String::new());
     std::io::stdin()
         .take(MAX_KEY_INPUT + 1)

@@ -385,6 +385,28 @@ fn main() -> ExitCode {
     }
 }
 
+/// The key that ends input on a terminal.
+#[cfg(windows)]
+const END_OF_INPUT: &str = "Ctrl-Z, then Enter";
+#[cfg(not(windows))]
+const END_OF_INPUT: &str = "Ctrl-D";
+
+/// What to say before reading `what` from stdin: nothing unless stdin is a
+/// terminal, where the tool would otherwise seem to hang.
+fn stdin_prompt(stdin_is_terminal: bool, what: &str) -> Option<String> {
+    stdin_is_terminal.then(|| {
+        format!("sealed-cookie: reading {what} from stdin (paste it, then press {END_OF_INPUT})")
+    })
+}
+
+/// Says on stderr what is read from stdin, when stdin is a terminal.
+pub fn announce_stdin(what: &str) {
+    use std::io::IsTerminal as _;
+    if let Some(prompt) = stdin_prompt(std::io::stdin().is_terminal(), what) {
+        eprintln!("{prompt}");
+    }
+}
+
 fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Keygen => keys::keygen(),
@@ -405,5 +427,17 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn stdin_is_announced_only_on_a_terminal() {
+        assert_eq!(stdin_prompt(false, "a cookie value"), None);
+        let prompt = stdin_prompt(true, "a cookie value").unwrap();
+        assert!(
+            prompt.starts_with(
+                "sealed-cookie: reading a cookie value from stdin (paste it, then press Ctrl-"
+            ),
+            "{prompt}"
+        );
     }
 }
