@@ -354,13 +354,17 @@ fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
         .map_err(Failure::RejectedPerl)?;
     // Integers stay exact (u64 and i64), strings stay strings, undef is null.
     let value = serde_json::Value::from(opened.value);
+    let expires_rfc3339 = opened
+        .expires
+        .and_then(|at| u64::try_from(at).ok())
+        .and_then(rfc3339);
     let facts = json!({
         "format": "Session::Storage::Secure",
         "protocol": opened.protocol,
         "expires_at": opened.expires,
-        "expires_at_rfc3339": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
+        "expires_at_rfc3339": expires_rfc3339,
         // The earlier name of the same field.
-        "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
+        "expires_at_utc": expires_rfc3339,
         "old_secret": opened.secret_index > 0,
         "secret_index": opened.secret_index,
     });

@@ -212,10 +212,11 @@ fn parse_version(text: &str) -> Result<u8, String> {
 /// Parses `--suite-version VERSION=NAME`.
 pub fn parse_mapping(text: &str) -> Result<Mapping, String> {
     let Some((version, name)) = text.split_once('=') else {
-        return Err(format!(
-            "{text:?} is not VERSION=NAME: write e.g. `2=aes-gcm-postcard` (the application's \
-             version, then a name from `sealed-cookie suites`)"
-        ));
+        return Err(
+            "not VERSION=NAME: write e.g. `2=aes-gcm-postcard` (the application's \
+                    version, then a name from `sealed-cookie suites`)"
+                .to_owned(),
+        );
     };
     Ok(Mapping {
         version: parse_version(version)?,

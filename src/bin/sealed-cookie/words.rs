@@ -42,7 +42,7 @@ pub fn parse_bool(text: &str) -> Result<bool, String> {
     match text.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(format!("{text:?} is not a boolean: write {BOOL_FORM}")),
+        _ => Err(format!("not a boolean: write {BOOL_FORM}")),
     }
 }
 
@@ -57,9 +57,7 @@ pub fn parse_same_site(text: &str) -> Result<SameSiteWord, String> {
         "lax" => Ok(SameSiteWord(Some(SameSite::Lax))),
         "none" => Ok(SameSiteWord(Some(SameSite::None))),
         "off" | "omit" | "" => Ok(SameSiteWord(None)),
-        _ => Err(format!(
-            "{text:?} is not a SameSite setting: write {SAME_SITE_FORM}"
-        )),
+        _ => Err(format!("not a SameSite setting: write {SAME_SITE_FORM}")),
     }
 }
 
@@ -67,7 +65,7 @@ pub fn parse_same_site(text: &str) -> Result<SameSiteWord, String> {
 pub fn parse_whole_number(text: &str) -> Result<usize, String> {
     text.trim()
         .parse::<usize>()
-        .map_err(|e| format!("{text:?} is not a whole number of bytes: {e}"))
+        .map_err(|e| format!("not a whole number of bytes: {e}"))
 }
 
 #[cfg(test)]
