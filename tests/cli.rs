@@ -1921,6 +1921,7 @@ fn suite_versions_map_an_applications_numbering_to_named_suites() {
 }
 
 /// The `Set-Cookie` template and lifetime `budget --json` reports for `args`.
+#[cfg(feature = "tower")]
 fn cli_cookie(sb: &Sandbox, args: &[&str]) -> (String, Option<u64>) {
     let doc = sb
         .run(&[&["budget", "--json"][..], args].concat(), "")
