@@ -832,11 +832,15 @@ fn seal_rejects_bad_json_and_values_over_budget_with_the_sizes() {
         "{out:?}"
     );
     // The same value fits a bigger budget, or compressed.
-    sb.run(
-        &["seal", "--keyring", "ring.toml", "--budget", "8192"],
-        &big.to_string(),
-    )
-    .ok();
+    let roomy = sb.seal("ring.toml", &big, &["--budget", "8192"]);
+    // Opening takes the same budget: the default refuses the longer value unread.
+    sb.open("ring.toml", &roomy, &[]).rejected("too_long");
+    assert_eq!(
+        sb.open("ring.toml", &roomy, &["--budget", "8192"])
+            .ok()
+            .json(),
+        big
+    );
     let zstd = sb.seal("ring.toml", &big, &["--suite", "xchacha-json-zstd"]);
     assert_eq!(sb.open("ring.toml", &zstd, &[]).ok().json(), big);
 }

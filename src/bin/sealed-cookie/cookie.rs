@@ -176,7 +176,8 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         .register(Codec::<Value>::builder())
         .keyring(ring)
         .cookie_name(name)
-        .clock_skew(args.clock_skew);
+        .clock_skew(args.clock_skew)
+        .budget(args.budget);
     if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }

@@ -244,6 +244,10 @@ struct OpenArgs {
     /// Reject cookies issued before this time (Unix seconds).
     #[arg(long, value_name = "UNIX_SECS")]
     not_before: Option<u64>,
+    /// The application's largest Set-Cookie string in bytes (`budget`): longer cookie
+    /// values are rejected unread.
+    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES", value_parser = words::parse_whole_number)]
+    budget: usize,
     #[command(flatten)]
     keyring: KeyringPath,
     /// Open as if the time were this (Unix seconds). For rotation drills and tests.
@@ -263,7 +267,7 @@ struct OpenArgs {
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "renew_within", "not_before", "keyring", "plaintext", "mappings"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
     perl: bool,
 }
 
