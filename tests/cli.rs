@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use sealed_cookie::keyfile::KeyringFile;
-use sealed_cookie::{Codec, CookieAttributes, Key, Keyring, SameSite, Value};
+use sealed_cookie::{Codec, CookieAttributes, Key, Keyring, OpenError, SameSite, Value};
 use serde_json::{Value as Json, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sealed-cookie");
@@ -36,6 +36,19 @@ impl Out {
             self.stderr.contains(&format!("rejected: {kind}:")),
             "expected kind {kind}: {self:?}"
         );
+        assert!(self.stdout.is_empty(), "{self:?}");
+        self
+    }
+    /// Exit 3: the cookie is authentic, its payload is not a session value.
+    fn not_a_value(self) -> Self {
+        assert_eq!(self.code, 3, "expected an authentic non-value: {self:?}");
+        assert!(
+            self.stderr
+                .lines()
+                .any(|l| l.starts_with("sealed-cookie: authentic: key ")),
+            "{self:?}"
+        );
+        assert!(!self.stderr.contains("rejected"), "{self:?}");
         assert!(self.stdout.is_empty(), "{self:?}");
         self
     }
@@ -313,6 +326,12 @@ fn keyring_commands_manage_roles_and_never_print_key_bytes() {
         assert!(!list.to_string().contains(&secret[..16]));
     }
     assert!(text.stdout.contains(&format!("{k1}  primary")), "{text:?}");
+    assert!(
+        text.stdout.contains(&format!(
+            "{k1}  primary   2025-06-15T15:06:40Z (1750000000)\n"
+        )),
+        "{text:?}"
+    );
 
     // Promote by a unique prefix; the former primary stays accepted.
     sb.run(
@@ -701,7 +720,11 @@ fn expiry_is_judged_at_the_given_time() {
     let late = sb
         .open("ring.toml", &cookie, &["--now", &at(3661)])
         .rejected("expired");
-    assert!(late.stderr.contains(&(T0 + 3600).to_string()), "{late:?}");
+    assert!(
+        late.stderr
+            .contains("expired at 2025-06-15T16:06:40Z (1750003600)"),
+        "{late:?}"
+    );
     sb.open(
         "ring.toml",
         &cookie,
@@ -727,14 +750,29 @@ fn expiry_is_judged_at_the_given_time() {
     assert_eq!(due["facts"]["renewal_due"], true);
     assert_eq!(due["facts"]["needs_reissue"], true);
     // Issued in the future, and revoked by a not-before cutoff.
-    sb.open("ring.toml", &cookie, &["--now", &(T0 - 3600).to_string()])
+    let early = sb
+        .open("ring.toml", &cookie, &["--now", &(T0 - 3600).to_string()])
         .rejected("not_yet_valid");
-    sb.open(
-        "ring.toml",
-        &cookie,
-        &["--now", &at(10), "--not-before", &at(5)],
-    )
-    .rejected("revoked");
+    assert!(
+        early
+            .stderr
+            .contains("issued at 2025-06-15T15:06:40Z (1750000000)"),
+        "{early:?}"
+    );
+    let revoked = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &at(10), "--not-before", &at(5)],
+        )
+        .rejected("revoked");
+    assert!(
+        revoked.stderr.contains(
+            "issued at 2025-06-15T15:06:40Z (1750000000) is revoked by the not-before cutoff \
+             2025-06-15T15:06:45Z (1750000005)"
+        ),
+        "{revoked:?}"
+    );
 
     // Without --max-age a cookie never expires.
     let forever = sb.seal("ring.toml", &json!(1), &["--now", &t0]);
@@ -794,11 +832,15 @@ fn seal_rejects_bad_json_and_values_over_budget_with_the_sizes() {
         "{out:?}"
     );
     // The same value fits a bigger budget, or compressed.
-    sb.run(
-        &["seal", "--keyring", "ring.toml", "--budget", "8192"],
-        &big.to_string(),
-    )
-    .ok();
+    let roomy = sb.seal("ring.toml", &big, &["--budget", "8192"]);
+    // Opening takes the same budget: the default refuses the longer value unread.
+    sb.open("ring.toml", &roomy, &[]).rejected("too_long");
+    assert_eq!(
+        sb.open("ring.toml", &roomy, &["--budget", "8192"])
+            .ok()
+            .json(),
+        big
+    );
     let zstd = sb.seal("ring.toml", &big, &["--suite", "xchacha-json-zstd"]);
     assert_eq!(sb.open("ring.toml", &zstd, &[]).ok().json(), big);
 }
@@ -886,8 +928,8 @@ fn inspect_reads_the_header_without_any_key() {
     for needle in [
         "version     8 (aes-gcm-msgpack",
         &format!("key id      {k1}"),
-        "2025-06-15T15:06:40Z",
-        "valid for 59m",
+        "issued at   2025-06-15T15:06:40Z (1750000000)\n",
+        "expires at  2025-06-15T16:06:40Z (1750003600); valid for 59m more\n",
         "nonce 12",
     ] {
         assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
@@ -1014,7 +1056,7 @@ fn budget_matches_the_library_for_names_attributes_and_suites() {
         "--no-http-only",
         "--same-site",
         "strict",
-        "--expires",
+        "--write-expires",
         "--max-age",
         "1 hour",
         "--budget",
@@ -1049,6 +1091,14 @@ fn usage_errors_exit_1_and_help_exits_0() {
         assert!(help.stdout.contains(command), "{command}: {}", help.stdout);
     }
     assert!(help.stdout.contains("Exit codes"), "{}", help.stdout);
+    for code in [
+        "0  success",
+        "1  usage",
+        "2  cookie rejected",
+        "3  cookie authentic",
+    ] {
+        assert!(help.stdout.contains(code), "{code}: {}", help.stdout);
+    }
     sb.run(&["--version"], "").ok();
 }
 
@@ -1177,8 +1227,8 @@ fn inspect_prints_times_past_year_9999_without_a_date() {
     assert_eq!(info["expired"], false);
     let text = sb.run(&["inspect", "--now", &T0.to_string()], &later).ok();
     for needle in [
-        "issued at   253402300800 (after 9999-12-31T23:59:59Z)",
-        "expires at  253402304400 (after 9999-12-31T23:59:59Z; valid for",
+        "issued at   after 9999-12-31T23:59:59Z (253402300800)",
+        "expires at  after 9999-12-31T23:59:59Z (253402304400); valid for",
     ] {
         assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
     }
@@ -1327,7 +1377,7 @@ fn set_cookie_expiring_past_year_9999_writes_the_last_http_date() {
                 "--keyring",
                 "ring.toml",
                 "--set-cookie",
-                "--expires",
+                "--write-expires",
                 "--max-age",
                 "1h",
                 "--now",
@@ -1496,5 +1546,556 @@ fn open_perl_facts_of_an_expiry_past_year_9999_have_no_date() {
         assert_eq!(out["value"], json!({"user": "alice"}));
         assert_eq!(out["facts"]["expires_at"], expires);
         assert_eq!(out["facts"]["expires_at_utc"], utc, "{expires}");
+        assert_eq!(out["facts"]["expires_at_rfc3339"], utc, "{expires}");
     }
+    // Expired: the time in RFC 3339 beside the Unix seconds.
+    let cookie = perl_cookie("s3cret", &(T0 - 1).to_string(), doc);
+    let out = sb
+        .run(&["open", "--perl", "--now", &T0.to_string()], &cookie)
+        .rejected("perl_expired");
+    assert!(
+        out.stderr.contains(
+            "expired at 2025-06-15T15:06:39Z (1749999999) (now 2025-06-15T15:06:40Z (1750000000))"
+        ),
+        "{out:?}"
+    );
+}
+
+/// A codec over the keyring file `ring` for an application's own type `T`, on the
+/// default suite (version 1), with a one-hour lifetime.
+fn typed_codec<T: serde::Serialize + serde::de::DeserializeOwned + 'static>(
+    sb: &Sandbox,
+    ring: &str,
+) -> Codec<T> {
+    Codec::<T>::builder()
+        .keyring(KeyringFile::load(&sb.path(ring)).unwrap().keyring())
+        .max_age(std::time::Duration::from_secs(3600))
+        .build()
+        .unwrap()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
+    let sb = Sandbox::new();
+    let k1 = sb.init("ring.toml");
+    let t0 = T0.to_string();
+    // An application's typed payload: two bytes 0xff, an unterminated varint
+    // wherever a session value's encoding expects one.
+    let typed = typed_codec::<(u8, u8)>(&sb, "ring.toml");
+    let cookie = typed.seal_at(&(0xff, 0xff), T0).unwrap();
+    let as_value = typed_codec::<Value>(&sb, "ring.toml").open_at(&cookie, T0);
+    assert!(
+        matches!(as_value, Err(OpenError::Deserialize(_))),
+        "the payload must not be a session value for this test: {as_value:?}"
+    );
+
+    let out = sb.open("ring.toml", &cookie, &["--now", &t0]).not_a_value();
+    let expected = format!(
+        "sealed-cookie: authentic: key {k1}, suite xchacha-postcard (version 1), \
+         sealed at 2025-06-15T15:06:40Z (1750000000), expires 2025-06-15T16:06:40Z (1750003600); \
+         the payload is 2 bytes of postcard that is not a session value ("
+    );
+    assert!(out.stderr.starts_with(&expected), "{out:?}");
+    assert!(out.stderr.contains("--plaintext hex"), "{out:?}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out:?}");
+
+    // The plaintext on stdout, whole, with exit 0.
+    let hex_out = sb
+        .open("ring.toml", &cookie, &["--now", &t0, "--plaintext", "hex"])
+        .ok();
+    assert_eq!(hex_out.stdout, "ffff\n");
+    assert!(hex_out.stderr.is_empty(), "{hex_out:?}");
+    let b64 = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &t0, "--plaintext", "base64"],
+        )
+        .ok();
+    assert_eq!(b64.stdout, "//8=\n");
+    let doc = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &t0, "--plaintext", "hex", "--facts"],
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["plaintext_hex"], "ffff");
+    assert_eq!(doc["facts"]["key_id"], k1);
+    assert_eq!(doc["facts"]["expires_at"], T0 + 3600);
+    assert!(doc.get("value").is_none(), "{doc}");
+    // --facts stderr: the facts as JSON, then the line.
+    let out = sb
+        .open("ring.toml", &cookie, &["--now", &t0, "--facts", "stderr"])
+        .not_a_value();
+    let mut lines = out.stderr.lines();
+    let facts: Json = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(facts["issued_at"], T0);
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("sealed-cookie: authentic:")
+    );
+
+    // Forged, expired, another name or an unknown key: rejected (exit 2), with or
+    // without --plaintext.
+    let mut altered = cookie.clone().into_bytes();
+    let i = altered.len() - 5;
+    altered[i] = if altered[i] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    sb.init("other.toml");
+    let late = (T0 + 7200).to_string();
+    for plaintext in [&[][..], &["--plaintext", "hex"][..]] {
+        fn with<'a>(extra: &[&'a str], plaintext: &[&'a str]) -> Vec<&'a str> {
+            [extra, plaintext].concat()
+        }
+        sb.open("ring.toml", &altered, &with(&["--now", &t0], plaintext))
+            .rejected("authentication_failed");
+        sb.open("ring.toml", &cookie, &with(&["--now", &late], plaintext))
+            .rejected("expired");
+        sb.open(
+            "ring.toml",
+            &cookie,
+            &with(&["--now", &t0, "--name", "other"], plaintext),
+        )
+        .rejected("authentication_failed");
+        sb.open("other.toml", &cookie, &with(&["--now", &t0], plaintext))
+            .rejected("unknown_key");
+    }
+
+    // A session value's plaintext is printed too: the library's bytes.
+    let value_cookie = sb.seal("ring.toml", &sample(), &["--now", &t0, "--max-age", "1h"]);
+    let plain = typed_codec::<Value>(&sb, "ring.toml")
+        .open_plaintext_at(&value_cookie, T0)
+        .unwrap()
+        .value;
+    let out = sb
+        .open(
+            "ring.toml",
+            &value_cookie,
+            &["--now", &t0, "--plaintext", "hex"],
+        )
+        .ok();
+    assert_eq!(out.line(), hex(&plain));
+    // --plaintext does not combine with --perl.
+    sb.run(&["open", "--perl", "--plaintext", "hex"], &cookie)
+        .usage();
+}
+
+/// The table's name of a frozen vector's suite (`cipher`, `serializer`, `compressor`).
+fn table_name(vector: &Json) -> String {
+    let field = |name: &str| {
+        vector[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} in {vector}"))
+    };
+    let cipher = match field("cipher") {
+        "xchacha20poly1305" => "xchacha",
+        "aes256gcm" => "aes-gcm",
+        "aes256siv" => "aes-siv",
+        other => panic!("cipher {other} has no named suite"),
+    };
+    let serializer = match field("serializer") {
+        s @ ("postcard" | "msgpack" | "json") => s,
+        other => panic!("serializer {other} has no named suite"),
+    };
+    let compressor = match field("compressor") {
+        "none" => "",
+        "zstd" => "-zstd",
+        other => panic!("compressor {other} has no named suite"),
+    };
+    format!("{cipher}-{serializer}{compressor}")
+}
+
+#[test]
+fn every_frozen_vector_opens_with_its_version_mapped_to_a_named_suite() {
+    let file: Json = serde_json::from_str(include_str!("vectors/v1.json")).unwrap();
+    let vectors = file["vectors"].as_array().unwrap();
+    assert!(vectors.len() >= 5, "{}", vectors.len());
+    let sb = Sandbox::new();
+    for (i, v) in vectors.iter().enumerate() {
+        let what = v["description"].as_str().unwrap_or("?");
+        let ring = format!("vector-{i}.toml");
+        let key = Key::from_base64(v["key"].as_str().unwrap()).unwrap();
+        KeyringFile::new(key).save(&sb.path(&ring)).unwrap();
+        let mapping = format!("{}={}", v["version"], table_name(v));
+        let now = v["issued_at"].to_string();
+        let name = v["cookie_name"].as_str().unwrap();
+        let cookie = v["cookie"].as_str().unwrap();
+        let args = ["--now", &now, "--name", name, "--suite-version", &mapping];
+
+        let out = sb.open(&ring, cookie, &args);
+        match v.get("payload").and_then(Json::as_str).unwrap_or("value") {
+            "value" => assert_eq!(out.ok().json(), v["value"], "{what}"),
+            "typed" if out.code == 0 => {
+                out.json();
+            }
+            "typed" => {
+                out.not_a_value();
+            }
+            other => panic!("{what}: unknown payload {other:?}"),
+        }
+
+        let plain = sb.open(
+            &ring,
+            cookie,
+            &[&args[..], &["--plaintext", "hex"]].concat(),
+        );
+        let plain = plain.ok();
+        if v["compressor"] == "none" {
+            assert_eq!(plain.line(), v["plaintext_hex"], "{what}");
+        }
+
+        // The facts and inspect name the mapped suite; the lengths add up.
+        let facts = sb
+            .open(
+                &ring,
+                cookie,
+                &[&args[..], &["--plaintext", "hex", "--facts"]].concat(),
+            )
+            .ok()
+            .json();
+        assert_eq!(facts["facts"]["suite"], table_name(v), "{what}");
+        assert_eq!(facts["facts"]["version"], v["version"], "{what}");
+        assert_eq!(facts["facts"]["key_id"], v["key_id"], "{what}");
+        let info = sb
+            .run(&["inspect", "--json", "--suite-version", &mapping], cookie)
+            .ok()
+            .json();
+        assert_eq!(info["suite"], table_name(v), "{what}");
+        let parts: u64 = ["header_len", "nonce_len", "ciphertext_len", "tag_len"]
+            .iter()
+            .map(|f| info[*f].as_u64().unwrap())
+            .sum();
+        assert_eq!(parts, info["total_len"].as_u64().unwrap(), "{what}");
+    }
+}
+
+#[test]
+fn suite_versions_map_an_applications_numbering_to_named_suites() {
+    let sb = Sandbox::new();
+    sb.init("ring.toml");
+    // The application seals aes-gcm-json under its version 2 (the table's
+    // xchacha-msgpack) and aes-siv-postcard under 40 (not in the table).
+    let v2 = sb.seal("ring.toml", &sample(), &["--suite", "2=aes-gcm-json"]);
+    let v40 = sb.seal("ring.toml", &sample(), &["--suite", "40=aes-siv-postcard"]);
+    let info = sb.run(&["inspect", "--json"], &v2).ok().json();
+    assert_eq!(info["version"], 2);
+    assert_eq!(info["suite"], "xchacha-msgpack");
+    sb.open("ring.toml", &v2, &[])
+        .rejected("authentication_failed");
+    sb.open("ring.toml", &v40, &[]).rejected("unknown_version");
+
+    let maps = [
+        "--suite-version",
+        "2=aes-gcm-json",
+        "--suite-version",
+        "40=aes-siv-postcard",
+    ];
+    for cookie in [&v2, &v40] {
+        let doc = sb
+            .open("ring.toml", cookie, &[&maps[..], &["--facts"]].concat())
+            .ok()
+            .json();
+        assert_eq!(doc["value"], sample());
+        // Without --suite, version 1 seals: both are an old suite.
+        assert_eq!(doc["facts"]["needs_reissue"], true);
+    }
+    let doc = sb
+        .open(
+            "ring.toml",
+            &v2,
+            &[&maps[..], &["--facts", "--suite", "aes-gcm-json"]].concat(),
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["suite"], "aes-gcm-json");
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    let doc = sb
+        .open(
+            "ring.toml",
+            &v40,
+            &["--facts", "--suite", "40=aes-siv-postcard"],
+        )
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    assert_eq!(doc["facts"]["suite"], "aes-siv-postcard");
+    let info = sb
+        .run(
+            &[
+                "inspect",
+                "--json",
+                "--suite-version",
+                "40=aes-siv-postcard",
+            ],
+            &v40,
+        )
+        .ok()
+        .json();
+    assert_eq!(info["suite"], "aes-siv-postcard");
+    assert_eq!(info["nonce_len"], 16);
+    let text = sb.run(&["inspect"], &v40).ok();
+    assert!(text.stdout.contains("--suite-version 40=NAME"), "{text:?}");
+    // --suite NAME keeps working: the table's version.
+    let v9 = sb.seal("ring.toml", &sample(), &["--suite", "aes-gcm-json"]);
+    let doc = sb
+        .open("ring.toml", &v9, &["--facts", "--suite", "aes-gcm-json"])
+        .ok()
+        .json();
+    assert_eq!(doc["facts"]["version"], 9);
+    assert_eq!(doc["facts"]["needs_reissue"], false);
+    assert_eq!(
+        sb.run(&["budget", "--json", "--suite", "40=aes-siv-postcard"], "")
+            .ok()
+            .json()["version"],
+        40
+    );
+
+    // Bad mappings are usage errors that say what is wrong.
+    for (args, needle) in [
+        (vec!["--suite-version", "0=aes-gcm-json"], "reserved"),
+        (vec!["--suite-version", "200=aes-gcm-json"], "reserved"),
+        (vec!["--suite-version", "2=rot13"], "unknown suite"),
+        (vec!["--suite-version", "aes-gcm-json"], "VERSION=NAME"),
+        (vec!["--suite", "0=aes-gcm-json"], "reserved"),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "2=aes-siv-json",
+            ],
+            "version 2 is mapped twice",
+        ),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite",
+                "2=aes-gcm-json",
+            ],
+            "version 2 is mapped twice",
+        ),
+        (
+            vec![
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "3=aes-gcm-json",
+                "--suite",
+                "aes-gcm-json",
+            ],
+            "versions 2, 3",
+        ),
+    ] {
+        let out = sb.open("ring.toml", &v2, &args).usage();
+        assert!(out.stderr.contains(needle), "{args:?}: {out:?}");
+    }
+    let out = sb
+        .run(
+            &[
+                "inspect",
+                "--suite-version",
+                "2=aes-gcm-json",
+                "--suite-version",
+                "2=aes-gcm-json",
+            ],
+            &v2,
+        )
+        .usage();
+    assert!(out.stderr.contains("mapped twice"), "{out:?}");
+    sb.run(
+        &[
+            "seal",
+            "--keyring",
+            "ring.toml",
+            "--suite",
+            "128=aes-gcm-json",
+        ],
+        "{}",
+    )
+    .usage();
+}
+
+/// The `Set-Cookie` template and lifetime `budget --json` reports for `args`.
+#[cfg(feature = "tower")]
+fn cli_cookie(sb: &Sandbox, args: &[&str]) -> (String, Option<u64>) {
+    let doc = sb
+        .run(&[&["budget", "--json"][..], args].concat(), "")
+        .ok()
+        .json();
+    (
+        doc["set_cookie"].as_str().unwrap().to_owned(),
+        doc["max_age"].as_u64(),
+    )
+}
+
+/// The same template from the web layer built from a session configuration.
+#[cfg(feature = "tower")]
+fn config_cookie(config: &sealed_cookie::web::SessionConfig) -> (String, Option<u64>) {
+    let layer = config
+        .layer_with_keyring(Keyring::new(Key::generate().unwrap()))
+        .unwrap();
+    let codec = layer.codec();
+    let max_age = codec.max_age().map(|d| d.as_secs());
+    let header = codec
+        .attributes()
+        .render(codec.cookie_name(), "<value>", max_age, None);
+    (header, max_age)
+}
+
+#[cfg(feature = "tower")]
+#[test]
+fn flags_take_the_words_of_the_session_configuration() {
+    use sealed_cookie::web::SessionConfig;
+    let sb = Sandbox::new();
+    let toml = |text: &str| SessionConfig::from_toml_str(text).unwrap();
+    let var = |name: &str, value: &str| {
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars([(format!("SEALED_COOKIE_{name}"), value.to_owned())])
+            .unwrap();
+        config
+    };
+    assert_eq!(
+        cli_cookie(&sb, &[]),
+        config_cookie(&SessionConfig::default())
+    );
+
+    // same_site = "off" and --same-site omit, and every other word, either way.
+    for word in ["strict", "lax", "none", "off", "Strict", "OFF", ""] {
+        let expected = config_cookie(&toml(&format!("same_site = {word:?}")));
+        assert_eq!(expected, config_cookie(&var("SAME_SITE", word)), "{word:?}");
+        assert_eq!(
+            cli_cookie(&sb, &["--same-site", word]),
+            expected,
+            "{word:?}"
+        );
+    }
+    assert_eq!(
+        cli_cookie(&sb, &["--same-site", "omit"]),
+        config_cookie(&toml("same_site = \"off\""))
+    );
+
+    // expires = "1 hour" is --expires (and --max-age) on the command line.
+    for text in [
+        "1 hour",
+        "1hour",
+        "30 minutes",
+        "2h 30min",
+        "2 h 30 min",
+        "7 days",
+        "90s",
+        "1 day 2 hours",
+    ] {
+        let expected = config_cookie(&toml(&format!("expires = {text:?}")));
+        assert_eq!(expected, config_cookie(&var("EXPIRES", text)), "{text}");
+        assert_eq!(cli_cookie(&sb, &["--expires", text]), expected, "{text}");
+        assert_eq!(cli_cookie(&sb, &["--max-age", text]), expected, "{text}");
+    }
+    // The lifetime is the same meaning on open: a cookie sealed for 1 hour and
+    // opened with --expires 30m is expired after 30 minutes.
+    sb.init("ring.toml");
+    let t0 = T0.to_string();
+    let cookie = sb.seal(
+        "ring.toml",
+        &json!(1),
+        &["--expires", "1 hour", "--now", &t0],
+    );
+    let facts = sb
+        .open("ring.toml", &cookie, &["--facts", "--now", &t0])
+        .ok()
+        .json();
+    assert_eq!(facts["facts"]["lifetime"], 3600);
+    let late = (T0 + 1900).to_string();
+    sb.open("ring.toml", &cookie, &["--now", &late]).ok();
+    sb.open(
+        "ring.toml",
+        &cookie,
+        &["--now", &late, "--expires", "30 minutes"],
+    )
+    .rejected("expired");
+    // renew_within takes the same durations.
+    let due = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &["--now", &late, "--renew-within", "2 h 30 min", "--facts"],
+        )
+        .ok()
+        .json();
+    assert_eq!(due["facts"]["renewal_due"], true);
+    assert_eq!(
+        toml("expires = \"3 hours\"\nrenew_within = \"2 h 30 min\"").renew_within,
+        Some(std::time::Duration::from_secs(9000))
+    );
+    // The old flag that wrote an Expires attribute is --write-expires; --expires
+    // without a duration is a usage error, never an attribute.
+    let (header, _) = cli_cookie(&sb, &["--expires", "1h", "--write-expires"]);
+    assert!(header.contains("; Expires="), "{header}");
+    let (header, _) = cli_cookie(&sb, &["--expires", "1h"]);
+    assert!(!header.contains("Expires="), "{header}");
+    sb.run(&["budget", "--expires"], "").usage();
+    sb.run(&["budget", "--expires", "1h", "--max-age", "1h"], "")
+        .usage();
+
+    // secure / http_only: the configuration's booleans, and the --no- flags.
+    for word in [
+        "true", "false", "1", "0", "yes", "no", "on", "off", "On", "FALSE",
+    ] {
+        for (setting, flag) in [("SECURE", "--secure"), ("HTTP_ONLY", "--http-only")] {
+            let expected = config_cookie(&var(setting, word));
+            assert_eq!(cli_cookie(&sb, &[flag, word]), expected, "{flag} {word}");
+        }
+    }
+    assert_eq!(
+        cli_cookie(&sb, &["--no-secure", "--no-http-only"]),
+        config_cookie(&toml("secure = false\nhttp_only = false"))
+    );
+    sb.run(&["budget", "--secure", "maybe"], "").usage();
+    sb.run(&["budget", "--secure", "on", "--no-secure"], "")
+        .usage();
+
+    // cookie_name, domain (empty: none) and budget.
+    assert_eq!(
+        cli_cookie(&sb, &["--cookie-name", "sid"]),
+        config_cookie(&toml("cookie_name = \"sid\""))
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--name", "sid"]),
+        cli_cookie(&sb, &["--cookie-name", "sid"])
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--domain", "example.com"]),
+        config_cookie(&toml("domain = \"example.com\""))
+    );
+    assert_eq!(
+        cli_cookie(&sb, &["--domain", ""]),
+        config_cookie(&var("DOMAIN", ""))
+    );
+    let budget = |args: &[&str]| {
+        sb.run(&[&["budget", "--json"][..], args].concat(), "")
+            .ok()
+            .json()["budget"]
+            .clone()
+    };
+    assert_eq!(
+        budget(&["--budget", " 3000 "]),
+        var("BUDGET", " 3000 ").budget
+    );
+    let named = sb
+        .open(
+            "ring.toml",
+            &sb.seal("ring.toml", &json!(1), &["--cookie-name", "sid"]),
+            &["--cookie-name", "sid"],
+        )
+        .ok();
+    assert_eq!(named.json(), json!(1));
 }

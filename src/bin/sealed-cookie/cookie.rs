@@ -3,20 +3,19 @@
 use std::io::{Read as _, Write as _};
 
 use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
 use sealed_cookie::keyfile::KeySource;
 use sealed_cookie::{
-    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SameSite, SealError,
-    Value,
+    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SealError, Value,
 };
 use serde_json::json;
 
-use crate::keys::{self, now_unix, rfc3339, rfc3339_text};
-use crate::suites::{self, NamedSuite, SUITES};
+use crate::keys::{self, now_unix, rfc3339, when};
+use crate::suites::{self, SUITES, Suites};
 use crate::{
-    BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs, SameSiteArg,
-    SealArgs, SuitesArgs,
+    BudgetArgs, CookieArgs, FactsMode, Failure, InspectArgs, KeyringPath, OpenArgs,
+    PlaintextFormat, SealArgs, SuitesArgs,
 };
 
 /// Longest JSON accepted on stdin by `seal`.
@@ -25,6 +24,7 @@ const MAX_JSON_INPUT: u64 = 1 << 20;
 const MAX_COOKIE_INPUT: u64 = 64 * 1024;
 
 fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
+    crate::announce_stdin(what);
     let mut text = String::new();
     std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
     if !u64::try_from(text.len()).is_ok_and(|len| len <= limit) {
@@ -43,7 +43,7 @@ struct CookieInput {
 }
 
 fn read_cookie() -> Result<CookieInput, Failure> {
-    let text = read_stdin(MAX_COOKIE_INPUT, "one cookie value")?;
+    let text = read_stdin(MAX_COOKIE_INPUT, "a cookie value")?;
     let text = text.trim();
     let text = text.split(';').next().unwrap_or_default().trim();
     if text.is_empty() {
@@ -66,43 +66,42 @@ fn read_cookie() -> Result<CookieInput, Failure> {
 fn attributes(args: &CookieArgs) -> CookieAttributes {
     CookieAttributes {
         path: (!args.no_path).then(|| args.path.clone()),
-        domain: args.domain.clone(),
-        secure: !args.no_secure,
-        http_only: !args.no_http_only,
-        same_site: match args.same_site {
-            SameSiteArg::Strict => Some(SameSite::Strict),
-            SameSiteArg::Lax => Some(SameSite::Lax),
-            SameSiteArg::None => Some(SameSite::None),
-            SameSiteArg::Omit => None,
-        },
+        // An empty Domain is none, as an empty SEALED_COOKIE_DOMAIN.
+        domain: args
+            .domain
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(str::to_owned),
+        secure: args.secure.unwrap_or(!args.no_secure),
+        http_only: args.http_only.unwrap_or(!args.no_http_only),
+        same_site: args.same_site.0,
         partitioned: args.partitioned,
-        expires: args.expires,
+        expires: args.write_expires,
     }
 }
 
 /// A builder with every named suite registered, `args.suite` current, and the
 /// name, lifetime, attributes and budget of `args`.
-fn builder(
-    args: &CookieArgs,
-    ring: Keyring,
-) -> Result<(CodecBuilder<Value>, &'static NamedSuite), Failure> {
-    let suite = NamedSuite::parse(&args.suite)?;
-    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+fn builder(args: &CookieArgs, ring: Keyring) -> Result<(CodecBuilder<Value>, Suites), Failure> {
+    let suites = Suites::new(&[], args.suite)?;
+    let mut builder = suites
+        .register(Codec::<Value>::builder())
         .keyring(ring)
         .cookie_name(args.name.clone())
         .attributes(attributes(args))
         .budget(args.budget);
-    if let Some(age) = args.max_age {
+    if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
-    Ok((builder, suite))
+    Ok((builder, suites))
 }
 
 pub fn seal(args: &SealArgs) -> Result<(), Failure> {
     let (ring, _) = keys::load(&args.keyring)?;
     let (builder, _) = builder(&args.cookie, ring)?;
     let codec = builder.build()?;
-    let text = read_stdin(MAX_JSON_INPUT, "one JSON value")?;
+    let text = read_stdin(MAX_JSON_INPUT, "a JSON value")?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| Failure::Usage(format!("stdin is not valid JSON: {e}")))?;
     let value = Value::from(json);
@@ -134,10 +133,10 @@ fn time_json(secs: Option<u64>) -> serde_json::Value {
     json!(secs.and_then(rfc3339))
 }
 
-fn facts_json(facts: &Facts) -> serde_json::Value {
+fn facts_json(facts: &Facts, suites: &Suites) -> serde_json::Value {
     json!({
         "version": facts.version,
-        "suite": NamedSuite::by_version(facts.version).map(|s| s.name),
+        "suite": suites.by_version(facts.version).map(|s| s.name),
         "key_id": facts.key_id.to_string(),
         "issued_at": facts.issued_at,
         "issued_at_rfc3339": rfc3339(facts.issued_at),
@@ -172,12 +171,14 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
         .clone()
         .or(input.name)
         .unwrap_or_else(|| "session".to_owned());
-    let suite = NamedSuite::parse(&args.suite)?;
-    let mut builder = suites::register_all(Codec::<Value>::builder(), suite)
+    let suites = Suites::new(&args.versions.mappings, args.suite)?;
+    let mut builder = suites
+        .register(Codec::<Value>::builder())
         .keyring(ring)
         .cookie_name(name)
-        .clock_skew(args.clock_skew);
-    if let Some(age) = args.max_age {
+        .clock_skew(args.clock_skew)
+        .budget(args.budget);
+    if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
     if let Some(window) = args.renew_within {
@@ -188,23 +189,159 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
     }
     let codec = builder.build()?;
     let now = args.now.unwrap_or_else(|| codec.now());
-    let opened = codec
-        .open_at(&input.value, now)
-        .map_err(Failure::Rejected)?;
-    let value = serde_json::Value::from(opened.value);
+    if let Some(format) = args.plaintext {
+        let opened = codec
+            .open_plaintext_at(&input.value, now)
+            .map_err(Failure::Rejected)?;
+        let text = encode_plaintext(&opened.value, format);
+        return print_opened(
+            args,
+            Output::Plaintext(text, format),
+            &facts_json(&opened.facts, &suites),
+        );
+    }
+    match codec.open_at(&input.value, now) {
+        Ok(opened) => {
+            let value = serde_json::Value::from(opened.value);
+            print_opened(
+                args,
+                Output::Value(value),
+                &facts_json(&opened.facts, &suites),
+            )
+        }
+        // Deserialization runs only after the cookie authenticated: this is an
+        // application's own payload, not a forgery.
+        Err(OpenError::Deserialize(reason)) => {
+            let opened = codec
+                .open_plaintext_at(&input.value, now)
+                .map_err(Failure::Rejected)?;
+            if args.facts.is_some() {
+                eprintln!(
+                    "{}",
+                    print_json(&facts_json(&opened.facts, &suites), args.pretty)?
+                );
+            }
+            Err(Failure::NotAValue(not_a_value(
+                &opened.facts,
+                &suites,
+                opened.value.len(),
+                &reason.to_string(),
+            )))
+        }
+        Err(error) => Err(Failure::Rejected(error)),
+    }
+}
+
+/// What `open` prints on stdout.
+enum Output {
+    /// The session value, as JSON.
+    Value(serde_json::Value),
+    /// The plaintext, encoded as `--plaintext` asks.
+    Plaintext(String, PlaintextFormat),
+}
+
+impl Output {
+    /// The text on stdout when it stands alone.
+    fn text(&self, pretty: bool) -> Result<String, Failure> {
+        match self {
+            Self::Value(value) => print_json(value, pretty),
+            Self::Plaintext(text, _) => Ok(text.clone()),
+        }
+    }
+
+    /// Its field in `{..., "facts": ...}`: `value`, `plaintext_hex` or `plaintext_base64`.
+    fn field(self) -> (&'static str, serde_json::Value) {
+        match self {
+            Self::Value(value) => ("value", value),
+            Self::Plaintext(text, PlaintextFormat::Hex) => ("plaintext_hex", json!(text)),
+            Self::Plaintext(text, PlaintextFormat::Base64) => ("plaintext_base64", json!(text)),
+        }
+    }
+}
+
+/// Prints what `open` read, with the facts where `--facts` asks.
+fn print_opened(args: &OpenArgs, output: Output, facts: &serde_json::Value) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     match args.facts {
-        None => writeln!(out, "{}", print_json(&value, args.pretty)?)?,
+        None => writeln!(out, "{}", output.text(args.pretty)?)?,
         Some(FactsMode::Json) => {
-            let doc = json!({ "value": value, "facts": facts_json(&opened.facts) });
+            let (field, output) = output.field();
+            let doc = json!({ field: output, "facts": facts });
             writeln!(out, "{}", print_json(&doc, args.pretty)?)?;
         }
         Some(FactsMode::Stderr) => {
-            writeln!(out, "{}", print_json(&value, args.pretty)?)?;
-            eprintln!("{}", print_json(&facts_json(&opened.facts), args.pretty)?);
+            writeln!(out, "{}", output.text(args.pretty)?)?;
+            eprintln!("{}", print_json(facts, args.pretty)?);
         }
     }
     Ok(())
+}
+
+fn encode_plaintext(bytes: &[u8], format: PlaintextFormat) -> String {
+    match format {
+        PlaintextFormat::Hex => {
+            use std::fmt::Write as _;
+            bytes.iter().fold(String::new(), |mut text, b| {
+                let _ = write!(text, "{b:02x}");
+                text
+            })
+        }
+        PlaintextFormat::Base64 => STANDARD.encode(bytes),
+    }
+}
+
+/// What an authentic cookie whose payload is not a session value is.
+fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &str) -> String {
+    let suite = suites.by_version(facts.version);
+    let (name, serializer) = suite.map_or(("?", "?"), |s| (s.name, s.serializer_name()));
+    let expires = facts.expires_at.map_or_else(
+        || "no expiry".to_owned(),
+        |at| format!("expires {}", when(at)),
+    );
+    let decompressed = if facts.compressed {
+        " (decompressed)"
+    } else {
+        ""
+    };
+    format!(
+        "authentic: key {}, suite {name} (version {}), sealed at {}, {expires}; \
+         the payload is {plaintext_len} bytes{decompressed} of {serializer} that is not a session value ({reason}); \
+         print it with --plaintext hex or --plaintext base64",
+        facts.key_id,
+        facts.version,
+        when(facts.issued_at),
+    )
+}
+
+/// A rejection for stderr: the library's message, with times in RFC 3339 beside
+/// the Unix seconds.
+pub fn rejection(error: &OpenError) -> String {
+    match error {
+        OpenError::Expired { expired_at } => format!("cookie expired at {}", when(*expired_at)),
+        OpenError::NotYetValid { issued_at } => {
+            format!("cookie is not yet valid: issued at {}", when(*issued_at))
+        }
+        OpenError::Revoked {
+            issued_at,
+            not_before,
+        } => format!(
+            "cookie issued at {} is revoked by the not-before cutoff {}",
+            when(*issued_at),
+            when(*not_before)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// A Perl cookie's rejection for stderr, with times as in [`rejection`].
+pub fn perl_rejection(error: &sealed_cookie::perl::PerlError) -> String {
+    match error {
+        sealed_cookie::perl::PerlError::Expired { expires, now } => {
+            let expires = u64::try_from(*expires).map_or_else(|_| expires.to_string(), when);
+            format!("the cookie expired at {expires} (now {})", when(*now))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// `open --perl`: a `Session::Storage::Secure` cookie, secrets from the environment.
@@ -218,11 +355,17 @@ fn open_perl(args: &OpenArgs) -> Result<(), Failure> {
         .map_err(Failure::RejectedPerl)?;
     // Integers stay exact (u64 and i64), strings stay strings, undef is null.
     let value = serde_json::Value::from(opened.value);
+    let expires_rfc3339 = opened
+        .expires
+        .and_then(|at| u64::try_from(at).ok())
+        .and_then(rfc3339);
     let facts = json!({
         "format": "Session::Storage::Secure",
         "protocol": opened.protocol,
         "expires_at": opened.expires,
-        "expires_at_utc": opened.expires.and_then(|at| u64::try_from(at).ok()).and_then(rfc3339),
+        "expires_at_rfc3339": expires_rfc3339,
+        // The earlier name of the same field.
+        "expires_at_utc": expires_rfc3339,
         "old_secret": opened.secret_index > 0,
         "secret_index": opened.secret_index,
     });
@@ -274,7 +417,8 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
         .map_err(|_| Failure::Rejected(OpenError::Malformed("not base64url")))?;
     let header = Header::parse(&bytes).map_err(Failure::Rejected)?;
     let now = args.now.unwrap_or_else(now_unix);
-    let suite = NamedSuite::by_version(header.version);
+    let suites = Suites::new(&args.versions.mappings, None)?;
+    let suite = suites.by_version(header.version);
     let lengths = suite.map(|s| {
         let fixed = HEADER_LEN + s.nonce_len() + s.tag_len();
         (s, bytes.len().checked_sub(fixed))
@@ -333,7 +477,8 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             )?,
             None => writeln!(
                 out,
-                "version     {} (not a named suite; lengths after the header are unknown)",
+                "version     {0} (not a named suite; lengths after the header are unknown; \
+                 map it with --suite-version {0}=NAME)",
                 header.version
             )?,
         }
@@ -350,12 +495,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             yes_no(header.flags & FLAG_COMPRESSED != 0),
             yes_no(header.flags & FLAG_PADDED != 0)
         )?;
-        writeln!(
-            out,
-            "issued at   {} ({})",
-            header.issued_at,
-            rfc3339_text(header.issued_at)
-        )?;
+        writeln!(out, "issued at   {}", when(header.issued_at))?;
         match expires_at {
             Some(e) => {
                 writeln!(
@@ -369,7 +509,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
                 } else {
                     format!("valid for {} more", human(e - now))
                 };
-                writeln!(out, "expires at  {e} ({}; {state})", rfc3339_text(e))?;
+                writeln!(out, "expires at  {}; {state}", when(e))?;
             }
             None => writeln!(out, "expires at  never (no lifetime sealed)")?,
         }
@@ -404,7 +544,8 @@ fn human(secs: u64) -> String {
 pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
     // The capacity depends on lengths only: any key will do.
     let ring = Keyring::new(Key::generate()?);
-    let (builder, suite) = builder(&args.cookie, ring)?;
+    let (builder, suites) = builder(&args.cookie, ring)?;
+    let (version, suite) = suites.current();
     let codec = builder.build()?;
     let capacity = codec.plaintext_capacity();
     let max_age = codec.max_age().map(|d| d.as_secs());
@@ -419,7 +560,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
         let doc = json!({
             "name": codec.cookie_name(),
             "suite": suite.name,
-            "version": suite.version,
+            "version": version,
             "budget": codec.budget(),
             "max_age": max_age,
             "set_cookie": template,
@@ -432,7 +573,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
             "plaintext bytes that fit in a {}-byte Set-Cookie with suite {} (version {}):\n  {template}",
             codec.budget(),
             suite.name,
-            suite.version
+            version
         );
     }
     Ok(())

@@ -150,6 +150,7 @@ fn save_file(file: &KeyringFile, target: &Target) -> Result<(), Failure> {
 }
 
 fn read_key_from_stdin() -> Result<Key, Failure> {
+    crate::announce_stdin("a base64url key");
     let mut text = Zeroizing::new(String::new());
     std::io::stdin()
         .take(MAX_KEY_INPUT + 1)
@@ -182,6 +183,12 @@ pub fn rfc3339(secs: u64) -> Option<String> {
 /// [`rfc3339`] for text output: a time too late for RFC 3339 says so.
 pub fn rfc3339_text(secs: u64) -> String {
     rfc3339(secs).unwrap_or_else(|| format!("after {LAST_RFC3339}"))
+}
+
+/// A time for human messages: RFC 3339 UTC beside the Unix seconds, e.g.
+/// `2023-11-14T22:13:20Z (1700000000)`.
+pub fn when(secs: u64) -> String {
+    format!("{} ({secs})", rfc3339_text(secs))
 }
 
 pub fn keyring(command: KeyringCommand) -> Result<(), Failure> {
@@ -322,7 +329,7 @@ fn list(path: &KeyringPath, json: bool) -> Result<(), Failure> {
         writeln!(out, "# {source}")?;
         writeln!(out, "{:<10}{:<10}ADDED", "ID", "ROLE")?;
         for r in rows {
-            let added = r.added.map_or_else(|| "-".to_owned(), rfc3339_text);
+            let added = r.added.map_or_else(|| "-".to_owned(), when);
             writeln!(out, "{:<10}{:<10}{added}", r.id, r.role)?;
         }
     }

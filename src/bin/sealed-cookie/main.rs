@@ -5,13 +5,15 @@
 //! (`--keyring PATH` or `SEALED_COOKIE_KEYRING`) or from `SEALED_COOKIE_KEYS`.
 //!
 //! Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected
-//! (the rejection kind is printed on stderr).
+//! (the rejection kind is printed on stderr); 3 the cookie is authentic but its payload
+//! is not a session value (an application's typed payload).
 
 #![forbid(unsafe_code)]
 
 mod cookie;
 mod keys;
 mod suites;
+mod words;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,10 +27,21 @@ use sealed_cookie::OpenError;
 /// SEALED_COOKIE_KEYRING) or from SEALED_COOKIE_KEYS (comma-separated base64url keys,
 /// primary first); never from a command-line argument.
 ///
-/// Exit codes: 0 success; 1 usage, configuration or input error; 2 cookie rejected,
-/// with the rejection kind on stderr.
+/// Exit codes:
+///   0  success
+///   1  usage, configuration or input error
+///   2  cookie rejected (forged, altered, wrong key or name, expired...), with the
+///      rejection kind first on stderr
+///   3  cookie authentic (key, name and times check out) but its payload is not a
+///      session value: an application's typed payload; `open --plaintext` prints it
 #[derive(Debug, Parser)]
-#[command(name = "sealed-cookie", version, about, long_about)]
+#[command(
+    name = "sealed-cookie",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,54 +128,59 @@ enum KeyringCommand {
     },
 }
 
-/// `SameSite` values.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum SameSiteArg {
-    Strict,
-    Lax,
-    None,
-    /// Write no SameSite attribute.
-    Omit,
-}
-
 /// The cookie's name, suite, lifetime and attributes, as the web application sets them.
+/// Flags named like a setting of the web layer's configuration (`cookie_name`,
+/// `expires`, `secure`, `http_only`, `same_site`, `budget`...) take its words.
 #[derive(Debug, Args)]
 struct CookieArgs {
     /// Cookie name, bound into the cookie: it opens only under the same name.
-    #[arg(long, default_value = "session")]
+    #[arg(long, visible_alias = "cookie-name", default_value = "session")]
     name: String,
-    /// Named suite that seals (see `sealed-cookie suites`).
-    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
-    suite: String,
-    /// Lifetime, e.g. `30m`, `12h`, `1 hour`, `7days` (default: no expiry).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// Named suite that seals (see `sealed-cookie suites`), under its own version, or
+    /// VERSION=NAME under the application's version. Default: version 1
+    /// (xchacha-postcard).
+    #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
+    suite: Option<suites::SuiteChoice>,
+    /// Session lifetime: `3600` (seconds), `30m`, `12h`, `1 hour`, `2h 30min`, `7days`
+    /// (default: no expiry).
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
+    /// The configuration's word for --max-age: the session lifetime. (An Expires
+    /// attribute is --write-expires.)
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
+    expires: Option<std::time::Duration>,
     /// Path attribute.
     #[arg(long, default_value = "/")]
     path: String,
     /// Write no Path attribute.
     #[arg(long, conflicts_with = "path")]
     no_path: bool,
-    /// Domain attribute (default: none, host-only).
+    /// Domain attribute (default, or empty: none, host-only).
     #[arg(long)]
     domain: Option<String>,
-    /// Leave out Secure.
+    /// Secure attribute: on/off, true/false, yes/no, 1/0 (default on).
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_secure")]
+    secure: Option<bool>,
+    /// Leave out Secure (`--secure off`).
     #[arg(long)]
     no_secure: bool,
-    /// Leave out HttpOnly.
+    /// HttpOnly attribute: on/off, true/false, yes/no, 1/0 (default on).
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_http_only")]
+    http_only: Option<bool>,
+    /// Leave out HttpOnly (`--http-only off`).
     #[arg(long)]
     no_http_only: bool,
-    /// SameSite attribute.
-    #[arg(long, value_enum, default_value = "lax")]
-    same_site: SameSiteArg,
+    /// SameSite attribute: strict, lax, none, or off / omit (no attribute).
+    #[arg(long, value_name = "SAME_SITE", value_parser = words::parse_same_site, default_value = "lax")]
+    same_site: words::SameSiteWord,
     /// Add the Partitioned attribute (CHIPS).
     #[arg(long)]
     partitioned: bool,
-    /// Also write Expires next to Max-Age.
+    /// Also write an Expires date next to Max-Age (`--expires` is the lifetime).
     #[arg(long)]
-    expires: bool,
+    write_expires: bool,
     /// Largest Set-Cookie string in bytes (at most 16777216).
-    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES")]
+    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES", value_parser = words::parse_whole_number)]
     budget: usize,
 }
 
@@ -189,28 +207,47 @@ enum FactsMode {
     Stderr,
 }
 
+/// How `open --plaintext` prints the plaintext bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlaintextFormat {
+    /// Lower-case hexadecimal.
+    Hex,
+    /// Standard base64 with padding (RFC 4648 section 4), as `base64 -d` reads it.
+    Base64,
+}
+
 #[derive(Debug, Args)]
 struct OpenArgs {
     /// Cookie name it was sealed under (default `session`, or the name in a pasted
     /// `name=value`).
-    #[arg(long)]
+    #[arg(long, visible_alias = "cookie-name")]
     name: Option<String>,
-    /// The suite the application seals with now: cookies under another suite open
-    /// with needs-reissue. Every named suite opens.
-    #[arg(long, default_value = suites::DEFAULT_SUITE, value_name = "SUITE")]
-    suite: String,
-    /// The application's max age: caps the cookie's own lifetime.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// The suite the application seals with now, by name or as VERSION=NAME: cookies
+    /// under another version open with needs-reissue. Every named suite opens.
+    /// Default: version 1.
+    #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
+    suite: Option<suites::SuiteChoice>,
+    #[command(flatten)]
+    versions: SuiteVersions,
+    /// The application's session lifetime: caps the cookie's own lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
-    /// Flag the cookie for renewal when less than this remains.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    /// The configuration's word for --max-age: the session lifetime.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
+    expires: Option<std::time::Duration>,
+    /// Flag the cookie for renewal when less than this remains (`renew_within`).
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     renew_within: Option<std::time::Duration>,
     /// Allowance for clocks that disagree between servers.
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "60s")]
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, default_value = "60s")]
     clock_skew: std::time::Duration,
     /// Reject cookies issued before this time (Unix seconds).
     #[arg(long, value_name = "UNIX_SECS")]
     not_before: Option<u64>,
+    /// The application's largest Set-Cookie string in bytes (`budget`): longer cookie
+    /// values are rejected unread.
+    #[arg(long, default_value_t = sealed_cookie::DEFAULT_BUDGET, value_name = "BYTES", value_parser = words::parse_whole_number)]
+    budget: usize,
     #[command(flatten)]
     keyring: KeyringPath,
     /// Open as if the time were this (Unix seconds). For rotation drills and tests.
@@ -222,11 +259,26 @@ struct OpenArgs {
     /// Pretty-print the JSON.
     #[arg(long)]
     pretty: bool,
+    /// Print the authenticated plaintext (unpadded, decompressed, not deserialized)
+    /// instead of the JSON value: for payloads of an application's own types, which
+    /// are not session values (exit 3 without this option).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    plaintext: Option<PlaintextFormat>,
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "renew_within", "not_before", "keyring"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
     perl: bool,
+}
+
+/// The application's own suite numbering.
+#[derive(Debug, Args)]
+struct SuiteVersions {
+    /// Open the application's suite version VERSION (1 to 127) with the named suite
+    /// NAME, in place of the table's entry for that version; repeat for each version
+    /// the application numbers differently from `sealed-cookie suites`.
+    #[arg(long = "suite-version", value_name = "VERSION=NAME", value_parser = suites::parse_mapping)]
+    mappings: Vec<suites::Mapping>,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +293,8 @@ struct InspectArgs {
     /// cookie is not opened).
     #[arg(long, value_name = "PATH")]
     keyring: Option<PathBuf>,
+    #[command(flatten)]
+    versions: SuiteVersions,
 }
 
 #[derive(Debug, Args)]
@@ -259,16 +313,6 @@ struct SuitesArgs {
     json: bool,
 }
 
-fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Ok(std::time::Duration::from_secs(secs));
-    }
-    humantime::parse_duration(text).map_err(|e| {
-        format!("{e}; write a duration like `3600`, `30m`, `12h`, `1 hour` or `7days`")
-    })
-}
-
 /// Why a command failed, and so its exit code.
 #[derive(Debug)]
 pub enum Failure {
@@ -278,7 +322,17 @@ pub enum Failure {
     Rejected(OpenError),
     /// The Perl cookie was rejected (`open --perl`): exit 2.
     RejectedPerl(sealed_cookie::perl::PerlError),
+    /// The cookie is authentic but its payload is not a session value: exit 3.
+    /// The message says what the cookie is.
+    NotAValue(String),
 }
+
+/// Exit code of [`Failure::Usage`].
+const EXIT_USAGE: u8 = 1;
+/// Exit code of [`Failure::Rejected`] and [`Failure::RejectedPerl`].
+const EXIT_REJECTED: u8 = 2;
+/// Exit code of [`Failure::NotAValue`].
+const EXIT_NOT_A_VALUE: u8 = 3;
 
 macro_rules! usage_from {
     ($($error:ty),*) => {
@@ -306,7 +360,7 @@ fn main() -> ExitCode {
         Err(error) => {
             let _ = error.print();
             return if error.use_stderr() {
-                ExitCode::from(1)
+                ExitCode::from(EXIT_USAGE)
             } else {
                 ExitCode::SUCCESS
             };
@@ -316,16 +370,44 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("sealed-cookie: error: {message}");
-            ExitCode::from(1)
+            ExitCode::from(EXIT_USAGE)
         }
         Err(Failure::Rejected(error)) => {
-            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
-            ExitCode::from(2)
+            let message = cookie::rejection(&error);
+            eprintln!("sealed-cookie: rejected: {}: {message}", error.kind());
+            ExitCode::from(EXIT_REJECTED)
         }
         Err(Failure::RejectedPerl(error)) => {
-            eprintln!("sealed-cookie: rejected: {}: {error}", error.kind());
-            ExitCode::from(2)
+            let message = cookie::perl_rejection(&error);
+            eprintln!("sealed-cookie: rejected: {}: {message}", error.kind());
+            ExitCode::from(EXIT_REJECTED)
         }
+        Err(Failure::NotAValue(message)) => {
+            eprintln!("sealed-cookie: {message}");
+            ExitCode::from(EXIT_NOT_A_VALUE)
+        }
+    }
+}
+
+/// The key that ends input on a terminal.
+#[cfg(windows)]
+const END_OF_INPUT: &str = "Ctrl-Z, then Enter";
+#[cfg(not(windows))]
+const END_OF_INPUT: &str = "Ctrl-D";
+
+/// What to say before reading `what` from stdin: nothing unless stdin is a
+/// terminal, where the tool would otherwise seem to hang.
+fn stdin_prompt(stdin_is_terminal: bool, what: &str) -> Option<String> {
+    stdin_is_terminal.then(|| {
+        format!("sealed-cookie: reading {what} from stdin (paste it, then press {END_OF_INPUT})")
+    })
+}
+
+/// Says on stderr what is read from stdin, when stdin is a terminal.
+pub fn announce_stdin(what: &str) {
+    use std::io::IsTerminal as _;
+    if let Some(prompt) = stdin_prompt(std::io::stdin().is_terminal(), what) {
+        eprintln!("{prompt}");
     }
 }
 
@@ -352,10 +434,14 @@ mod tests {
     }
 
     #[test]
-    fn durations_accept_seconds_and_human_forms() {
-        assert_eq!(parse_duration("90").unwrap().as_secs(), 90);
-        assert_eq!(parse_duration("30m").unwrap().as_secs(), 1800);
-        assert_eq!(parse_duration("1 hour").unwrap().as_secs(), 3600);
-        assert!(parse_duration("soon").unwrap_err().contains("30m"));
+    fn stdin_is_announced_only_on_a_terminal() {
+        assert_eq!(stdin_prompt(false, "a cookie value"), None);
+        let prompt = stdin_prompt(true, "a cookie value").unwrap();
+        assert!(
+            prompt.starts_with(
+                "sealed-cookie: reading a cookie value from stdin (paste it, then press Ctrl-"
+            ),
+            "{prompt}"
+        );
     }
 }

@@ -1,0 +1,130 @@
+//! The words of the web layer's session configuration (TOML keys and
+//! `SEALED_COOKIE_*` variables), accepted by every flag with the same meaning:
+//! durations (`1 hour`, `2h 30min`), booleans (`on`/`off`, `true`/`false`,
+//! `yes`/`no`, `1`/`0`), `SameSite` (`strict`, `lax`, `none`, `off`) and whole
+//! numbers of bytes. The tool also accepts a bare number of seconds as a duration
+//! and `omit` for `SameSite` off.
+
+use std::time::Duration;
+
+use sealed_cookie::SameSite;
+
+/// The forms of a duration, for messages.
+pub const DURATION_FORM: &str =
+    "a duration like `3600` (seconds), `30m`, `12h`, `1 hour`, `2h 30min` or `7days`";
+/// The forms of a boolean, for messages.
+pub const BOOL_FORM: &str = "true/false, on/off, yes/no or 1/0";
+/// The forms of `SameSite`, for messages.
+pub const SAME_SITE_FORM: &str = "strict, lax, none, or off (also omit, or empty: no attribute)";
+
+/// A duration: a bare number of seconds, or humantime's forms, also with a space
+/// between number and unit (`1 hour`, `2 h 30 min`), as the configuration reads them.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut compact = String::with_capacity(text.len());
+    let mut previous_digit = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' && previous_digit && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+            continue;
+        }
+        previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
+        compact.push(c);
+    }
+    humantime::parse_duration(&compact).map_err(|e| format!("{e}; write {DURATION_FORM}"))
+}
+
+/// A boolean, in the configuration's words (any case).
+pub fn parse_bool(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(format!("not a boolean: write {BOOL_FORM}")),
+    }
+}
+
+/// A `SameSite` setting; `None` writes no attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SameSiteWord(pub Option<SameSite>);
+
+/// `SameSite` in the configuration's words (any case), and `omit` for `off`.
+pub fn parse_same_site(text: &str) -> Result<SameSiteWord, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "strict" => Ok(SameSiteWord(Some(SameSite::Strict))),
+        "lax" => Ok(SameSiteWord(Some(SameSite::Lax))),
+        "none" => Ok(SameSiteWord(Some(SameSite::None))),
+        "off" | "omit" | "" => Ok(SameSiteWord(None)),
+        _ => Err(format!("not a SameSite setting: write {SAME_SITE_FORM}")),
+    }
+}
+
+/// A whole number (of bytes), surrounding spaces allowed as in the variables.
+pub fn parse_whole_number(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse::<usize>()
+        .map_err(|e| format!("not a whole number of bytes: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_accept_seconds_and_the_configurations_forms() {
+        for (text, secs) in [
+            ("90", 90),
+            (" 90 ", 90),
+            ("30m", 1800),
+            ("1 hour", 3600),
+            ("1hour", 3600),
+            ("30 minutes", 1800),
+            ("2h 30min", 9000),
+            ("2 h 30 min", 9000),
+            ("7 days", 604_800),
+            ("7days", 604_800),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["soon", "1 fortnight", "", "-5"] {
+            assert!(parse_duration(bad).unwrap_err().contains("30m"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans_and_same_site_take_the_configurations_words() {
+        for (text, value) in [
+            ("true", true),
+            ("On", true),
+            (" YES ", true),
+            ("1", true),
+            ("false", false),
+            ("off", false),
+            ("No", false),
+            ("0", false),
+        ] {
+            assert_eq!(parse_bool(text), Ok(value), "{text}");
+        }
+        assert!(parse_bool("maybe").unwrap_err().contains("on/off"));
+        for (text, value) in [
+            ("strict", Some(SameSite::Strict)),
+            ("Lax", Some(SameSite::Lax)),
+            ("NONE", Some(SameSite::None)),
+            ("off", None),
+            ("omit", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_same_site(text), Ok(SameSiteWord(value)), "{text}");
+        }
+        assert!(parse_same_site("sometimes").unwrap_err().contains("off"));
+        assert_eq!(parse_whole_number(" 3000 "), Ok(3000));
+        assert!(parse_whole_number("3 KB").is_err());
+    }
+}
