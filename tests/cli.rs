@@ -1943,11 +1943,10 @@ fn config_cookie(config: &sealed_cookie::web::SessionConfig) -> (String, Option<
     let layer = config
         .layer_with_keyring(Keyring::new(Key::generate().unwrap()))
         .unwrap();
-    let codec = layer.codec();
-    let max_age = codec.max_age().map(|d| d.as_secs());
-    let header = codec
+    let max_age = layer.max_age().map(|d| d.as_secs());
+    let header = layer
         .attributes()
-        .render(codec.cookie_name(), "<value>", max_age, None);
+        .render(layer.cookie_name(), "<value>", max_age, None);
     (header, max_age)
 }
 

@@ -188,6 +188,18 @@ impl SessionLayer {
         self.shared.codec.primary_key_id()
     }
 
+    /// The cookie's attributes.
+    #[must_use]
+    pub fn attributes(&self) -> &CookieAttributes {
+        self.shared.codec.attributes()
+    }
+
+    /// The session lifetime, when one is set.
+    #[must_use]
+    pub fn max_age(&self) -> Option<Duration> {
+        self.shared.codec.max_age()
+    }
+
     /// Largest `Set-Cookie` string the codec writes (all chunks together when
     /// chunking is on).
     #[must_use]
