@@ -22,9 +22,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use sealed_cookie::cipher::{Aes256Gcm, Aes256Siv, Cipher, XChaCha20Poly1305};
-use sealed_cookie::compressor::Zstd;
+use sealed_cookie::compressor::{Compressor, Zstd};
 use sealed_cookie::serializer::{Json, MessagePack, Postcard, Serializer};
-use sealed_cookie::{Codec, Key, Keyring, Suite};
+use sealed_cookie::web::SessionLayer;
+use sealed_cookie::{Codec, Key, Keyring, Suite, Value};
 use support::Session;
 
 /// Cookie length of the sample session under Perl's Session::Storage::Secure
@@ -65,37 +66,73 @@ fn load(dir: &Path, results: &mut Results) -> std::io::Result<()> {
     Ok(())
 }
 
-fn cookie_len<C: Cipher, S: Serializer>(cipher: C, serializer: S, zstd: bool) -> (String, usize) {
-    let keyring = Keyring::new(Key::from_bytes(&[7u8; 32]).expect("32 bytes"));
-    let builder = Codec::<Session>::builder().keyring(keyring);
-    let codec = if zstd {
-        builder.suite(
-            1,
-            Suite::new(cipher, serializer).compressor(Zstd::default()),
-        )
-    } else {
-        builder.suite(1, Suite::new(cipher, serializer))
-    }
-    .build()
-    .expect("a valid codec");
-    let name = codec.suite_name(1).expect("registered").to_owned();
-    let cookie = codec.seal(&support::sample()).expect("fits");
-    (name, cookie.len())
+/// Cookie lengths of the sample session under one suite.
+struct Lengths {
+    suite: String,
+    /// A `Codec<Session>` (the application's struct).
+    typed: usize,
+    /// The web layer on its defaults, untyped `Session` (a session value).
+    web_untyped: usize,
+    /// The web layer declaring the struct (`SessionLayer::typed`).
+    web_typed: usize,
 }
 
-/// Cookie length of the sample session under every suite, with and without zstd.
-fn sizes() -> Vec<(String, usize)> {
+fn lengths<C, S>(cipher: C, serializer: S, zstd: bool) -> Lengths
+where
+    C: Cipher + Clone,
+    S: Serializer + Clone,
+{
+    let plain = Suite::new(cipher, serializer);
+    if zstd {
+        let suite = plain.compressor(Zstd::default());
+        measure(|| suite.clone())
+    } else {
+        measure(|| plain.clone())
+    }
+}
+
+fn measure<C: Cipher, S: Serializer, Z: Compressor>(suite: impl Fn() -> Suite<C, S, Z>) -> Lengths {
+    let keyring = Keyring::new(Key::from_bytes(&[7u8; 32]).expect("32 bytes"));
+    let codec = Codec::<Session>::builder()
+        .keyring(keyring.clone())
+        .suite(1, suite())
+        .build()
+        .expect("a valid codec");
+    let entries = match Value::from_serialize(&support::sample()).expect("a map") {
+        Value::Map(map) => map,
+        other => panic!("{other:?}"),
+    };
+    let untyped_layer = SessionLayer::builder()
+        .keyring(keyring.clone())
+        .suite(1, suite())
+        .build()
+        .expect("a valid layer");
+    let typed_layer = SessionLayer::typed::<Session>()
+        .keyring(keyring)
+        .suite(1, suite())
+        .build()
+        .expect("a valid layer");
+    Lengths {
+        suite: codec.suite_name(1).expect("registered").to_owned(),
+        typed: codec.seal(&support::sample()).expect("fits").len(),
+        web_untyped: untyped_layer.seal(&entries).expect("fits").len(),
+        web_typed: typed_layer.seal(&entries).expect("fits").len(),
+    }
+}
+
+/// Cookie lengths of the sample session under every suite, with and without zstd.
+fn sizes() -> Vec<Lengths> {
     let mut out = Vec::new();
     for zstd in [false, true] {
-        out.push(cookie_len(XChaCha20Poly1305, Postcard, zstd));
-        out.push(cookie_len(XChaCha20Poly1305, MessagePack, zstd));
-        out.push(cookie_len(XChaCha20Poly1305, Json, zstd));
-        out.push(cookie_len(Aes256Gcm, Postcard, zstd));
-        out.push(cookie_len(Aes256Gcm, MessagePack, zstd));
-        out.push(cookie_len(Aes256Gcm, Json, zstd));
-        out.push(cookie_len(Aes256Siv, Postcard, zstd));
-        out.push(cookie_len(Aes256Siv, MessagePack, zstd));
-        out.push(cookie_len(Aes256Siv, Json, zstd));
+        out.push(lengths(XChaCha20Poly1305, Postcard, zstd));
+        out.push(lengths(XChaCha20Poly1305, MessagePack, zstd));
+        out.push(lengths(XChaCha20Poly1305, Json, zstd));
+        out.push(lengths(Aes256Gcm, Postcard, zstd));
+        out.push(lengths(Aes256Gcm, MessagePack, zstd));
+        out.push(lengths(Aes256Gcm, Json, zstd));
+        out.push(lengths(Aes256Siv, Postcard, zstd));
+        out.push(lengths(Aes256Siv, MessagePack, zstd));
+        out.push(lengths(Aes256Siv, Json, zstd));
     }
     out
 }
@@ -154,17 +191,23 @@ fn peers_table(r: &Results, out: &mut String) {
     }
 }
 
-fn sizes_table(sizes: &[(String, usize)], jar: usize, out: &mut String) {
+fn sizes_table(sizes: &[Lengths], jar: usize, out: &mut String) {
     let _ = writeln!(
         out,
-        "| suite | cookie length | vs Perl ({PERL_LEN}) | vs cookie jar ({jar}) |\n|---|---|---|---|"
+        "| suite | `Codec<T>` | vs Perl ({PERL_LEN}) | vs cookie jar ({jar}) | web layer, `Session` | web layer, `SessionLayer::typed` |\n|---|---|---|---|---|---|"
     );
-    for (name, len) in sizes {
+    for row in sizes {
         let _ = writeln!(
             out,
-            "| {name} | {len} | {:.0}% | {:.0}% |",
-            100.0 * *len as f64 / PERL_LEN as f64,
-            100.0 * *len as f64 / jar as f64
+            "| {} | {} | {:.0}% | {:.0}% | {} ({:.0}%) | {} ({:.0}%) |",
+            row.suite,
+            row.typed,
+            100.0 * row.typed as f64 / PERL_LEN as f64,
+            100.0 * row.typed as f64 / jar as f64,
+            row.web_untyped,
+            100.0 * row.web_untyped as f64 / PERL_LEN as f64,
+            row.web_typed,
+            100.0 * row.web_typed as f64 / PERL_LEN as f64,
         );
     }
 }
@@ -391,7 +434,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     threads_table(&results, &mut out);
     print!("{out}");
     if let Some(path) = svg_path {
-        std::fs::write(&path, svg(&results, &sizes, jar))?;
+        let typed: Vec<(String, usize)> = sizes
+            .iter()
+            .map(|row| (row.suite.clone(), row.typed))
+            .collect();
+        std::fs::write(&path, svg(&results, &typed, jar))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The sample session as a Rust application would hold it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub user_id: u64,
     pub username: String,
@@ -19,7 +19,7 @@ pub struct Session {
 }
 
 /// One line of the cart.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Item {
     pub sku: String,
     pub qty: u32,
