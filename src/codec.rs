@@ -609,7 +609,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         let info = suite.info();
         let prefix = HEADER_LEN + info.nonce_len;
         buf.resize(prefix, 0);
-        let flags = suite.encode_payload(value, buf)?;
+        let flags = suite.encode_payload(value, inner.decompression_cap, buf)?;
         let header = Header {
             version: inner.suites[inner.current].0,
             key_id: inner.key_ids[0],
@@ -950,7 +950,7 @@ impl<T> Codec<T> {
         let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;
         let mut buf = Vec::new();
-        let flags = suite.encode_payload(value, &mut buf)?;
+        let flags = suite.encode_payload(value, inner.decompression_cap, &mut buf)?;
         let len = if flags & FLAG_PADDED == 0 {
             buf.len()
         } else {

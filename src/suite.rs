@@ -145,7 +145,9 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
     fn info(&self) -> &SuiteInfo;
     /// Appends the payload (serialized, maybe compressed, maybe padded) to `buf`,
     /// returning the flags.
-    fn encode_payload(&self, value: &T, buf: &mut Vec<u8>) -> Result<u8, SealError>;
+    /// Compression is skipped for a plaintext longer than `cap`, which opening
+    /// would refuse to decompress.
+    fn encode_payload(&self, value: &T, cap: usize, buf: &mut Vec<u8>) -> Result<u8, SealError>;
     fn seal(
         &self,
         key_index: usize,
@@ -220,7 +222,7 @@ where
         &self.info
     }
 
-    fn encode_payload(&self, value: &T, buf: &mut Vec<u8>) -> Result<u8, SealError> {
+    fn encode_payload(&self, value: &T, cap: usize, buf: &mut Vec<u8>) -> Result<u8, SealError> {
         let start = buf.len();
         // A session value has one encoding per format (SPEC.md, "Session
         // values"), which a serializer may write differently from serde's.
@@ -231,12 +233,15 @@ where
         }
         .map_err(SealError::Serialize)?;
         let mut flags = 0;
-        if let Some(mut compressed) = self
-            .suite
-            .compressor
-            .compress(&buf[start..])
-            .map_err(SealError::Compress)?
-        {
+        let compressed = if buf.len() - start <= cap {
+            self.suite
+                .compressor
+                .compress(&buf[start..])
+                .map_err(SealError::Compress)?
+        } else {
+            None
+        };
+        if let Some(mut compressed) = compressed {
             if compressed.len() < buf.len() - start {
                 buf[start..].zeroize();
                 buf.truncate(start);

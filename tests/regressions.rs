@@ -246,3 +246,35 @@ fn perl_cookie_back_reference_respects_the_configured_depth() {
         }
     }
 }
+
+/// A review of the zstd rules: a plaintext longer than the decompression cap was
+/// compressed, sealed within the budget, and then never opened (opening refuses
+/// to decompress past the cap). Such a plaintext is now sealed uncompressed.
+#[cfg(all(feature = "zstd", feature = "postcard", feature = "xchacha20poly1305"))]
+#[test]
+fn plaintexts_beyond_the_decompression_cap_are_not_compressed() {
+    use sealed_cookie::compressor::Zstd;
+    let codec = Codec::<Value>::builder()
+        .suite(
+            1,
+            Suite::new(
+                sealed_cookie::cipher::XChaCha20Poly1305,
+                sealed_cookie::serializer::Postcard,
+            )
+            .compressor(Zstd::default()),
+        )
+        .keyring(Keyring::new(Key::from_bytes(&MATERIAL).expect("key")))
+        .budget(64 * 1024)
+        .max_value_len(64 * 1024)
+        .decompression_cap(1000)
+        .clock(FixedClock(NOW))
+        .build()
+        .expect("codec");
+    for len in [900, 5000] {
+        let value = Value::String("a".repeat(len));
+        let cookie = codec.seal_at(&value, NOW).expect("seals");
+        let opened = codec.open_at(&cookie, NOW).expect("opens");
+        assert_eq!(opened.value, value);
+        assert_eq!(opened.facts.compressed, len <= 1000, "{len}");
+    }
+}

@@ -585,7 +585,7 @@ impl SessionConfig {
 
 const DURATION_FORM: &str = "a duration such as \"1 hour\", \"30 minutes\" or \"2h 30min\"";
 const BOOL_FORM: &str = "true or false";
-const SAME_SITE_FORM: &str = "strict, lax, none or off";
+const SAME_SITE_FORM: &str = "strict, lax, none or off (also omit)";
 const SIZE_RULE_FORM: &str = "whole-line or name-value";
 const CACHE_CONTROL_FORM: &str = "private or no-store";
 
@@ -643,7 +643,8 @@ fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
         "strict" => Some(Some(SameSite::Strict)),
         "lax" => Some(Some(SameSite::Lax)),
         "none" => Some(Some(SameSite::None)),
-        "off" | "" => Some(None),
+        // "omit" is the command line's word for the same.
+        "off" | "omit" | "" => Some(None),
         _ => None,
     }
 }
