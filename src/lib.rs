@@ -88,6 +88,9 @@ mod value;
 #[cfg(feature = "tower")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub mod web;
+#[cfg(any(feature = "tower", feature = "cli"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "tower", feature = "cli"))))]
+pub mod words;
 
 pub use attributes::{CookieAttributes, SameSite};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -19,6 +19,7 @@ use crate::attributes::SameSite;
 use crate::codec::{DEFAULT_BUDGET, SizeRule};
 use crate::error::{ConfigError, KeyError};
 use crate::keyring::Keyring;
+use crate::words::{parse_bool, parse_duration, parse_same_site};
 
 /// The environment variable that holds the keys: comma-separated base64url
 /// (no padding), primary first.
@@ -613,40 +614,6 @@ fn size_rule<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SizeRule, D::
 
 fn cache_control<'de, D: Deserializer<'de>>(deserializer: D) -> Result<CacheControl, D::Error> {
     from_text(deserializer, CacheControl::parse, CACHE_CONTROL_FORM)
-}
-
-/// humantime's durations, also with a space between number and unit (`1 hour`).
-fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
-    let mut compact = String::with_capacity(text.len());
-    let mut previous_digit = false;
-    let mut chars = text.trim().chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ' ' && previous_digit && chars.peek().is_some_and(|n| n.is_alphabetic()) {
-            continue;
-        }
-        previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
-        compact.push(c);
-    }
-    humantime::parse_duration(&compact)
-}
-
-fn parse_bool(text: &str) -> Option<bool> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
-        _ => None,
-    }
-}
-
-fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "strict" => Some(Some(SameSite::Strict)),
-        "lax" => Some(Some(SameSite::Lax)),
-        "none" => Some(Some(SameSite::None)),
-        // "omit" is the command line's word for the same.
-        "off" | "omit" | "" => Some(None),
-        _ => None,
-    }
 }
 
 fn human_duration<'de, D: Deserializer<'de>>(

@@ -182,6 +182,12 @@ impl SessionLayer {
         self.shared.codec.cookie_name()
     }
 
+    /// The suite version that seals.
+    #[must_use]
+    pub fn current_version(&self) -> u8 {
+        self.shared.codec.current_version()
+    }
+
     /// The id of the key that seals.
     #[must_use]
     pub fn primary_key_id(&self) -> KeyId {

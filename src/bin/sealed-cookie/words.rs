@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use sealed_cookie::SameSite;
+use sealed_cookie::{SameSite, words};
 
 /// The forms of a duration, for messages.
 pub const DURATION_FORM: &str =
@@ -17,48 +17,29 @@ pub const BOOL_FORM: &str = "true/false, on/off, yes/no or 1/0";
 /// The forms of `SameSite`, for messages.
 pub const SAME_SITE_FORM: &str = "strict, lax, none, or off (also omit, or empty: no attribute)";
 
-/// A duration: a bare number of seconds, or humantime's forms, also with a space
-/// between number and unit (`1 hour`, `2 h 30 min`), as the configuration reads them.
+/// A duration: a bare number of seconds, or the configuration's forms
+/// ([`sealed_cookie::words::parse_duration`]).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if let Ok(secs) = text.parse::<u64>() {
+    if let Ok(secs) = text.trim().parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let mut compact = String::with_capacity(text.len());
-    let mut previous_digit = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ' ' && previous_digit && chars.peek().is_some_and(|n| n.is_alphabetic()) {
-            continue;
-        }
-        previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
-        compact.push(c);
-    }
-    humantime::parse_duration(&compact).map_err(|e| format!("{e}; write {DURATION_FORM}"))
+    words::parse_duration(text).map_err(|e| format!("{e}; write {DURATION_FORM}"))
 }
 
 /// A boolean, in the configuration's words (any case).
 pub fn parse_bool(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Ok(true),
-        "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(format!("not a boolean: write {BOOL_FORM}")),
-    }
+    words::parse_bool(text).ok_or_else(|| format!("not a boolean: write {BOOL_FORM}"))
 }
 
 /// A `SameSite` setting; `None` writes no attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SameSiteWord(pub Option<SameSite>);
 
-/// `SameSite` in the configuration's words (any case), and `omit` for `off`.
+/// `SameSite` in the configuration's words (any case), `omit` included.
 pub fn parse_same_site(text: &str) -> Result<SameSiteWord, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "strict" => Ok(SameSiteWord(Some(SameSite::Strict))),
-        "lax" => Ok(SameSiteWord(Some(SameSite::Lax))),
-        "none" => Ok(SameSiteWord(Some(SameSite::None))),
-        "off" | "omit" | "" => Ok(SameSiteWord(None)),
-        _ => Err(format!("not a SameSite setting: write {SAME_SITE_FORM}")),
-    }
+    words::parse_same_site(text)
+        .map(SameSiteWord)
+        .ok_or_else(|| format!("not a SameSite setting: write {SAME_SITE_FORM}"))
 }
 
 /// A whole number (of bytes), surrounding spaces allowed as in the variables.

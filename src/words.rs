@@ -1,0 +1,59 @@
+//! The words of the session configuration (TOML values and `SEALED_COOKIE_*`
+//! variables): durations, booleans and `SameSite` settings. The web layer's
+//! [`SessionConfig`](crate::web::SessionConfig) and the `sealed-cookie` tool read
+//! them with these same functions, so a value written in one is accepted by the other.
+//!
+//! ```
+//! use std::time::Duration;
+//! use sealed_cookie::{SameSite, words};
+//! assert_eq!(words::parse_duration("2h 30 min").unwrap(), Duration::from_secs(9000));
+//! assert_eq!(words::parse_bool("Off"), Some(false));
+//! assert_eq!(words::parse_same_site("off"), Some(None));
+//! assert_eq!(words::parse_same_site("Strict"), Some(Some(SameSite::Strict)));
+//! ```
+
+use std::time::Duration;
+
+use crate::attributes::SameSite;
+
+/// humantime's durations (`30m`, `12h`, `7days`), also with spaces between
+/// number and unit (`1 hour`, `2 h 30 min`); surrounding spaces are ignored.
+///
+/// # Errors
+/// humantime's error, when the text is no duration.
+pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
+    let mut compact = String::with_capacity(text.len());
+    let mut previous_digit = false;
+    let mut chars = text.trim().chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' ' && previous_digit && chars.peek().is_some_and(|n| n.is_alphabetic()) {
+            continue;
+        }
+        previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
+        compact.push(c);
+    }
+    humantime::parse_duration(&compact)
+}
+
+/// `true`/`false`, `on`/`off`, `yes`/`no`, `1`/`0`, in any case.
+#[must_use]
+pub fn parse_bool(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+/// `strict`, `lax` or `none`, in any case; `off`, `omit` or an empty value for
+/// no `SameSite` attribute (`Some(None)`).
+#[must_use]
+pub fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "strict" => Some(Some(SameSite::Strict)),
+        "lax" => Some(Some(SameSite::Lax)),
+        "none" => Some(Some(SameSite::None)),
+        "off" | "omit" | "" => Some(None),
+        _ => None,
+    }
+}
