@@ -57,3 +57,60 @@ pub fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_with_and_without_spaces() {
+        for (text, secs) in [
+            ("30m", 1800),
+            (" 1 hour ", 3600),
+            ("1hour", 3600),
+            ("30 minutes", 1800),
+            ("2h 30min", 9000),
+            ("2 h 30 min", 9000),
+            ("7 days", 604_800),
+            ("7days", 604_800),
+        ] {
+            assert_eq!(
+                parse_duration(text),
+                Ok(Duration::from_secs(secs)),
+                "{text}"
+            );
+        }
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        for bad in ["soon", "1 fortnight", "", "-5", "90"] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn booleans_and_same_site_in_any_case() {
+        for (text, value) in [
+            ("true", true),
+            ("On", true),
+            (" YES ", true),
+            ("1", true),
+            ("false", false),
+            ("off", false),
+            ("No", false),
+            ("0", false),
+        ] {
+            assert_eq!(parse_bool(text), Some(value), "{text}");
+        }
+        assert_eq!(parse_bool("maybe"), None);
+        for (text, value) in [
+            ("strict", Some(SameSite::Strict)),
+            ("Lax", Some(SameSite::Lax)),
+            ("NONE", Some(SameSite::None)),
+            ("off", None),
+            ("omit", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_same_site(text), Some(value), "{text}");
+        }
+        assert_eq!(parse_same_site("sometimes"), None);
+    }
+}

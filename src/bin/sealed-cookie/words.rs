@@ -53,57 +53,22 @@ pub fn parse_whole_number(text: &str) -> Result<usize, String> {
 mod tests {
     use super::*;
 
+    // The configuration's words themselves are tested in `sealed_cookie::words`;
+    // here, what the tool adds: bare seconds, and messages that show the forms.
     #[test]
-    fn durations_accept_seconds_and_the_configurations_forms() {
-        for (text, secs) in [
-            ("90", 90),
-            (" 90 ", 90),
-            ("30m", 1800),
-            ("1 hour", 3600),
-            ("1hour", 3600),
-            ("30 minutes", 1800),
-            ("2h 30min", 9000),
-            ("2 h 30 min", 9000),
-            ("7 days", 604_800),
-            ("7days", 604_800),
-        ] {
-            assert_eq!(
-                parse_duration(text),
-                Ok(Duration::from_secs(secs)),
-                "{text}"
-            );
-        }
-        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+    fn durations_also_take_bare_seconds_and_errors_show_the_forms() {
+        assert_eq!(parse_duration(" 90 "), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1 hour"), Ok(Duration::from_secs(3600)));
         for bad in ["soon", "1 fortnight", "", "-5"] {
             assert!(parse_duration(bad).unwrap_err().contains("30m"), "{bad}");
         }
     }
 
     #[test]
-    fn booleans_and_same_site_take_the_configurations_words() {
-        for (text, value) in [
-            ("true", true),
-            ("On", true),
-            (" YES ", true),
-            ("1", true),
-            ("false", false),
-            ("off", false),
-            ("No", false),
-            ("0", false),
-        ] {
-            assert_eq!(parse_bool(text), Ok(value), "{text}");
-        }
+    fn errors_name_the_accepted_words() {
+        assert_eq!(parse_bool(" YES "), Ok(true));
         assert!(parse_bool("maybe").unwrap_err().contains("on/off"));
-        for (text, value) in [
-            ("strict", Some(SameSite::Strict)),
-            ("Lax", Some(SameSite::Lax)),
-            ("NONE", Some(SameSite::None)),
-            ("off", None),
-            ("omit", None),
-            ("", None),
-        ] {
-            assert_eq!(parse_same_site(text), Ok(SameSiteWord(value)), "{text}");
-        }
+        assert_eq!(parse_same_site("omit"), Ok(SameSiteWord(None)));
         assert!(parse_same_site("sometimes").unwrap_err().contains("off"));
         assert_eq!(parse_whole_number(" 3000 "), Ok(3000));
         assert!(parse_whole_number("3 KB").is_err());
