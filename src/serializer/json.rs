@@ -85,7 +85,8 @@ fn check_integer_literals(bytes: &[u8]) -> Result<(), IntegerOutOfRange> {
                     i += 1;
                 }
                 let token = std::str::from_utf8(&bytes[start..i]).unwrap_or_default();
-                let integer = !token.contains(['.', 'e', 'E']);
+                let digits = token.strip_prefix('-').unwrap_or(token);
+                let integer = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
                 if integer && token.parse::<i64>().is_err() && token.parse::<u64>().is_err() {
                     let shown: String = token.chars().take(40).collect();
                     return Err(IntegerOutOfRange(shown));
@@ -608,6 +609,11 @@ mod tests {
         }
         // Floats of any size stay floats; digits inside strings are text.
         assert_eq!(value_of("1e30").unwrap(), Value::Float(1e30));
+        // Malformed numbers are the parser's to report.
+        for text in ["--5", "1-2", "-"] {
+            let error = value_of(text).unwrap_err().to_string();
+            assert!(!error.contains("range"), "{text}: {error}");
+        }
         assert_eq!(
             value_of(r#"["99999999999999999999\"", 1]"#).unwrap(),
             Value::Array(vec![
