@@ -698,7 +698,10 @@ def json_encode(v: Any) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _json_int(s: str) -> int:
+def _json_int(s: str) -> Any:
+    # SPEC 12.4: `-0` is the one integer literal that reads as a float, -0.0.
+    if s == "-0":
+        return -0.0
     i = int(s)
     if not I64_MIN <= i <= U64_MAX:
         raise DeserializeError(f"integer literal {s} outside -2^63 .. 2^64-1")
