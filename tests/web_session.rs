@@ -10,6 +10,7 @@ use std::time::Duration;
 use axum::routing::get;
 use sealed_cookie::web::{Session, SessionConfig};
 use sealed_cookie::{Codec, Keyring, SessionMap, Value};
+use serde_json::json;
 use web_support::{Client, TestClock, base, header_of, key, serve, serve_router};
 
 const T0: u64 = 1_800_000_000;
@@ -521,6 +522,13 @@ fn a_declared_session_type_must_hold_entries() {
 struct Visits {
     count: u64,
     pages: Vec<String>,
+    last: Option<Page>,
+}
+
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Page {
+    path: String,
+    title: Option<String>,
 }
 
 #[tokio::test]
@@ -550,6 +558,27 @@ async fn a_typed_layer_shares_its_cookie_between_session_views_and_refuses_stray
             get(|session: Session| async move { session.insert("stray", &1).unwrap() }),
         )
         .route(
+            "/last",
+            get(|session: Session| async move {
+                // A nested field left out takes its default.
+                session.insert("last", &json!({"path": "/a"})).unwrap();
+            }),
+        )
+        .route(
+            "/nested-stray",
+            get(|session: Session| async move {
+                session
+                    .insert("last", &json!({"path": "/a", "stray": 1}))
+                    .unwrap();
+            }),
+        )
+        .route(
+            "/reset",
+            get(|session: Session| async move {
+                session.remove("count");
+            }),
+        )
+        .route(
             "/misshapen",
             get(|session: Session| async move { session.insert("count", "many").unwrap() }),
         )
@@ -576,26 +605,46 @@ async fn a_typed_layer_shares_its_cookie_between_session_views_and_refuses_stray
                 .unwrap()
         }
     };
-    assert_eq!(get_text("/typed").await, "1");
-    assert_eq!(get_text("/untyped").await, "2");
-    assert_eq!(get_text("/typed").await, "3");
+    // A fresh session written through the untyped view: the other fields keep
+    // their defaults.
+    assert_eq!(get_text("/untyped").await, "1");
+    assert_eq!(get_text("/typed").await, "2");
+    assert_eq!(get_text("/untyped").await, "3");
+    assert_eq!(get_text("/typed").await, "4");
+    get_text("/last").await;
     // The cookie holds the declared type itself.
     let codec = Codec::<Visits>::builder()
         .keyring(Keyring::new(k))
         .build()
         .unwrap();
-    let opened = codec
-        .open(&client.cookie(&server, "session").unwrap())
-        .unwrap()
-        .value;
-    assert_eq!((opened.count, opened.pages.len()), (3, 2));
-    // A write the declared type cannot hold is a 500, and the cookie stays.
-    for path in ["/stray", "/misshapen"] {
+    let opened = |client: &Client| {
+        codec
+            .open(&client.cookie(&server, "session").unwrap())
+            .unwrap()
+            .value
+    };
+    let visits = opened(&client);
+    assert_eq!((visits.count, visits.pages.len()), (4, 2));
+    assert_eq!(visits.last.unwrap().path, "/a");
+    // Writes the declared type cannot hold, at the top or nested, are a 500, and
+    // the cookie stays.
+    for path in ["/stray", "/misshapen", "/nested-stray"] {
         let response = client.http.get(server.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 500, "{path}");
         assert!(web_support::set_cookies(&response).is_empty(), "{path}");
     }
-    assert_eq!(get_text("/typed").await, "4");
+    assert_eq!(opened(&client).count, 4);
+    // Removing an entry resets its field to the default.
+    get_text("/reset").await;
+    assert_eq!(opened(&client).count, 0);
+    assert_eq!(get_text("/typed").await, "1");
+}
+
+/// `flatten` serializes through a map of unknown length, which postcard refuses.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Flattened {
+    #[serde(flatten)]
+    visits: Visits,
 }
 
 #[test]
@@ -607,4 +656,13 @@ fn a_declared_type_that_postcard_cannot_read_back_fails_at_build() {
         .unwrap_err();
     let text = error.to_string();
     assert!(text.contains("skip_serializing_if"), "{text}");
+    let error = sealed_cookie::web::SessionLayer::typed::<Flattened>()
+        .keyring(Keyring::new(key()))
+        .build()
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains("Flattened") && text.contains("flatten"),
+        "{text}"
+    );
 }

@@ -193,8 +193,9 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
                 &format!("{needed} bytes of Set-Cookie, over the budget of {budget}"),
             );
         }
-        // A legacy session that the declared session type cannot hold.
-        Err(SealError::Serialize(error)) if origin.adopted => {
+        // A legacy session, or a re-issue of a cookie, that the declared session
+        // type cannot hold: not the handler's doing, so no 500.
+        Err(SealError::Serialize(error)) if origin.adopted || !origin.handler => {
             return too_large(shared, held, origin, &error.to_string());
         }
         Err(SealError::AlreadyExpired { expires_at }) => {

@@ -91,18 +91,21 @@ where
             reason,
         };
         let default = Typed(T::default());
-        entries_of(&default.0).map_err(error)?;
+        entries_of(&default.0).map_err(|e| error(e.to_string()))?;
         let now = codec.now();
+        let hint = "remove skip_serializing_if, flatten or untagged enums, or seal with a \
+                    self-describing serializer such as MessagePack";
         match codec.seal_at(&default, now) {
             Ok(cookie) => codec.open_at(&cookie, now).map(drop).map_err(|e| {
                 error(format!(
-                    "its default value does not read back under the current suite ({e}); \
-                     remove skip_serializing_if, flatten or untagged enums, or seal with a \
-                     self-describing serializer such as MessagePack"
+                    "its default value does not read back under the current suite ({e}); {hint}"
                 ))
             }),
-            // Too large for the budget, say: the budget is checked elsewhere.
-            Err(_) => Ok(()),
+            // The budget is the layer's to check, with its own message.
+            Err(SealError::TooLarge { .. }) => Ok(()),
+            Err(e) => Err(error(format!(
+                "its default value cannot be sealed under the current suite ({e}); {hint}"
+            ))),
         }
     }
 
@@ -119,13 +122,26 @@ where
                 .into(),
             )
         };
-        let typed = Value::Map(entries.clone())
+        // Entries the handler has not set keep the type's defaults.
+        let mut full = entries_of(&T::default()).map_err(|error| misfit(&error))?;
+        full.extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let typed = Value::Map(full)
             .deserialize_into::<T>()
             .map_err(|error| misfit(&error))?;
-        // serde drops keys a struct does not name: refuse them rather than lose them.
+        // serde drops keys a struct does not name, at any depth: refuse them (and
+        // values the type would change) rather than lose them.
         let kept = entries_of(&typed).map_err(|error| misfit(&error))?;
-        if let Some(stray) = entries.keys().find(|key| !kept.contains_key(*key)) {
-            return Err(misfit(&format_args!("it has no field {stray:?}")));
+        for (key, value) in entries.iter() {
+            match kept.get(key) {
+                Some(held) if holds(held, value) => {}
+                Some(_) => {
+                    return Err(misfit(&format_args!(
+                        "its field {key:?} does not hold the value as given \
+                         (a key the field's type has no place for, or a value it changes)"
+                    )));
+                }
+                None => return Err(misfit(&format_args!("it has no field {key:?}"))),
+            }
         }
         f(&Typed(typed))
     }
@@ -135,16 +151,36 @@ where
     }
 }
 
+/// Whether `held`, what a typed value kept, holds `given`: the same value, numbers
+/// compared by value (an integer in a float field is held), arrays element by
+/// element, and every entry of a map (the held map may have more: defaults).
+fn holds(held: &Value, given: &Value) -> bool {
+    match (held, given) {
+        // A field the value left out may hold its default.
+        (Value::Map(held), Value::Map(given)) => given
+            .iter()
+            .all(|(key, value)| held.get(key).is_some_and(|h| holds(h, value))),
+        (Value::Array(held), Value::Array(given)) => {
+            held.len() == given.len() && held.iter().zip(given).all(|(h, g)| holds(h, g))
+        }
+        (Value::Float(held), Value::Int(i)) => *held == *i as f64,
+        (Value::Float(held), Value::UInt(u)) => *held == *u as f64,
+        _ => held == given,
+    }
+}
+
 /// The entries of a typed value: the fields of a struct or the entries of a map.
-pub(crate) fn entries_of<T: Serialize>(value: &T) -> Result<SessionMap, String> {
-    match Value::from_serialize(value) {
-        Ok(Value::Map(map)) => Ok(map),
-        Ok(Value::Null) => Ok(SessionMap::new()),
-        Ok(_) => Err(format!(
+///
+/// # Errors
+/// When the value has no JSON form, or is not a struct or map.
+pub(crate) fn entries_of<T: Serialize>(value: &T) -> Result<SessionMap, serde_json::Error> {
+    match Value::from_serialize(value)? {
+        Value::Map(map) => Ok(map),
+        Value::Null => Ok(SessionMap::new()),
+        _ => Err(serde::ser::Error::custom(format_args!(
             "{} does not serialize to a struct or map, as a session type must",
             std::any::type_name::<T>()
-        )),
-        Err(error) => Err(error.to_string()),
+        ))),
     }
 }
 

@@ -277,19 +277,10 @@ impl Session {
     /// # Errors
     /// When `value` does not serialize to a map with string keys.
     pub fn replace_typed<T: Serialize>(&self, value: &T) -> Result<(), SessionValueError> {
-        let error = |source| SessionValueError {
+        let map = super::payload::entries_of(value).map_err(|source| SessionValueError {
             key: String::new(),
             source,
-        };
-        let map = match Value::from_serialize(value).map_err(error)? {
-            Value::Map(map) => map,
-            Value::Null => SessionMap::new(),
-            _ => {
-                return Err(error(serde::ser::Error::custom(
-                    "a typed session must serialize to a struct or map",
-                )));
-            }
-        };
+        })?;
         let mut state = self.lock();
         if state.map != map {
             state.map = map;
