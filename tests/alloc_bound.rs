@@ -4,8 +4,9 @@
 //! - input not sealed under a key of the keyring: at most `3 L / 4 + 1 KiB`,
 //!   where `L` is the longest value accepted (`max_value_len`, by default the
 //!   4096-byte budget); an over-long value allocates nothing;
-//! - authentic input, for `Value` sessions: at most `3 L / 4 + 65 C + 1 KiB`,
-//!   where `C` is the decompression cap (64 KiB by default).
+//! - authentic input, for `Value` sessions: at most `3 L / 4 + 170 (C + R) + 1 KiB`,
+//!   where `C` is the decompression cap (64 KiB by default) and `R` the 16,384
+//!   bytes of plain maps that postcard's records forms may stand for.
 //!
 //! Each case runs in a child process of this binary (no test harness, so no other
 //! thread allocates beside it), with dhat's counting allocator started just
@@ -77,9 +78,15 @@ mod cases {
         max_len() * 3 / 4 + SLACK
     }
 
+    /// Bytes of `Value` per byte of its plainest encoding: a whole B-tree leaf
+    /// (about 630 bytes) and an array slot for the 4 bytes of a one-entry map.
+    const VALUE_PER_BYTE: usize = 170;
+    /// What records may stand for (SPEC.md section 12.2).
+    const RECORDS_BUDGET: usize = 16_384;
+
     /// The bound for authentic input, `Value` sessions.
     pub fn authentic_bound() -> usize {
-        max_len() * 3 / 4 + 65 * DEFAULT_DECOMPRESSION_CAP + SLACK
+        max_len() * 3 / 4 + VALUE_PER_BYTE * (DEFAULT_DECOMPRESSION_CAP + RECORDS_BUDGET) + SLACK
     }
 
     fn authentic(version: u8, payload: &[u8]) -> String {
@@ -200,6 +207,27 @@ mod cases {
         let map = map_of(entries);
         let mut deep = [6u8, 0xff, 0xff, 0xff, 0xff, 0x0f].repeat(cap / 6);
         deep.truncate(cap);
+        // Maps of one entry (an empty key, null): the most Value per plaintext
+        // byte, a whole B-tree leaf for 4 bytes.
+        let small_maps = |bytes: usize| {
+            let count = bytes / 4;
+            let mut out = vec![6u8];
+            varint(count as u64, &mut out);
+            out.extend([7u8, 1, 0, 0].repeat(count));
+            out
+        };
+        let maps = small_maps(cap - 8);
+        // Records of an empty key at the whole records budget (4,096 rows of
+        // null, 4 bytes each as plain maps), then one-entry maps filling the
+        // rest of the cap.
+        let rows = 4_096;
+        let mut records = vec![6u8];
+        let fill = small_maps(cap - rows - 16);
+        varint(2, &mut records);
+        records.extend([10u8, 1, 0]);
+        varint(rows as u64, &mut records);
+        records.resize(records.len() + rows, 0);
+        records.extend(fill);
         vec![
             Case {
                 name: "zstd bomb: 64 MiB of zeros, declared",
@@ -228,6 +256,18 @@ mod cases {
             Case {
                 name: "zstd: a map of distinct keys filling the cap",
                 input: authentic(2, &compress(&map)),
+                authentic: true,
+                outcome: "ok",
+            },
+            Case {
+                name: "zstd: one-entry maps filling the cap",
+                input: authentic(2, &compress(&maps)),
+                authentic: true,
+                outcome: "ok",
+            },
+            Case {
+                name: "zstd: records at the budget, then small maps",
+                input: authentic(2, &compress(&records)),
                 authentic: true,
                 outcome: "ok",
             },

@@ -40,7 +40,12 @@ FLAG_PADDED = 0x02
 KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_PADDED
 
 MAX_DEPTH = 64
-RECORDS_BUDGET = 65536
+RECORDS_BUDGET = 16384
+
+
+def _records_cost(keys: list, rows: int) -> int:
+    """SPEC 12.2: what the rows take as plain maps, one-byte lengths and values."""
+    return rows * (2 + sum(2 + len(k) for k in keys))
 DEFAULT_BUDGET = 4096
 DEFAULT_DECOMPRESSION_CAP = 65536
 DEFAULT_ZSTD_THRESHOLD = 64
@@ -354,7 +359,7 @@ class _PostcardWriter:
         elif isinstance(v, list):
             keys = self._records_keys(v)
             if keys is not None:
-                cost = len(v) * sum(len(k.encode("utf-8")) for k in keys)
+                cost = _records_cost([k.encode("utf-8") for k in keys], len(v))
                 if self.records_used + cost <= RECORDS_BUDGET:
                     self.records_used += cost
                     o.append(0x0A)
@@ -482,7 +487,7 @@ class _PostcardReader:
                 raise DeserializeError("records form with no rows")
             if n * k > self.remaining():
                 raise DeserializeError("records size exceeds the remaining bytes")
-            self.records_used += n * sum(len(e) for e in enc)
+            self.records_used += _records_cost(enc, n)
             if self.records_used > RECORDS_BUDGET:
                 raise DeserializeError("records budget exceeded")
             rows = []

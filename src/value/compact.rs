@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{MAX_DEPTH, Value};
+use super::{FormError, MAX_DEPTH, PREALLOCATE, RECORDS_BUDGET, Value, insert_unique};
 
 const NULL: u8 = 0;
 const BOOL: u8 = 1;
@@ -31,63 +31,12 @@ const SHORT_STRING_MAX: usize = 47;
 const SMALL_INT: u8 = 64;
 const SMALL_INT_MAX: i64 = 63;
 
-/// Most key bytes that records may stand for in one value, summed over every
-/// records form: rows times the key lengths of one row. Keys written once expand
-/// on reading; this bounds that expansion whatever the input.
-pub const RECORD_KEY_BYTES: usize = 65_536;
-
-/// Elements reserved up front for a declared length; longer ones grow as their
-/// elements actually arrive.
-const PREALLOCATE: usize = 64;
-
-/// Why bytes are not the postcard form of a session value, or a value has none.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FormError {
-    /// Arrays and maps nest deeper than [`Value::MAX_DEPTH`].
-    #[error("value nests deeper than {MAX_DEPTH} levels")]
-    TooDeep,
-    /// A NaN or infinite float: session values hold finite floats only.
-    #[error("a session value holds finite floats only, not {0}")]
-    NonFinite(String),
-    /// The bytes end inside a value.
-    #[error("the value ends early")]
-    Truncated,
-    /// A tag byte that names no form.
-    #[error("tag {0:#04x} names no form of a session value")]
-    UnknownTag(u8),
-    /// A varint longer than 10 bytes or above 2^64 - 1.
-    #[error("a varint is longer than 10 bytes or exceeds 64 bits")]
-    BadVarint,
-    /// A string that is not UTF-8.
-    #[error("a string is not UTF-8")]
-    NotUtf8,
-    /// The byte after a bool tag is neither 0 nor 1.
-    #[error("a bool byte is {0:#04x}, neither 0 nor 1")]
-    BadBool(u8),
-    /// A map holds the same key twice.
-    #[error("a map holds the key {0:?} twice")]
-    DuplicateKey(String),
-    /// Records with no keys, no rows, or keys not strictly ascending.
-    #[error("records need at least one key and one row, with keys strictly ascending")]
-    BadRecords,
-    /// Records that stand for more than [`RECORD_KEY_BYTES`] key bytes.
-    #[error("records stand for more than {RECORD_KEY_BYTES} bytes of keys")]
-    RecordsTooLarge,
-    /// A declared length longer than the bytes that remain.
-    #[error("a declared length of {0} exceeds the bytes that remain")]
-    LengthTooLong(u64),
-    /// Bytes after a complete value.
-    #[error("{0} trailing bytes after the value")]
-    Trailing(usize),
-}
-
 /// Appends the postcard form of `value` to `out`.
 ///
 /// # Errors
 /// When the value is outside the data model: nested too deep, or a non-finite float.
 pub fn encode(value: &Value, out: &mut Vec<u8>) -> Result<(), FormError> {
-    let mut budget = RECORD_KEY_BYTES;
+    let mut budget = RECORDS_BUDGET;
     write(value, 0, &mut budget, out)
 }
 
@@ -99,7 +48,7 @@ pub fn decode(bytes: &[u8]) -> Result<Value, FormError> {
     let mut reader = Reader {
         bytes,
         pos: 0,
-        budget: RECORD_KEY_BYTES,
+        budget: RECORDS_BUDGET,
     };
     let value = reader.value(0)?;
     match bytes.len() - reader.pos {
@@ -234,9 +183,18 @@ fn record_keys(items: &[Value], depth: usize, budget: usize) -> Option<(Vec<&str
     if !rest.iter().all(same_keys) {
         return None;
     }
-    let row_bytes: usize = first.keys().map(String::len).sum();
-    let expansion = row_bytes.checked_mul(items.len())?;
-    (expansion <= budget).then(|| (first.keys().map(String::as_str).collect(), expansion))
+    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    let expansion = records_cost(&keys, items.len())?;
+    (expansion <= budget).then_some((keys, expansion))
+}
+
+/// What `rows` maps with `keys` take in their plainest form: a map tag and count,
+/// then per entry a one-byte key length, the key and a one-byte value. Records
+/// that stand for at most [`RECORDS_BUDGET`] such bytes build no more than a
+/// plaintext of that length could.
+fn records_cost(keys: &[&str], rows: usize) -> Option<usize> {
+    let row: usize = 2 + keys.iter().map(|key| 2 + key.len()).sum::<usize>();
+    row.checked_mul(rows)
 }
 
 struct Reader<'a> {
@@ -377,9 +335,8 @@ impl Reader<'_> {
         if key_count == 0 || rows == 0 {
             return Err(FormError::BadRecords);
         }
-        let row_bytes: usize = keys.iter().map(String::len).sum();
-        self.budget = row_bytes
-            .checked_mul(rows)
+        let keys_ref: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.budget = records_cost(&keys_ref, rows)
             .and_then(|expansion| self.budget.checked_sub(expansion))
             .ok_or(FormError::RecordsTooLarge)?;
         let mut items = Vec::with_capacity(rows.min(PREALLOCATE));
@@ -391,23 +348,6 @@ impl Reader<'_> {
             items.push(Value::Map(row));
         }
         Ok(Value::Array(items))
-    }
-}
-
-/// Inserts an entry, refusing a key already present.
-pub(super) fn insert_unique(
-    map: &mut BTreeMap<String, Value>,
-    key: String,
-    value: Value,
-) -> Result<(), FormError> {
-    match map.entry(key) {
-        std::collections::btree_map::Entry::Occupied(entry) => {
-            Err(FormError::DuplicateKey(entry.key().clone()))
-        }
-        std::collections::btree_map::Entry::Vacant(entry) => {
-            entry.insert(value);
-            Ok(())
-        }
     }
 }
 
@@ -540,16 +480,23 @@ mod tests {
 
     #[test]
     fn record_expansion_is_bounded() {
-        // One key of 1,000 bytes, 66 rows of a one-byte value: 66,000 key bytes.
+        // An empty key costs its plain form, 4 bytes a row: 4,096 rows fit.
+        for (rows, fits) in [(4_096usize, true), (4_097, false)] {
+            let mut bytes = vec![RECORDS, 1, 0];
+            write_len(rows, &mut bytes);
+            bytes.extend(std::iter::repeat_n(NULL, rows));
+            assert_eq!(decode(&bytes).is_ok(), fits, "{rows}");
+        }
+        // One key of 1,000 bytes, 17 rows of a one-byte value: 17,068 bytes as maps.
         let mut bytes = vec![RECORDS, 1];
         write_str(&"k".repeat(1000), &mut bytes);
-        write_len(66, &mut bytes);
-        bytes.extend(std::iter::repeat_n(NULL, 66));
+        write_len(17, &mut bytes);
+        bytes.extend(std::iter::repeat_n(NULL, 17));
         assert_eq!(decode(&bytes), Err(FormError::RecordsTooLarge));
         // The writer falls back to plain arrays past the same bound, so whatever it
         // writes reads back.
         let row = Value::Map(BTreeMap::from([("k".repeat(1000), Value::Null)]));
-        let big = Value::Array(vec![row; 66]);
+        let big = Value::Array(vec![row; 17]);
         let bytes = encoded(&big);
         assert_eq!(bytes[0], ARRAY);
         assert_eq!(decode(&bytes).unwrap(), big);

@@ -163,9 +163,56 @@ const VARIANTS: &[&str] = &[
 
 const MAX_DEPTH: usize = Value::MAX_DEPTH;
 
+/// The most that records forms may stand for in one postcard session value: the
+/// bytes their rows would take as plain maps (SPEC.md section 12.2). Keys written
+/// once expand on reading; this bounds what a reader builds, whatever the input.
+pub(crate) const RECORDS_BUDGET: usize = 16_384;
+
+/// Why bytes are not a session value, or a value is outside the data model.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FormError {
+    /// Arrays and maps nest deeper than [`Value::MAX_DEPTH`].
+    #[error("value nests deeper than {MAX_DEPTH} levels")]
+    TooDeep,
+    /// A NaN or infinite float: session values hold finite floats only.
+    #[error("a session value holds finite floats only, not {0}")]
+    NonFinite(String),
+    /// The bytes end inside a value.
+    #[error("the value ends early")]
+    Truncated,
+    /// A tag byte that names no form.
+    #[error("tag {0:#04x} names no form of a session value")]
+    UnknownTag(u8),
+    /// A varint longer than 10 bytes or above 2^64 - 1.
+    #[error("a varint is longer than 10 bytes or exceeds 64 bits")]
+    BadVarint,
+    /// A string that is not UTF-8.
+    #[error("a string is not UTF-8")]
+    NotUtf8,
+    /// The byte after a bool tag is neither 0 nor 1.
+    #[error("a bool byte is {0:#04x}, neither 0 nor 1")]
+    BadBool(u8),
+    /// A map holds the same key twice.
+    #[error("a map holds the key {0:?} twice")]
+    DuplicateKey(String),
+    /// Records with no keys, no rows, or keys not strictly ascending.
+    #[error("records need at least one key and one row, with keys strictly ascending")]
+    BadRecords,
+    /// Records that stand for more than [`RECORDS_BUDGET`] bytes of plain maps.
+    #[error("records stand for more than {RECORDS_BUDGET} bytes of plain maps")]
+    RecordsTooLarge,
+    /// A declared length longer than the bytes that remain.
+    #[error("a declared length of {0} exceeds the bytes that remain")]
+    LengthTooLong(u64),
+    /// Bytes after a complete value.
+    #[error("{0} trailing bytes after the value")]
+    Trailing(usize),
+}
+
 /// Elements reserved up front for an array whose length the format declares;
 /// longer arrays grow as their elements actually arrive.
-const PREALLOCATE: usize = 64;
+pub(crate) const PREALLOCATE: usize = 64;
 
 impl Serialize for Value {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -181,9 +228,7 @@ impl Serialize for Nested<'_> {
         use serde::ser::Error as _;
         let Nested(value, depth) = *self;
         if matches!(value, Value::Array(_) | Value::Map(_)) && depth >= MAX_DEPTH {
-            return Err(S::Error::custom(format_args!(
-                "value nests deeper than {MAX_DEPTH} levels"
-            )));
+            return Err(S::Error::custom(FormError::TooDeep));
         }
         if serializer.is_human_readable() {
             return match value {
@@ -264,18 +309,59 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     }
 }
 
+/// A map key: a string, and nothing a format might turn into one (MessagePack's
+/// `bin`, say).
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = String;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string map key")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+        Ok(v.to_owned())
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+}
+
 fn finite<E: de::Error>(v: f64) -> Result<Value, E> {
     if v.is_finite() {
         Ok(Value::Float(v))
     } else {
-        Err(E::custom(format_args!(
-            "a session value holds finite floats only, not {v}"
-        )))
+        Err(E::custom(FormError::NonFinite(v.to_string())))
     }
 }
 
 fn too_deep<E: de::Error>() -> E {
-    E::custom(format_args!("value nests deeper than {MAX_DEPTH} levels"))
+    E::custom(FormError::TooDeep)
+}
+
+/// Inserts an entry, refusing a key already present.
+pub(crate) fn insert_unique(
+    map: &mut BTreeMap<String, Value>,
+    key: String,
+    value: Value,
+) -> Result<(), FormError> {
+    match map.entry(key) {
+        std::collections::btree_map::Entry::Occupied(entry) => {
+            Err(FormError::DuplicateKey(entry.key().clone()))
+        }
+        std::collections::btree_map::Entry::Vacant(entry) => {
+            entry.insert(value);
+            Ok(())
+        }
+    }
 }
 
 fn read_seq<'de, A: SeqAccess<'de>>(depth: usize, mut seq: A) -> Result<Vec<Value>, A::Error> {
@@ -297,11 +383,9 @@ fn read_map<'de, A: MapAccess<'de>>(
         return Err(too_deep());
     }
     let mut out = BTreeMap::new();
-    while let Some(key) = map.next_key::<String>()? {
+    while let Some(key) = map.next_key_seed(KeySeed)? {
         let value = map.next_value_seed(ValueSeed(depth + 1))?;
-        if out.insert(key, value).is_some() {
-            return Err(de::Error::custom("a map holds the same key twice"));
-        }
+        insert_unique(&mut out, key, value).map_err(de::Error::custom)?;
     }
     Ok(out)
 }
