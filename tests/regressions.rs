@@ -82,7 +82,7 @@ fn roundtrip_non_finite_float_under_json_is_refused_not_turned_into_null() {
     feature = "xchacha20poly1305"
 ))]
 #[test]
-fn non_finite_floats_are_refused_under_every_serializer() {
+fn non_finite_floats_are_refused_under_the_binary_serializers_too() {
     use sealed_cookie::cipher::XChaCha20Poly1305;
     use sealed_cookie::serializer::{MessagePack, Postcard};
     let codecs = [

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
 use sealed_cookie::keyfile::KeySource;
+use sealed_cookie::serializer::{Json, Serializer as _};
 use sealed_cookie::{
     Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SealError, Value,
 };
@@ -102,9 +103,11 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
     let (builder, _) = builder(&args.cookie, ring)?;
     let codec = builder.build()?;
     let text = read_stdin(MAX_JSON_INPUT, "a JSON value")?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Failure::Usage(format!("stdin is not valid JSON: {e}")))?;
-    let value = Value::from(json);
+    // Read as a session value, with its rules (no repeated keys, no integer
+    // beyond 64 bits), rather than through serde_json's own model.
+    let value = Json
+        .deserialize_value(text.trim_start_matches('\u{feff}').as_bytes())
+        .map_err(|e| Failure::Usage(format!("stdin is not a JSON session value: {e}")))?;
     let now = args.now.unwrap_or_else(|| codec.now());
     let cookie = codec.seal_at(&value, now).map_err(|e| match e {
         SealError::TooLarge { needed, budget } => Failure::Usage(format!(
