@@ -47,7 +47,11 @@ fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
 #[tokio::test]
 async fn the_servers_cookies_open_in_the_cli_and_the_clis_open_in_the_server() {
     let dir = tempfile::tempdir().unwrap();
-    run(dir.path(), &["keyring", "init", "--keyring", "ring.toml"], "");
+    run(
+        dir.path(),
+        &["keyring", "init", "--keyring", "ring.toml"],
+        "",
+    );
     let ring = dir.path().join("ring.toml");
     let config = SessionConfig::from_toml_str(&format!(
         "keyring_file = {:?}\nsecure = false\nexpires = \"1 hour\"\n",
