@@ -12,7 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::{ConditionallySelectable as _, ConstantTimeEq as _};
-use zeroize::Zeroize as _;
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::attributes::CookieAttributes;
 use crate::clock::{Clock, SystemClock};
@@ -685,16 +685,20 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// let other = Codec::<String>::builder().keyring(keyring).build().unwrap();
     /// assert!(other.open_at(&cookie, 1_700_000_000).is_err());
     /// let opened = other.open_plaintext_at(&cookie, 1_700_000_000).unwrap();
-    /// assert_eq!(opened.value, [1, 0xff]); // not the UTF-8 a String needs
+    /// assert_eq!(*opened.value, [1, 0xff]); // not the UTF-8 a String needs
     /// # }
     /// ```
     ///
     /// # Errors
     /// As [`Codec::open`], except that the plaintext is never deserialized.
-    pub fn open_plaintext_at(&self, cookie: &str, now: u64) -> Result<Opened<Vec<u8>>, OpenError> {
+    pub fn open_plaintext_at(
+        &self,
+        cookie: &str,
+        now: u64,
+    ) -> Result<Opened<Zeroizing<Vec<u8>>>, OpenError> {
         let cap = self.inner.decompression_cap;
         self.open_with(cookie, now, |suite, flags, payload| {
-            let mut plain = Vec::new();
+            let mut plain = Zeroizing::new(Vec::new());
             suite.visit_plaintext(flags, payload, cap, &mut |bytes| {
                 plain.extend_from_slice(bytes);
             })?;

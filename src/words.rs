@@ -16,12 +16,23 @@ use std::time::Duration;
 
 use crate::attributes::SameSite;
 
-/// humantime's durations (`30m`, `12h`, `7days`), also with spaces between
-/// number and unit (`1 hour`, `2 h 30 min`); surrounding spaces are ignored.
+/// Text that is not a duration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct NotADuration {
+    reason: String,
+}
+
+/// A whole number of seconds (`3600`), or humantime's durations (`30m`, `12h`,
+/// `7days`), also with spaces between number and unit (`1 hour`, `2 h 30 min`);
+/// surrounding spaces are ignored.
 ///
 /// # Errors
-/// humantime's error, when the text is no duration.
-pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> {
+/// When the text is no duration, saying why.
+pub fn parse_duration(text: &str) -> Result<Duration, NotADuration> {
+    if let Ok(seconds) = text.trim().parse::<u64>() {
+        return Ok(Duration::from_secs(seconds));
+    }
     let mut compact = String::with_capacity(text.len());
     let mut previous_digit = false;
     let mut chars = text.trim().chars().peekable();
@@ -32,7 +43,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, humantime::DurationError> 
         previous_digit = c.is_ascii_digit() || (c == ' ' && previous_digit);
         compact.push(c);
     }
-    humantime::parse_duration(&compact)
+    humantime::parse_duration(&compact).map_err(|error| NotADuration {
+        reason: error.to_string(),
+    })
 }
 
 /// `true`/`false`, `on`/`off`, `yes`/`no`, `1`/`0`, in any case.
@@ -65,6 +78,8 @@ mod tests {
     #[test]
     fn durations_with_and_without_spaces() {
         for (text, secs) in [
+            ("90", 90),
+            (" 3600 ", 3600),
             ("30m", 1800),
             (" 1 hour ", 3600),
             ("1hour", 3600),
@@ -81,7 +96,7 @@ mod tests {
             );
         }
         assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
-        for bad in ["soon", "1 fortnight", "", "-5", "90"] {
+        for bad in ["soon", "1 fortnight", "", "-5", "1.5"] {
             assert!(parse_duration(bad).is_err(), "{bad}");
         }
     }

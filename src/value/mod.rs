@@ -54,7 +54,9 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
 }
 
-/// A session's top-level map.
+/// A session's entries: what [`Value::Map`] holds. The web layer seals a session
+/// as that `Value`; seal `Value::Map(entries)` with a `Codec<Value>` to make the
+/// same cookie (a `Codec<SessionMap>` writes the bare map, through serde).
 pub type SessionMap = BTreeMap<String, Value>;
 
 impl Value {

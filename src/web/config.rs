@@ -529,6 +529,24 @@ impl SessionConfig {
 
     /// The layer of [`SessionConfig::typed_builder`].
     ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use serde::{Deserialize, Serialize};
+    /// use sealed_cookie::web::SessionConfig;
+    ///
+    /// #[derive(Serialize, Deserialize, Default)]
+    /// struct AppSession { user: Option<String>, visits: u64 }
+    ///
+    /// let config = SessionConfig::from_toml_str("expires = \"1 hour\"")?;
+    /// // Keys come from SEALED_COOKIE_KEYS or a keyring file.
+    /// match config.typed_layer::<AppSession>() {
+    ///     Ok(layer) => assert_eq!(layer.cookie_name(), "session"),
+    ///     Err(error) => assert!(error.to_string().starts_with("no session keys")),
+    /// }
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// A [`WebConfigError`] that says what to change.
     pub fn typed_layer<T>(&self) -> Result<SessionLayer, WebConfigError>
@@ -584,7 +602,8 @@ impl SessionConfig {
     }
 }
 
-const DURATION_FORM: &str = "a duration such as \"1 hour\", \"30 minutes\" or \"2h 30min\"";
+const DURATION_FORM: &str =
+    "a duration such as \"1 hour\", \"30 minutes\", \"2h 30min\" or \"3600\" (seconds)";
 const BOOL_FORM: &str = "true or false";
 const SAME_SITE_FORM: &str = "strict, lax, none or off (also omit)";
 const SIZE_RULE_FORM: &str = "whole-line or name-value";

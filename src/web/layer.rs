@@ -214,12 +214,40 @@ impl SessionLayer {
     }
 
     /// Seals `entries` as a fresh session cookie value, as the layer would: for
-    /// test clients, load generators and migrations.
+    /// test clients, load generators and migrations. (An empty session is sealed
+    /// too, though the layer itself deletes the cookie of one.)
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use sealed_cookie::web::SessionLayer;
+    /// use sealed_cookie::{Key, Keyring, SessionMap, Value};
+    ///
+    /// let layer = SessionLayer::builder().keyring(Keyring::new(Key::generate()?)).build()?;
+    /// let entries = SessionMap::from([("user".to_owned(), Value::from("alice"))]);
+    /// let cookie = layer.seal(&entries)?;
+    /// assert_eq!(layer.open(&cookie)?.value, entries);
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// When the entries do not fit the budget (or the declared session type).
     pub fn seal(&self, entries: &SessionMap) -> Result<String, SealError> {
         self.shared.codec.seal(&mut entries.clone(), None)
+    }
+
+    /// Opens a session cookie value at the layer clock's time, as the layer would.
+    ///
+    /// # Errors
+    /// Why it does not open.
+    pub fn open(&self, cookie: &str) -> Result<Opened<SessionMap>, OpenError> {
+        self.shared.codec.open(cookie)
+    }
+
+    /// The layer clock's time, in Unix seconds.
+    #[must_use]
+    pub fn now(&self) -> u64 {
+        self.shared.codec.now()
     }
 
     /// Opens a session cookie value at `now` (Unix seconds), as the layer would.

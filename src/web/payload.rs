@@ -19,18 +19,25 @@ use crate::error::{OpenError, SealError};
 use crate::keyring::KeyId;
 use crate::value::{SessionMap, Value};
 
-/// A session type declared with [`SessionLayer::typed`](super::SessionLayer::typed):
-/// sealed as `T` itself. Serializes exactly as `T` does.
+/// The payload of a layer built with [`SessionLayer::typed`](super::SessionLayer::typed):
+/// the declared session type `T`, sealed as `T` itself (it serializes exactly as
+/// `T` does). It appears only in the builder's type,
+/// `SessionLayerBuilder<Typed<T>>`; there is nothing to construct.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Typed<T>(pub T);
+pub struct Typed<T>(T);
 
 mod sealed {
     pub trait Sealed {}
 }
 
 /// What a [`SessionLayer`](super::SessionLayer) seals: [`Value`] (the session's
-/// entries as one map, the default) or [`Typed<T>`] (an application's own type).
+/// entries as one map, the default, from [`SessionLayer::builder`]) or
+/// [`Typed<T>`] (an application's own type, from [`SessionLayer::typed`]). Sealed:
+/// only those two.
+///
+/// [`SessionLayer::builder`]: super::SessionLayer::builder
+/// [`SessionLayer::typed`]: super::SessionLayer::typed
 pub trait SessionPayload:
     sealed::Sealed + Serialize + DeserializeOwned + Send + Sync + 'static
 {

@@ -159,13 +159,15 @@ struct CookieArgs {
     #[arg(long)]
     domain: Option<String>,
     /// Secure attribute: on/off, true/false, yes/no, 1/0 (default on).
-    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_secure")]
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_secure",
+          num_args = 0..=1, default_missing_value = "on")]
     secure: Option<bool>,
     /// Leave out Secure (`--secure off`).
     #[arg(long)]
     no_secure: bool,
     /// HttpOnly attribute: on/off, true/false, yes/no, 1/0 (default on).
-    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_http_only")]
+    #[arg(long, value_name = "BOOL", value_parser = words::parse_bool, conflicts_with = "no_http_only",
+          num_args = 0..=1, default_missing_value = "on")]
     http_only: Option<bool>,
     /// Leave out HttpOnly (`--http-only off`).
     #[arg(long)]

@@ -1,9 +1,9 @@
 //! The words of the web layer's session configuration (TOML keys and
 //! `SEALED_COOKIE_*` variables), accepted by every flag with the same meaning:
-//! durations (`1 hour`, `2h 30min`), booleans (`on`/`off`, `true`/`false`,
-//! `yes`/`no`, `1`/`0`), `SameSite` (`strict`, `lax`, `none`, `off`) and whole
-//! numbers of bytes. The tool also accepts a bare number of seconds as a duration
-//! and `omit` for `SameSite` off.
+//! durations (`3600`, `1 hour`, `2h 30min`), booleans (`on`/`off`, `true`/`false`,
+//! `yes`/`no`, `1`/`0`), `SameSite` (`strict`, `lax`, `none`, `off` or `omit`) and
+//! whole numbers of bytes. The parsing is `sealed_cookie::words`, shared with the
+//! configuration; this module adds the messages.
 
 use std::time::Duration;
 
@@ -17,12 +17,8 @@ pub const BOOL_FORM: &str = "true/false, on/off, yes/no or 1/0";
 /// The forms of `SameSite`, for messages.
 pub const SAME_SITE_FORM: &str = "strict, lax, none, or off (also omit, or empty: no attribute)";
 
-/// A duration: a bare number of seconds, or the configuration's forms
-/// ([`sealed_cookie::words::parse_duration`]).
+/// A duration in the configuration's forms ([`sealed_cookie::words::parse_duration`]).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    if let Ok(secs) = text.trim().parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
-    }
     words::parse_duration(text).map_err(|e| format!("{e}; write {DURATION_FORM}"))
 }
 
@@ -54,9 +50,9 @@ mod tests {
     use super::*;
 
     // The configuration's words themselves are tested in `sealed_cookie::words`;
-    // here, what the tool adds: bare seconds, and messages that show the forms.
+    // here, what the tool adds: messages that show the forms.
     #[test]
-    fn durations_also_take_bare_seconds_and_errors_show_the_forms() {
+    fn duration_errors_show_the_forms() {
         assert_eq!(parse_duration(" 90 "), Ok(Duration::from_secs(90)));
         assert_eq!(parse_duration("1 hour"), Ok(Duration::from_secs(3600)));
         for bad in ["soon", "1 fortnight", "", "-5"] {
