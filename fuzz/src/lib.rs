@@ -345,9 +345,10 @@ fn forge_with<C: Cipher>(
 }
 
 /// What the codec must return for an authentic payload: padding stripped and
-/// decompression as the flags say, then the suite's serializer.
+/// decompression as the flags say, then the suite's serializer (its session-value
+/// reader for a `Value`).
 #[must_use]
-pub fn reference_decode<T: DeserializeOwned>(
+pub fn reference_decode<T: DeserializeOwned + 'static>(
     spec: SuiteSpec,
     flags: u8,
     payload: &[u8],
@@ -369,6 +370,15 @@ pub fn reference_decode<T: DeserializeOwned>(
     } else {
         payload
     };
+    if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Value>() {
+        let value = match spec.serializer {
+            0 => Postcard.deserialize_value(payload).ok(),
+            1 => MessagePack.deserialize_value(payload).ok(),
+            _ => Json.deserialize_value(payload).ok(),
+        }?;
+        let value: Box<dyn std::any::Any> = Box::new(value);
+        return value.downcast::<T>().ok().map(|value| *value);
+    }
     match spec.serializer {
         0 => Postcard.deserialize(payload).ok(),
         1 => MessagePack.deserialize(payload).ok(),
