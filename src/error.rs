@@ -3,10 +3,28 @@
 //! Opening errors are meant for server logs and metrics. A client must never be
 //! told which one happened: treat every [`OpenError`] as "no session".
 
+use std::fmt;
+
 use crate::keyring::KeyId;
 
+/// Writes `error`'s message and then the message of each of its sources.
+pub(crate) fn write_message(
+    error: &dyn std::error::Error,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    write!(f, "{error}")?;
+    let mut source = error.source();
+    while let Some(cause) = source {
+        write!(f, ": {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
+}
+
+debug_as_message!(KeyError, ConfigError, SealError, OpenError);
+
 /// A key could not be made from the material given.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
     /// The key material is shorter than 32 bytes (256 bits).
@@ -38,7 +56,7 @@ pub enum KeyError {
 
 /// The codec was configured wrongly. Returned by [`CodecBuilder::build`](crate::CodecBuilder::build),
 /// never later on a request.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// No keyring was given.
@@ -167,7 +185,7 @@ pub enum ConfigError {
 }
 
 /// Why sealing failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum SealError {
     /// The full `Set-Cookie` string would exceed the size budget.
@@ -180,10 +198,10 @@ pub enum SealError {
     },
     /// The value could not be serialized.
     #[error("serialization failed: {0}")]
-    Serialize(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Serialize(Box<dyn std::error::Error + Send + Sync>),
     /// The compressor failed.
     #[error("compression failed: {0}")]
-    Compress(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Compress(Box<dyn std::error::Error + Send + Sync>),
     /// The cipher refused to encrypt (message too long for the algorithm).
     #[error("encryption failed")]
     Encrypt,
@@ -201,7 +219,7 @@ pub enum SealError {
 
 /// Why a cookie was rejected. For logs and metrics only: a client always just gets
 /// a fresh session.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
     /// The cookie value is longer than the configured maximum; it was not decoded.
@@ -255,7 +273,7 @@ pub enum OpenError {
     Decompress,
     /// The plaintext could not be deserialized into the expected type.
     #[error("deserialization failed: {0}")]
-    Deserialize(#[source] Box<dyn std::error::Error + Send + Sync>),
+    Deserialize(Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl OpenError {

@@ -67,6 +67,18 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+/// `Debug` for a public error: its message, then each cause after `: `, which is
+/// what `?` in `main` and `{:?}` then print (never a struct dump).
+macro_rules! debug_as_message {
+    ($($t:ty),* $(,)?) => {$(
+        impl ::core::fmt::Debug for $t {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                crate::error::write_message(self, f)
+            }
+        }
+    )*};
+}
+
 mod attributes;
 pub mod cipher;
 mod clock;

@@ -17,7 +17,7 @@ use std::time::Duration;
 use crate::attributes::SameSite;
 
 /// Text that is not a duration.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason}")]
 pub struct NotADuration {
     reason: String,
@@ -70,6 +70,8 @@ pub fn parse_same_site(text: &str) -> Option<Option<SameSite>> {
         _ => None,
     }
 }
+
+debug_as_message!(NotADuration);
 
 #[cfg(test)]
 mod tests {

@@ -17,7 +17,7 @@ pub use self::xchacha20poly1305::XChaCha20Poly1305;
 
 /// The AEAD refused: the tag did not verify, or an input was too long for the algorithm.
 /// Deliberately opaque.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("AEAD operation failed")]
 pub struct AeadError;
 
@@ -172,6 +172,8 @@ macro_rules! rustcrypto_cipher {
 }
 #[allow(unused_imports)]
 pub(crate) use rustcrypto_cipher;
+
+debug_as_message!(AeadError);
 
 #[cfg(test)]
 mod tests {

@@ -16,7 +16,7 @@ pub use self::zstd::{
 };
 
 /// Why decompression failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DecompressError {
     /// The output would pass the cap.
@@ -64,3 +64,5 @@ pub trait Compressor: Send + Sync + 'static {
     /// [`DecompressError::OverCap`] past the cap, [`DecompressError::Corrupt`] on bad input.
     fn decompress(&self, input: &[u8], cap: usize) -> Result<Vec<u8>, DecompressError>;
 }
+
+debug_as_message!(DecompressError);

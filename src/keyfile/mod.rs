@@ -169,18 +169,17 @@ pub struct KeyEntry {
 
 /// Why a keyring file or the environment gave no usable keyring. Messages never
 /// contain key material.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyfileError {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file (shown in messages only when it names an existing file and does
         /// not look like a key, see [`MaskedPath`]).
         path: MaskedPath,
         /// The operating system's error.
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file already exists (when creating a new keyring).
     #[error("{0}: already exists; refusing to overwrite a keyring")]
@@ -209,13 +208,12 @@ pub enum KeyfileError {
     #[error("the keyring has {0} primary keys: exactly one key must have role \"primary\"")]
     SeveralPrimaries(usize),
     /// A key's material is unusable.
-    #[error("key #{index} (counting from 1): {source}")]
+    #[error("key #{index} (counting from 1): {error}")]
     Key {
         /// Position in the file, from 1.
         index: usize,
         /// Why the key was refused.
-        #[source]
-        source: KeyError,
+        error: KeyError,
     },
     /// A key's stated `id` does not match its material (a copy-paste mistake).
     #[error("key #{index} (counting from 1) states id {stated} but its material has id {actual}")]
@@ -257,7 +255,7 @@ pub enum KeyfileError {
     RetirePrimary(KeyId),
     /// `SEALED_COOKIE_KEYS` is set but does not hold a usable list of keys.
     #[error("{KEYS_ENV}: {0}")]
-    Env(#[source] KeyError),
+    Env(KeyError),
     /// An environment variable is not valid UTF-8.
     #[error("{0} is not valid UTF-8")]
     EnvNotUnicode(&'static str),
@@ -420,8 +418,8 @@ impl KeyringFile {
         let mut entries = Vec::with_capacity(raw.keys.len());
         for (i, item) in raw.keys.iter().enumerate() {
             let index = i + 1;
-            let key = Key::from_base64(&item.key)
-                .map_err(|source| KeyfileError::Key { index, source })?;
+            let key =
+                Key::from_base64(&item.key).map_err(|error| KeyfileError::Key { index, error })?;
             if let Some(stated) = &item.id {
                 let stated = stated.trim();
                 let well_formed =
@@ -679,17 +677,17 @@ impl KeyfileError {
     #[cfg(feature = "tower")]
     pub(crate) fn reason(&self) -> String {
         match self {
-            Self::Io { source, .. } => source.to_string(),
+            Self::Io { error, .. } => error.to_string(),
             other => other.to_string(),
         }
     }
 
     /// [`KeyfileError::Io`] for `path`.
     #[must_use]
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
         Self::Io {
             path: MaskedPath::new(path),
-            source,
+            error,
         }
     }
 }
@@ -849,6 +847,8 @@ pub fn load_keyring(path: Option<&Path>) -> Result<Keyring, KeyfileError> {
     load_source(&source, |name| std::env::var_os(name))
 }
 
+debug_as_message!(KeyfileError);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -917,7 +917,7 @@ mod tests {
                         e,
                         KeyfileError::Key {
                             index: 1,
-                            source: KeyError::TooShort { len: 3, .. }
+                            error: KeyError::TooShort { len: 3, .. }
                         }
                     )
                 },
@@ -929,7 +929,7 @@ mod tests {
                         e,
                         KeyfileError::Key {
                             index: 1,
-                            source: KeyError::InvalidBase64
+                            error: KeyError::InvalidBase64
                         }
                     )
                 },

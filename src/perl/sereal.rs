@@ -138,7 +138,7 @@ impl Default for Limits {
 }
 
 /// Why a Sereal document could not be decoded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum SerealError {
     /// The document does not start with a Sereal magic string.
@@ -820,6 +820,8 @@ impl Parser<'_> {
         })
     }
 }
+
+debug_as_message!(SerealError);
 
 #[cfg(test)]
 mod tests {

@@ -47,7 +47,7 @@ const BASE64URL: GeneralPurpose = GeneralPurpose::new(
 ///
 /// As for [`OpenError`](crate::OpenError), a client must never be told which
 /// one happened: treat every error as "no session".
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PerlError {
     /// The text is not `salt~expires~ciphertext~mac[~version]`, or a field is not
@@ -110,7 +110,7 @@ pub const PERL_SECRET_ENV: &str = "SEALED_COOKIE_PERL_SECRET";
 pub const PERL_OLD_SECRETS_ENV: &str = "SEALED_COOKIE_PERL_OLD_SECRETS";
 
 /// The Perl secrets could not be read from the environment.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum PerlEnvError {
     /// The secret's variable is unset or empty.
@@ -457,6 +457,8 @@ fn decrypt_v1<'a>(key: &[u8; 32], payload: &'a mut [u8]) -> Result<&'a [u8], Per
         .decrypt_padded::<Pkcs7>(&mut payload[16..])
         .map_err(|_| PerlError::Decrypt)
 }
+
+debug_as_message!(PerlError, PerlEnvError);
 
 #[cfg(test)]
 mod tests {

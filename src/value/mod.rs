@@ -171,7 +171,7 @@ const MAX_DEPTH: usize = Value::MAX_DEPTH;
 pub(crate) const RECORDS_BUDGET: usize = 16_384;
 
 /// Why bytes are not a session value, or a value is outside the data model.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormError {
     /// Arrays and maps nest deeper than [`Value::MAX_DEPTH`].
@@ -517,6 +517,8 @@ impl<'de> Visitor<'de> for TaggedVisitor {
         })
     }
 }
+
+debug_as_message!(FormError);
 
 #[cfg(test)]
 mod tests {

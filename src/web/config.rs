@@ -32,7 +32,7 @@ pub const KEYRING_ENV: &str = "SEALED_COOKIE_KEYRING";
 const ENV_PREFIX: &str = "SEALED_COOKIE_";
 
 /// Why a session layer could not be configured. The message says what to change.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum WebConfigError {
     /// The type declared with `SessionLayer::typed` cannot hold a session.
@@ -74,8 +74,7 @@ pub enum WebConfigError {
     InvalidKeys {
         /// Where they came from (an environment variable or a file).
         source_name: String,
-        /// What is wrong with them.
-        #[source]
+        /// What is wrong with them (part of the message, so not a `source()`).
         error: KeyError,
     },
     /// A keyring file and the keys variable are both set: the message is the
@@ -87,8 +86,7 @@ pub enum WebConfigError {
     KeyringFile {
         /// The file (shown only when it names a file and does not look like a key).
         path: crate::keyfile::MaskedPath,
-        /// Why.
-        #[source]
+        /// Why (its masked reason is part of the message).
         error: crate::keyfile::KeyfileError,
     },
     /// The TOML text is not a valid session configuration. The message quotes no
@@ -105,8 +103,7 @@ pub enum WebConfigError {
     File {
         /// The file.
         path: PathBuf,
-        /// Why.
-        #[source]
+        /// Why (part of the message).
         error: std::io::Error,
     },
     /// An environment variable holds a value of the wrong form.
@@ -143,7 +140,7 @@ pub enum WebConfigError {
         max: usize,
     },
     /// The codec rejected the configuration.
-    #[error("{0}")]
+    #[error(transparent)]
     Codec(#[from] ConfigError),
 }
 
@@ -650,6 +647,8 @@ fn human_duration<'de, D: Deserializer<'de>>(
 fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSite>, D::Error> {
     from_text(deserializer, parse_same_site, SAME_SITE_FORM)
 }
+
+debug_as_message!(WebConfigError);
 
 #[cfg(test)]
 mod tests {

@@ -11,13 +11,14 @@ use crate::codec::Facts;
 use crate::value::{SessionMap, Value};
 
 /// A value could not be converted to or from the session's data model.
-#[derive(Debug, thiserror::Error)]
-#[error("session value under {key:?} could not be converted: {source}")]
+#[derive(thiserror::Error)]
+#[error("session value under {key:?} could not be converted: {error}")]
 pub struct SessionValueError {
     key: String,
-    #[source]
-    source: serde_json::Error,
+    error: serde_json::Error,
 }
+
+debug_as_message!(SessionValueError);
 
 impl SessionValueError {
     /// The session key involved (empty for a whole typed session).
@@ -137,12 +138,10 @@ impl Session {
             .map
             .get(key)
             .map(|value| {
-                value
-                    .deserialize_into()
-                    .map_err(|source| SessionValueError {
-                        key: key.to_owned(),
-                        source,
-                    })
+                value.deserialize_into().map_err(|error| SessionValueError {
+                    key: key.to_owned(),
+                    error,
+                })
             })
             .transpose()
     }
@@ -162,9 +161,9 @@ impl Session {
         key: &str,
         value: &T,
     ) -> Result<(), SessionValueError> {
-        let value = Value::from_serialize(value).map_err(|source| SessionValueError {
+        let value = Value::from_serialize(value).map_err(|error| SessionValueError {
             key: key.to_owned(),
-            source,
+            error,
         })?;
         self.insert_value(key, value);
         Ok(())
@@ -266,9 +265,9 @@ impl Session {
         }
         Value::Map(state.map.clone())
             .deserialize_into()
-            .map_err(|source| SessionValueError {
+            .map_err(|error| SessionValueError {
                 key: String::new(),
-                source,
+                error,
             })
     }
 
@@ -277,9 +276,9 @@ impl Session {
     /// # Errors
     /// When `value` does not serialize to a map with string keys.
     pub fn replace_typed<T: Serialize>(&self, value: &T) -> Result<(), SessionValueError> {
-        let map = super::payload::entries_of(value).map_err(|source| SessionValueError {
+        let map = super::payload::entries_of(value).map_err(|error| SessionValueError {
             key: String::new(),
-            source,
+            error,
         })?;
         let mut state = self.lock();
         if state.map != map {
@@ -309,11 +308,13 @@ mod axum_support {
     /// Rejection when a handler asks for a session but no
     /// [`SessionLayer`](crate::web::SessionLayer) runs in front of it: a 500, with
     /// the reason logged.
-    #[derive(Debug, Clone, Copy, Default, thiserror::Error)]
+    #[derive(Clone, Copy, Default, thiserror::Error)]
     #[error(
         "no session in the request extensions: add SessionLayer to the router (Router::layer) in front of this handler"
     )]
     pub struct SessionMissing;
+
+    debug_as_message!(SessionMissing);
 
     impl IntoResponse for SessionMissing {
         fn into_response(self) -> Response {

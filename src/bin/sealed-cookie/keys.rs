@@ -58,8 +58,8 @@ fn explain(error: KeyfileError, origin: &str) -> Failure {
         KeyfileError::NoSource => Failure::Usage(format!(
             "no keys: pass --keyring PATH, or set {KEYRING_ENV} (a keyring file) or {KEYS_ENV} (base64url keys, primary first)"
         )),
-        KeyfileError::Io { path, source } if !path.is_shown() => {
-            Failure::Usage(format!("{origin}: {path}: {source}"))
+        KeyfileError::Io { path, error } if !path.is_shown() => {
+            Failure::Usage(format!("{origin}: {path}: {error}"))
         }
         other => other.into(),
     }
