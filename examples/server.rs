@@ -5,11 +5,13 @@
 //!     cargo run --example server --features axum
 //! ```
 //!
-//! Listens on 127.0.0.1, port `PORT` (default 3000). Keys come from
-//! `SEALED_COOKIE_KEYS` (comma-separated base64url, primary first); without it a
-//! fresh key is generated and sessions do not survive a restart. Every
-//! `SEALED_COOKIE_*` setting of `SessionConfig` applies; this example adds an
-//! expiry of one hour with a ten-minute renewal window, and chunking, unless set.
+//! Listens on 127.0.0.1, port `PORT` (default 3000). Settings come from
+//! `examples/server.toml` (an expiry of one hour with a ten-minute renewal window,
+//! chunking, no `Secure` on plain http), or the file `SEALED_COOKIE_CONFIG` names,
+//! then every `SEALED_COOKIE_*` variable; a misspelt one is an error. Keys come
+//! from `SEALED_COOKIE_KEYRING` (a keyring file, see `sealed-cookie keyring init`)
+//! or `SEALED_COOKIE_KEYS` (comma-separated base64url, primary first); without
+//! either a fresh key is generated and sessions do not survive a restart.
 //!
 //! Routes: `/` (a page with a visit counter, a login form, a cart and logout),
 //! `POST /login`, `POST /logout`, `POST /cart`, `POST /cart/clear`,
@@ -194,28 +196,10 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// The example's settings: `SEALED_COOKIE_*` from the environment over this
-/// example's defaults (one hour, ten-minute renewal, chunking with a 32 KiB
-/// request-header budget, plain-http cookies).
-pub fn config_from_env() -> Result<SessionConfig, Box<dyn std::error::Error>> {
-    let mut config = SessionConfig {
-        expires: Some(std::time::Duration::from_secs(3600)),
-        renew_within: Some(std::time::Duration::from_secs(600)),
-        chunking: true,
-        // Plain http on 127.0.0.1: a `Secure` cookie would not come back from
-        // every client. Set SEALED_COOKIE_SECURE=true when serving over TLS.
-        secure: false,
-        // The cart shows chunking over several cookies, more than the 8 KiB of
-        // request header a default nginx passes: behind such a proxy leave
-        // SEALED_COOKIE_REQUEST_HEADER_BUDGET at 8192.
-        request_header_budget: 32 * 1024,
-        ..SessionConfig::default()
-    };
-    config
-        .apply_vars(std::env::vars_os().filter_map(|(key, value)| {
-            Some((key.into_string().ok()?, value.into_string().ok()?))
-        }))?;
-    Ok(config)
+/// The example's configuration: `examples/server.toml` (or the file that
+/// `SEALED_COOKIE_CONFIG` names), then every `SEALED_COOKIE_*` variable.
+pub fn config() -> Result<SessionConfig, sealed_cookie::web::WebConfigError> {
+    SessionConfig::load_file(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/server.toml"))
 }
 
 #[tokio::main]
@@ -225,22 +209,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let config = config_from_env()?;
+    let config = config()?;
     if !config.secure {
         eprintln!(
             "note: cookies are sent without Secure because this example serves plain http; \
              set SEALED_COOKIE_SECURE=true behind TLS"
         );
     }
-    let keyring = match std::env::var(&config.keys_env) {
-        Ok(text) if !text.trim().is_empty() => config.keyring_from(&text)?,
-        _ => {
+    // Keys from SEALED_COOKIE_KEYRING (a keyring file) or SEALED_COOKIE_KEYS; a
+    // demo without either gets a fresh key.
+    let keyring = match config.keyring() {
+        Ok(keyring) => keyring,
+        Err(sealed_cookie::web::WebConfigError::MissingKeys { var }) => {
             eprintln!(
-                "warning: {} is not set; using a fresh random key, so sessions will not survive a restart",
-                config.keys_env
+                "warning: neither {} nor {var} is set; using a fresh random key, so sessions will not survive a restart",
+                sealed_cookie::web::KEYRING_ENV
             );
             Keyring::new(Key::generate()?)
         }
+        Err(error) => return Err(error.into()),
     };
     let layer = config.layer_with_keyring(keyring)?;
     let port: u16 = match std::env::var("PORT") {

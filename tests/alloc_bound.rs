@@ -44,7 +44,7 @@ mod cases {
 
     use crate::forge::{self, Descriptor, NOW, varint};
 
-    pub const CASE_FILE: &str = "SEALED_COOKIE_ALLOC_CASE";
+    pub const CASE_FILE: &str = "ALLOC_BOUND_CASE";
     const MATERIAL: [u8; 32] = [0x5c; 32];
     const NAME: &str = "session";
     /// Bookkeeping beyond the buffers the bound names (thread-local slots, error

@@ -28,7 +28,7 @@ mod cases {
 
     use sealed_cookie::perl::sereal::{self, Limits, SerealError};
 
-    pub const CASE_FILE: &str = "SEALED_COOKIE_SEREAL_ALLOC_CASE";
+    pub const CASE_FILE: &str = "SEREAL_ALLOC_BOUND_CASE";
     /// The committed fuzz seed holding the `doubling` document (mode byte 0: a
     /// whole document).
     const SEED: &str = "fuzz/corpus/perl_cookie/sereal-shared-doubling";

@@ -3,7 +3,7 @@
 //! http-only, plus SameSite, a renewal window and chunking.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -91,8 +91,10 @@ pub enum WebConfigError {
     },
     /// The TOML text is not a valid session configuration. The message quotes no
     /// line of the text, and masks anything shaped like a key.
-    #[error("session configuration is invalid{}: {message}", location.map(|(l, c)| format!(" at line {l}, column {c}")).unwrap_or_default())]
+    #[error("session configuration{} is invalid{}: {message}", file.as_ref().map(|f| format!(" {f}")).unwrap_or_default(), location.map(|(l, c)| format!(" at line {l}, column {c}")).unwrap_or_default())]
     Toml {
+        /// The file, when the text came from one (shown as [`MaskedPath`](crate::keyfile::MaskedPath) shows it).
+        file: Option<crate::keyfile::MaskedPath>,
         /// Line and column (1-based), when known.
         location: Option<(usize, usize)>,
         /// What is wrong.
@@ -105,6 +107,15 @@ pub enum WebConfigError {
         path: PathBuf,
         /// Why (part of the message).
         error: std::io::Error,
+    },
+    /// A `SEALED_COOKIE_*` variable that no setting reads: a misspelling would
+    /// otherwise be ignored silently.
+    #[error("environment variable {var} is not a setting{}: unset it or fix its name", closest.as_ref().map(|c| format!(" (did you mean {c}?)")).unwrap_or_default())]
+    UnknownEnv {
+        /// The variable.
+        var: String,
+        /// The known variable closest to it, when one is close.
+        closest: Option<String>,
     },
     /// An environment variable holds a value of the wrong form.
     #[error("environment variable {var}={value:?} is invalid: expected {expected}")]
@@ -287,6 +298,7 @@ impl SessionConfig {
         // Not toml's own Display: it quotes the line, which may hold a key pasted
         // where a path or a variable name belongs (and its Debug holds the text).
         toml::from_str(text).map_err(|e| WebConfigError::Toml {
+            file: None,
             location: e
                 .span()
                 .map(|span| crate::keyfile::line_col(text, span.start)),
@@ -300,9 +312,85 @@ impl SessionConfig {
     /// As [`SessionConfig::from_toml_str`], or [`WebConfigError::File`].
     pub fn from_toml_file(path: impl Into<PathBuf>) -> Result<Self, WebConfigError> {
         let path = path.into();
-        let text =
-            std::fs::read_to_string(&path).map_err(|error| WebConfigError::File { path, error })?;
-        Self::from_toml_str(&text)
+        let text = std::fs::read_to_string(&path).map_err(|error| WebConfigError::File {
+            path: path.clone(),
+            error,
+        })?;
+        Self::from_toml_str(&text).map_err(|error| match error {
+            WebConfigError::Toml {
+                location, message, ..
+            } => WebConfigError::Toml {
+                file: Some(crate::keyfile::MaskedPath::new(&path)),
+                location,
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// The configuration as an operator expects it, in one call: the TOML file
+    /// named by `SEALED_COOKIE_CONFIG` when it is set (else the defaults), then
+    /// every `SEALED_COOKIE_*` variable over it. Keys come, when the layer is
+    /// built, from `SEALED_COOKIE_KEYRING` (or `keyring_file`) or
+    /// `SEALED_COOKIE_KEYS`. A `SEALED_COOKIE_*` variable that is no setting is
+    /// an error naming the closest one.
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// let config = SessionConfig::load()?;
+    /// # let _ = config;
+    /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`WebConfigError::File`] or [`WebConfigError::Toml`] naming the file (and
+    /// the line), [`WebConfigError::InvalidEnv`] or [`WebConfigError::UnknownEnv`]
+    /// naming the variable.
+    pub fn load() -> Result<Self, WebConfigError> {
+        Self::load_with(None, process_vars())
+    }
+
+    /// As [`SessionConfig::load`], with `path` as the file when
+    /// `SEALED_COOKIE_CONFIG` is not set (the variable, when set, wins: the
+    /// operator's choice over the code's).
+    ///
+    /// # Errors
+    /// As [`SessionConfig::load`].
+    pub fn load_file(path: impl AsRef<Path>) -> Result<Self, WebConfigError> {
+        Self::load_with(Some(path.as_ref()), process_vars())
+    }
+
+    /// As [`SessionConfig::load_file`], with the variables given instead of the
+    /// process environment's (for tests).
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// let vars = [("SEALED_COOKIE_EXPIRY".to_owned(), "1 hour".to_owned())];
+    /// let error = SessionConfig::load_with(None, vars).unwrap_err();
+    /// assert_eq!(
+    ///     error.to_string(),
+    ///     "environment variable SEALED_COOKIE_EXPIRY is not a setting \
+    ///      (did you mean SEALED_COOKIE_EXPIRES?): unset it or fix its name"
+    /// );
+    /// ```
+    ///
+    /// # Errors
+    /// As [`SessionConfig::load`].
+    pub fn load_with(
+        path: Option<&Path>,
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, WebConfigError> {
+        let vars: Vec<(String, String)> = vars.into_iter().collect();
+        let named = vars
+            .iter()
+            .find(|(var, value)| var == CONFIG_ENV && !value.trim().is_empty())
+            .map(|(_, value)| PathBuf::from(value.trim()));
+        let mut config = match named.as_deref().or(path) {
+            Some(file) => Self::from_toml_file(file)?,
+            None => Self::default(),
+        };
+        config.apply_vars(vars)?;
+        Ok(config)
     }
 
     /// The defaults, overridden by the process environment (see [`SessionConfig::apply_vars`]).
@@ -311,16 +399,18 @@ impl SessionConfig {
     /// [`WebConfigError::InvalidEnv`] naming the variable.
     pub fn from_env() -> Result<Self, WebConfigError> {
         let mut config = Self::default();
-        config.apply_vars(std::env::vars_os().filter_map(|(key, value)| {
-            Some((key.into_string().ok()?, value.into_string().ok()?))
-        }))?;
+        config.apply_vars(process_vars())?;
         Ok(config)
     }
 
     /// Overrides settings from `SEALED_COOKIE_NAME`, `_EXPIRES`, `_PATH`, `_DOMAIN`,
     /// `_SECURE`, `_HTTP_ONLY`, `_SAME_SITE`, `_RENEW_WITHIN`, `_CHUNKING`,
-    /// `_MAX_CHUNKS`, `_BUDGET`, `_KEYS_ENV` and `_KEYRING` (the keyring file)
-    /// among `vars`; others are ignored.
+    /// `_MAX_CHUNKS`, `_BUDGET`, `_REQUEST_HEADER_BUDGET`, `_REQUEST_HEADER_HEADROOM`,
+    /// `_SIZE_RULE`, `_CACHE_CONTROL`, `_COMMIT_ON_SERVER_ERROR`, `_KEYS_ENV` and
+    /// `_KEYRING` (the keyring file) among `vars`. Variables without the prefix
+    /// are ignored, and so are `_KEYS`, `_CONFIG` and the Perl secrets
+    /// (`_PERL_SECRET`, `_PERL_OLD_SECRETS`), read elsewhere; any other
+    /// `SEALED_COOKIE_*` variable is an error.
     /// Booleans are `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off`; an empty
     /// `_EXPIRES`, `_DOMAIN` or `_RENEW_WITHIN` unsets it.
     ///
@@ -342,6 +432,9 @@ impl SessionConfig {
         &mut self,
         vars: impl IntoIterator<Item = (String, String)>,
     ) -> Result<(), WebConfigError> {
+        let mut vars: Vec<(String, String)> = vars.into_iter().collect();
+        // The keys variable may itself carry the prefix: learn its name first.
+        vars.sort_by_key(|(var, _)| var != "SEALED_COOKIE_KEYS_ENV");
         for (var, value) in vars {
             let Some(setting) = var.strip_prefix(ENV_PREFIX) else {
                 continue;
@@ -406,7 +499,13 @@ impl SessionConfig {
                 }
                 "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
                 "KEYRING" => self.keyring_file = optional(&value).map(PathBuf::from),
-                _ => {}
+                _ if READ_ELSEWHERE.contains(&setting) || var == self.keys_env => {}
+                _ => {
+                    return Err(WebConfigError::UnknownEnv {
+                        closest: closest_var(setting),
+                        var,
+                    });
+                }
             }
         }
         Ok(())
@@ -599,6 +698,53 @@ impl SessionConfig {
     }
 }
 
+/// The variable that names the configuration file for [`SessionConfig::load`].
+pub const CONFIG_ENV: &str = "SEALED_COOKIE_CONFIG";
+
+/// The settings `apply_vars` reads, after the prefix.
+const SETTINGS: &[&str] = &[
+    "NAME",
+    "EXPIRES",
+    "RENEW_WITHIN",
+    "PATH",
+    "DOMAIN",
+    "SECURE",
+    "HTTP_ONLY",
+    "SAME_SITE",
+    "CHUNKING",
+    "MAX_CHUNKS",
+    "BUDGET",
+    "REQUEST_HEADER_BUDGET",
+    "REQUEST_HEADER_HEADROOM",
+    "SIZE_RULE",
+    "CACHE_CONTROL",
+    "COMMIT_ON_SERVER_ERROR",
+    "KEYS_ENV",
+    "KEYRING",
+];
+
+/// `SEALED_COOKIE_*` variables that other parts read: the keys (the default
+/// `keys_env`), the configuration file, and the Perl secrets.
+const READ_ELSEWHERE: &[&str] = &["KEYS", "CONFIG", "PERL_SECRET", "PERL_OLD_SECRETS"];
+
+/// The known variable nearest to `setting` (after the prefix), when it is
+/// close enough to be a misspelling of it.
+fn closest_var(setting: &str) -> Option<String> {
+    SETTINGS
+        .iter()
+        .chain(READ_ELSEWHERE)
+        .map(|known| (strsim::levenshtein(setting, known), known))
+        .filter(|(distance, known)| *distance <= known.len().div_ceil(3).max(2))
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, known)| format!("{ENV_PREFIX}{known}"))
+}
+
+/// The process environment's variables that are valid UTF-8.
+fn process_vars() -> impl Iterator<Item = (String, String)> {
+    std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+}
+
 const DURATION_FORM: &str =
     "a duration such as \"1 hour\", \"30 minutes\", \"2h 30min\" or \"3600\" (seconds)";
 const BOOL_FORM: &str = "true or false";
@@ -653,6 +799,86 @@ debug_as_message!(WebConfigError);
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn load_reads_the_file_then_the_environment_over_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let code_file = dir.path().join("app.toml");
+        std::fs::write(&code_file, "cookie_name = \"app\"\nexpires = \"1 hour\"\n").unwrap();
+        let ops_file = dir.path().join("ops.toml");
+        std::fs::write(&ops_file, "cookie_name = \"ops\"\n").unwrap();
+
+        let config = SessionConfig::load_with(Some(&code_file), vars(&[])).unwrap();
+        assert_eq!(
+            (config.cookie_name.as_str(), config.expires),
+            ("app", Some(Duration::from_secs(3600)))
+        );
+        // The environment overrides the file; SEALED_COOKIE_CONFIG replaces it.
+        let env = [("SEALED_COOKIE_EXPIRES", "5 minutes"), ("PATH", "/usr/bin")];
+        let config = SessionConfig::load_with(Some(&code_file), vars(&env)).unwrap();
+        assert_eq!(config.expires, Some(Duration::from_secs(300)));
+        let ops = ops_file.display().to_string();
+        let config =
+            SessionConfig::load_with(Some(&code_file), vars(&[("SEALED_COOKIE_CONFIG", &ops)]))
+                .unwrap();
+        assert_eq!((config.cookie_name.as_str(), config.expires), ("ops", None));
+        // No file at all: the defaults and the environment.
+        let config = SessionConfig::load_with(None, vars(&[("SEALED_COOKIE_NAME", "x")])).unwrap();
+        assert_eq!(config.cookie_name, "x");
+    }
+
+    #[test]
+    fn unknown_variables_are_errors_naming_the_closest_setting() {
+        for (var, closest) in [
+            ("SEALED_COOKIE_EXPIRY", Some("SEALED_COOKIE_EXPIRES")),
+            ("SEALED_COOKIE_SAMESITE", Some("SEALED_COOKIE_SAME_SITE")),
+            ("SEALED_COOKIE_KEY", Some("SEALED_COOKIE_KEYS")),
+            ("SEALED_COOKIE_HTTPONLY", Some("SEALED_COOKIE_HTTP_ONLY")),
+            ("SEALED_COOKIE_SOMETHING_ELSE_ENTIRELY", None),
+        ] {
+            let error = SessionConfig::load_with(None, vars(&[(var, "1")])).unwrap_err();
+            match &error {
+                WebConfigError::UnknownEnv {
+                    var: named,
+                    closest: found,
+                } => {
+                    assert_eq!(named, var);
+                    assert_eq!(found.as_deref(), closest, "{var}");
+                }
+                other => panic!("{var}: {other}"),
+            }
+        }
+        // Read elsewhere, or named as the keys variable: not errors.
+        let env = [
+            ("SEALED_COOKIE_KEYS", "k"),
+            ("SEALED_COOKIE_PERL_SECRET", "s"),
+            ("SEALED_COOKIE_APP_KEYS", "k"),
+            ("SEALED_COOKIE_KEYS_ENV", "SEALED_COOKIE_APP_KEYS"),
+        ];
+        let config = SessionConfig::load_with(None, vars(&env)).unwrap();
+        assert_eq!(config.keys_env, "SEALED_COOKIE_APP_KEYS");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_and_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("session.toml");
+        std::fs::write(&file, "cookie_name = \"a\"\nexpiry = \"1 hour\"\n").unwrap();
+        let error = SessionConfig::load_with(Some(&file), vars(&[])).unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains(&file.display().to_string()), "{text}");
+        assert!(text.contains("at line 2"), "{text}");
+        let missing = dir.path().join("missing.toml");
+        let error = SessionConfig::load_with(Some(&missing), vars(&[])).unwrap_err();
+        assert!(matches!(error, WebConfigError::File { .. }), "{error}");
+    }
 
     #[test]
     fn defaults_are_the_safe_ones() {

@@ -59,7 +59,7 @@ mod session;
 
 pub use cache::CacheControl;
 pub use chunking::MAX_CANDIDATES;
-pub use config::{KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
+pub use config::{CONFIG_ENV, KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
 pub use future::ResponseFuture;
 pub use layer::{
     DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM, MAX_CHUNKS,
