@@ -4,6 +4,37 @@
 //! encryption so that the client can neither read, alter, move (to another cookie
 //! name) nor outlive them. The server stores nothing; servers share only a keyring.
 //!
+//! With axum (feature `axum`), the session is an extractor and the layer comes
+//! from the environment (`SEALED_COOKIE_KEYS` from `sealed-cookie keygen`, and any
+//! `SEALED_COOKIE_*` setting):
+//!
+//! ```no_run
+//! # #[cfg(all(feature = "axum", feature = "xchacha20poly1305", feature = "postcard"))] {
+//! use axum::{Router, routing::get};
+//! use sealed_cookie::web::{Session, SessionConfig};
+//!
+//! async fn counter(session: Session) -> String {
+//!     let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
+//!     session.insert("count", &count).expect("a number converts");
+//!     count.to_string()
+//! }
+//!
+//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
+//! let layer = SessionConfig::load()?.layer()?; // every mistake is reported here
+//! let app: Router = Router::new().route("/api/counter", get(counter)).layer(layer);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(())
+//! # }
+//! # }
+//! ```
+//!
+//! What it does not do: a copy of the cookie taken before logout still opens until
+//! it expires, since nothing is stored on the server to strike it from. Keep
+//! lifetimes short; a not-before cutoff or a key rotation ends every session at once.
+//!
+//! Without a framework, [`Codec`] seals and opens any serde type:
+//!
 //! - **Suites** compose a [`Cipher`](cipher::Cipher) (XChaCha20-Poly1305, AES-256-GCM,
 //!   AES-256-SIV), a [`Serializer`](serializer::Serializer) (postcard, MessagePack,
 //!   JSON) and a [`Compressor`](compressor::Compressor) (none, zstd), chosen in code.
