@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! SEALED_COOKIE_KEYS=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=') \
-//!     cargo run --example server --features axum
+//!     cargo run --example server --features axum,metrics
 //! ```
 //!
 //! Listens on 127.0.0.1, port `PORT` (default 3000). Settings come from
@@ -16,7 +16,8 @@
 //! Routes: `/` (a page with a visit counter, a login form, a cart and logout),
 //! `POST /login`, `POST /logout`, `POST /cart`, `POST /cart/clear`,
 //! `GET /api/counter` (`{"count": N}`), `GET /api/session` (the session as JSON),
-//! `POST /api/cart` (`{"item": "...", "quantity": N}`) and `POST /api/cart/clear`.
+//! `POST /api/cart` (`{"item": "...", "quantity": N}`), `POST /api/cart/clear`, and
+//! `GET /metrics` (the layer's counters, in Prometheus' text format).
 
 use std::net::SocketAddr;
 
@@ -230,6 +231,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(error) => return Err(error.into()),
     };
     let layer = config.layer_with_keyring(keyring)?;
+    // The layer's counters (sealed_cookie::web::metrics), for Prometheus to scrape.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
     let port: u16 = match std::env::var("PORT") {
         Ok(port) => port
             .trim()
@@ -239,6 +242,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     println!("listening on http://{}/", listener.local_addr()?);
-    axum::serve(listener, app(layer)).await?;
+    let app = app(layer).route(
+        "/metrics",
+        get(move || std::future::ready(metrics.render())),
+    );
+    axum::serve(listener, app).await?;
     Ok(())
 }

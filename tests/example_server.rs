@@ -3,7 +3,7 @@
 //! made), settings from the environment; a misspelt variable stops it with a
 //! message that names the right one.
 
-#![cfg(all(feature = "cli", feature = "axum"))]
+#![cfg(all(feature = "cli", feature = "axum", feature = "metrics"))]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ fn example_server() -> PathBuf {
     let server = debug.join("examples").join("server");
     assert!(
         server.exists(),
-        "{} is missing: run the whole test suite, or `cargo build --example server --features axum` first",
+        "{} is missing: run the whole test suite, or `cargo build --example server --features axum,metrics` first",
         server.display()
     );
     server
@@ -135,6 +135,31 @@ async fn the_example_server_takes_its_keys_from_the_keyring_variable() {
     );
     let session: serde_json::Value = serde_json::from_slice(&opened.stdout).unwrap();
     assert_eq!(session["count"], 1);
+
+    // The cookie comes back: it opened under the keyring file's primary key, as
+    // `/metrics` says in Prometheus' text format.
+    let http = reqwest::Client::new();
+    http.get(format!("http://127.0.0.1:{port}/api/counter"))
+        .header("cookie", format!("demo={value}"))
+        .send()
+        .await
+        .unwrap();
+    let metrics = http
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let line = metrics
+        .lines()
+        .find(|line| line.starts_with("sealed_cookie_opened_total{"))
+        .unwrap_or_else(|| panic!("no opened counter in:\n{metrics}"));
+    assert!(
+        line.contains("key=\"primary\"") && line.ends_with(" 1"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -14,7 +14,7 @@ use http::{HeaderValue, Response, StatusCode};
 
 use super::layer::{Shared, removal, set_cookie};
 use super::session::Session;
-use super::{cache, chunking};
+use super::{cache, chunking, metrics};
 use crate::envelope::{self, HEADER_LEN, Header};
 use crate::error::SealError;
 
@@ -135,6 +135,7 @@ struct Origin {
 /// cookie; a legacy session that cannot be re-sealed becomes a fresh session
 /// and its cookie is deleted.
 fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Result<Vec<String>, ()> {
+    metrics::too_large();
     let name = shared.name();
     if origin.adopted {
         tracing::warn!(
@@ -181,6 +182,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
     let keep = state
         .facts
         .filter(|facts| !state.renew && !facts.renewal_due);
+    let (facts, renewed) = (state.facts, state.renew);
     let sealed = shared.codec.seal(&mut state.map, keep.as_ref());
     drop(state);
     let sealed = match sealed {
@@ -266,6 +268,12 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         .iter()
         .map(|(cookie, value)| set_cookie(attributes, cookie, value, max_age, expires_at))
         .collect();
+    metrics::written(&headers, cookies.len());
+    match (origin.handler, facts) {
+        (true, _) if renewed => metrics::renewed(),
+        (false, Some(facts)) if !origin.adopted => metrics::reissued(&facts),
+        _ => {}
+    }
     // Unchunked: every chunk the client holds is stale; chunked into n parts
     // (n + 1 cookies): the chunks above n are.
     headers.extend(deletions(shared, held, false, cookies.len()));

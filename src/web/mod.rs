@@ -53,6 +53,7 @@ mod config;
 pub(crate) mod cookie_header;
 mod future;
 mod layer;
+pub mod metrics;
 mod payload;
 mod service;
 mod session;

@@ -7,10 +7,10 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::chunking;
 use super::future::ResponseFuture;
 use super::layer::Shared;
 use super::session::Session;
+use super::{chunking, metrics};
 use crate::codec::Opened;
 use crate::value::SessionMap;
 
@@ -23,6 +23,7 @@ fn open_candidates(
     for (index, sealed) in incoming.candidates.iter().enumerate() {
         match shared.codec.open(sealed) {
             Ok(opened) => {
+                metrics::opened(&opened.facts);
                 if index > 0 {
                     tracing::info!(
                         cookie = shared.name(),
@@ -33,17 +34,21 @@ fn open_candidates(
                 }
                 return (Some(opened), false);
             }
-            Err(error) => tracing::info!(
+            Err(error) => {
+                metrics::rejected(error.kind());
+                tracing::info!(
                 kind = error.kind(),
                 %error,
                 cookie = shared.name(),
                 candidate = index + 1,
                 candidates = incoming.candidates.len(),
                 "session cookie rejected"
-            ),
+                );
+            }
         }
     }
     if let Some(error) = incoming.error {
+        metrics::rejected(error.kind());
         tracing::info!(
             kind = error.kind(),
             cookie = shared.name(),
@@ -119,6 +124,7 @@ where
             let adopted = perl.adopt(request.headers(), shared.name(), now);
             legacy_delete = adopted.delete_cookie;
             if let Some(map) = adopted.map {
+                metrics::legacy_adopted();
                 // Written on the way out, in the current suite, re-sealed (not
                 // renewed): it keeps the Perl cookie's remaining lifetime, cut to
                 // the configured max age, and never gains a longer one.
