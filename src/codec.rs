@@ -837,6 +837,50 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
 }
 
 impl<T> Codec<T> {
+    /// The same codec (suites, name, lifetimes, attributes, budget, clock) with
+    /// another keyring: for keys reloaded while the server runs. The suites'
+    /// subkeys are derived again from the new keys.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use sealed_cookie::{Codec, Key, Keyring};
+    /// let (old, new) = (Key::generate()?, Key::generate()?);
+    /// let codec = Codec::<u32>::builder().keyring(Keyring::new(old.clone())).build()?;
+    /// let cookie = codec.seal(&7)?;
+    /// let rotated = codec.with_keyring(Keyring::new(new.clone()).with_accepted(old));
+    /// assert_eq!(rotated.open(&cookie)?.value, 7);
+    /// assert_eq!(rotated.primary_key_id(), new.id());
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_keyring(&self, keyring: Keyring) -> Self {
+        let inner = &*self.inner;
+        Codec {
+            inner: Arc::new(Inner {
+                suites: inner
+                    .suites
+                    .iter()
+                    .map(|(version, suite)| (*version, suite.rekeyed(&keyring)))
+                    .collect(),
+                by_version: inner.by_version,
+                current: inner.current,
+                key_ids: keyring.keys().map(|k| k.id()).collect(),
+                name: inner.name.clone(),
+                max_age: inner.max_age,
+                clock_skew: inner.clock_skew,
+                not_before: inner.not_before,
+                renew_within: inner.renew_within,
+                attributes: inner.attributes.clone(),
+                budget: inner.budget,
+                size_rule: inner.size_rule,
+                max_value_len: inner.max_value_len,
+                decompression_cap: inner.decompression_cap,
+                clock: Arc::clone(&inner.clock),
+            }),
+        }
+    }
+
     /// The cookie name bound into every cookie.
     #[must_use]
     pub fn cookie_name(&self) -> &str {

@@ -3,6 +3,7 @@
 
 use std::any::{Any, TypeId};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -165,6 +166,8 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
         tag: &[u8],
     ) -> Result<(), OpenError>;
     fn decode_payload(&self, flags: u8, payload: &[u8], cap: usize) -> Result<T, OpenError>;
+    /// The same suite, with its keys derived from `keyring` instead.
+    fn rekeyed(&self, keyring: &Keyring) -> Box<dyn SuiteOps<T>>;
     /// Strips padding and decompresses an authentic payload and hands `f` the
     /// plaintext, without deserializing it.
     fn visit_plaintext(
@@ -177,7 +180,8 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
 }
 
 pub(crate) struct Prepared<C: Cipher, S, Z> {
-    suite: Suite<C, S, Z>,
+    // Shared, so that a new keyring prepares the same suite again.
+    suite: Arc<Suite<C, S, Z>>,
     info: SuiteInfo,
     // In keyring order: index 0 is the primary key.
     keys: Vec<C::Key>,
@@ -190,6 +194,10 @@ pub(crate) fn subkey_label(cipher_name: &str, cipher_id: u8) -> String {
 
 impl<C: Cipher, S: Serializer, Z: Compressor> Prepared<C, S, Z> {
     pub(crate) fn new(suite: Suite<C, S, Z>, keyring: &Keyring) -> Self {
+        Self::shared(Arc::new(suite), keyring)
+    }
+
+    fn shared(suite: Arc<Suite<C, S, Z>>, keyring: &Keyring) -> Self {
         let label = subkey_label(suite.cipher.name(), suite.cipher.id());
         let mut subkey = vec![0u8; suite.cipher.key_len()];
         let keys = keyring
@@ -306,6 +314,10 @@ where
         f: &mut dyn FnMut(&[u8]),
     ) -> Result<(), OpenError> {
         plaintext_of(&self.suite.compressor, flags, payload, cap, f)
+    }
+
+    fn rekeyed(&self, keyring: &Keyring) -> Box<dyn SuiteOps<T>> {
+        Box::new(Self::shared(Arc::clone(&self.suite), keyring))
     }
 }
 

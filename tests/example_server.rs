@@ -8,6 +8,7 @@
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
 
 const CLI: &str = env!("CARGO_BIN_EXE_sealed-cookie");
 
@@ -48,7 +49,7 @@ fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
     command
         .current_dir(dir)
         .env_clear()
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", "warn,sealed_cookie=info")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -58,14 +59,49 @@ fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Starts the server and waits for its `listening on` line.
-fn start(dir: &Path, vars: &[(&str, &str)]) -> Server {
+/// Starts the server and waits for its `listening on` line; the lines it prints
+/// after that (its log, at the level `RUST_LOG` says) arrive on the receiver.
+fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, Receiver<String>) {
     let mut child = command(dir, vars).spawn().expect("the example server runs");
-    let stdout = child.stdout.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    assert!(line.starts_with("listening on"), "{line:?}");
-    Server(child)
+    loop {
+        line.clear();
+        assert_ne!(
+            stdout.read_line(&mut line).unwrap(),
+            0,
+            "the server stopped"
+        );
+        if line.starts_with("listening on") {
+            break;
+        }
+    }
+    let (send, receive) = channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (Server(child), receive)
+}
+
+fn start(dir: &Path, vars: &[(&str, &str)]) -> Server {
+    start_logged(dir, vars).0
+}
+
+/// Waits (up to 20 s) for a log line holding `needle`.
+fn wait_for(log: &Receiver<String>, needle: &str) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match log.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return line,
+            Ok(_) => {}
+            Err(error) => panic!("no log line with {needle:?}: {error}"),
+        }
+    }
 }
 
 fn cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
@@ -181,5 +217,109 @@ fn a_misspelt_variable_stops_the_server_with_the_right_name() {
              (did you mean SEALED_COOKIE_EXPIRES?)"
         ),
         "{stderr}"
+    );
+}
+
+fn key_id_of(dir: &Path, cookie: &str) -> String {
+    let out = cli(dir, &["inspect", "--json"], cookie);
+    let header: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    header["key_id"].as_str().unwrap().to_owned()
+}
+
+fn keyring(dir: &Path, args: &[&str]) -> String {
+    let out = cli(
+        dir,
+        &[&["keyring"], args, &["--keyring", "ring.toml"]].concat(),
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// The rotation runbook on one running server: the real tool edits its keyring
+/// file (add, promote, retire), the server reloads it each time, and a client
+/// keeps its session throughout, ending on the new key, with no restart.
+#[tokio::test]
+async fn a_running_server_follows_its_keyring_file_through_a_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = keyring(dir.path(), &["init"]);
+    let ring = dir.path().join("ring.toml").display().to_string();
+    let port = free_port().to_string();
+    let (_server, log) = start_logged(
+        dir.path(),
+        &[
+            ("PORT", &port),
+            ("SEALED_COOKIE_KEYRING", &ring),
+            ("SEALED_COOKIE_KEYRING_RELOAD", "200ms"),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let mut cookie = String::new();
+    let mut count = 0;
+    // One request with the client's cookie; keeps the one sent back, if any.
+    let visit = async |cookie: &mut String| {
+        let mut request = http.get(format!("http://127.0.0.1:{port}/api/counter"));
+        if !cookie.is_empty() {
+            request = request.header("cookie", format!("session={cookie}"));
+        }
+        let response = request.send().await.unwrap();
+        if let Some(set) = response.headers().get("set-cookie") {
+            let set = set.to_str().unwrap();
+            *cookie = set["session=".len()..]
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned();
+        }
+        let body: serde_json::Value = response.json().await.unwrap();
+        body["count"].as_u64().unwrap()
+    };
+    count += 1;
+    assert_eq!(visit(&mut cookie).await, count);
+    assert_eq!(key_id_of(dir.path(), &cookie), old);
+
+    // 1. A new key, accepted everywhere first.
+    let new = keyring(dir.path(), &["add"]);
+    let line = wait_for(&log, "keyring reloaded");
+    assert!(line.contains(&format!("{new} accepted")), "{line}");
+    count += 1;
+    assert_eq!(visit(&mut cookie).await, count);
+    assert_eq!(key_id_of(dir.path(), &cookie), old);
+
+    // 2. It becomes the primary: the client's cookie is re-issued under it.
+    keyring(dir.path(), &["promote", &new]);
+    let line = wait_for(&log, "keyring reloaded");
+    assert!(line.contains(&format!("{new} primary")), "{line}");
+    let before = cookie.clone();
+    count += 1;
+    assert_eq!(visit(&mut cookie).await, count);
+    assert_eq!(key_id_of(dir.path(), &cookie), new);
+
+    // A file that fails to load keeps the keys in use.
+    let text = std::fs::read_to_string(&ring).unwrap();
+    std::fs::write(&ring, "not a keyring").unwrap();
+    wait_for(&log, "did not load; keeping the keys in use");
+    count += 1;
+    assert_eq!(visit(&mut cookie).await, count);
+    std::fs::write(&ring, text).unwrap();
+    wait_for(&log, "keyring reloaded");
+
+    // 3. The old key is retired: the session goes on under the new key, and a
+    // copy of a cookie under the old one no longer opens.
+    keyring(dir.path(), &["retire", &old]);
+    let line = wait_for(&log, "keyring reloaded");
+    assert!(!line.contains(&old), "{line}");
+    count += 1;
+    assert_eq!(visit(&mut cookie).await, count);
+    assert_eq!(key_id_of(dir.path(), &cookie), new);
+    let mut copy = before;
+    assert_eq!(
+        visit(&mut copy).await,
+        1,
+        "the old key's cookie starts afresh"
     );
 }

@@ -127,6 +127,19 @@ pub enum WebConfigError {
         /// What it should look like.
         expected: &'static str,
     },
+    /// A keyring reload is asked for, but no keyring file is set.
+    #[error(
+        "keyring_reload needs a keyring file: set keyring_file / SEALED_COOKIE_KEYRING, or remove keyring_reload"
+    )]
+    ReloadWithoutFile,
+    /// The keyring would be read again too often.
+    #[error("keyring_reload every {every:?} is too often: use {min:?} or more (e.g. \"5s\")")]
+    ReloadTooOften {
+        /// The interval asked for.
+        every: Duration,
+        /// The shortest accepted.
+        min: Duration,
+    },
     /// The renewal window is set but sessions never expire.
     #[error(
         "a renewal window needs an expiry: set expires (e.g. \"1 hour\") or remove renew_within"
@@ -214,6 +227,10 @@ pub struct SessionConfig {
     /// Keyring file (TOML or JSON, see [`crate::keyfile`]); when set, the keys
     /// variable must not be set as well (loading the keys fails if it is).
     pub keyring_file: Option<PathBuf>,
+    /// Read the keyring file again this often, using its keys from the next
+    /// request on when it changed (default: read once, at startup).
+    #[serde(deserialize_with = "human_duration")]
+    pub keyring_reload: Option<Duration>,
     /// Bound on the whole `Cookie` request header line, in bytes (default 8192).
     pub request_header_budget: usize,
     /// Part of it left to the site's other cookies (default 1024).
@@ -255,6 +272,7 @@ impl fmt::Debug for SessionConfig {
                     .as_deref()
                     .map(crate::keyfile::MaskedPath::new),
             )
+            .field("keyring_reload", &self.keyring_reload)
             .field("request_header_budget", &self.request_header_budget)
             .field("request_header_headroom", &self.request_header_headroom)
             .field("size_rule", &self.size_rule)
@@ -280,6 +298,7 @@ impl Default for SessionConfig {
             budget: DEFAULT_BUDGET,
             keys_env: KEYS_ENV.to_owned(),
             keyring_file: None,
+            keyring_reload: None,
             request_header_budget: DEFAULT_REQUEST_HEADER_BUDGET,
             request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
             size_rule: SizeRule::WholeLine,
@@ -499,6 +518,12 @@ impl SessionConfig {
                 }
                 "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
                 "KEYRING" => self.keyring_file = optional(&value).map(PathBuf::from),
+                "KEYRING_RELOAD" => {
+                    self.keyring_reload = optional(&value)
+                        .map(|text| parse_duration(&text))
+                        .transpose()
+                        .map_err(|_| invalid(DURATION_FORM))?;
+                }
                 _ if READ_ELSEWHERE.contains(&setting) || var == self.keys_env => {}
                 _ => {
                     return Err(WebConfigError::UnknownEnv {
@@ -678,6 +703,9 @@ impl SessionConfig {
         if self.chunking {
             builder = builder.chunking(self.max_chunks);
         }
+        if let Some(every) = self.keyring_reload {
+            builder = builder.keyring_reload_of(self.keyring_file.clone(), every);
+        }
         builder
     }
 
@@ -721,6 +749,7 @@ const SETTINGS: &[&str] = &[
     "COMMIT_ON_SERVER_ERROR",
     "KEYS_ENV",
     "KEYRING",
+    "KEYRING_RELOAD",
 ];
 
 /// `SEALED_COOKIE_*` variables that other parts read: the keys (the default
@@ -864,6 +893,32 @@ mod tests {
         ];
         let config = SessionConfig::load_with(None, vars(&env)).unwrap();
         assert_eq!(config.keys_env, "SEALED_COOKIE_APP_KEYS");
+    }
+
+    #[test]
+    fn a_keyring_reload_needs_a_file_and_a_sane_interval() {
+        let key = crate::Keyring::new(crate::Key::generate().unwrap());
+        let config = SessionConfig::from_toml_str("keyring_reload = \"5s\"").unwrap();
+        let error = config.layer_with_keyring(key.clone()).unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::ReloadWithoutFile),
+            "{error}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keyring.toml");
+        let config = SessionConfig::load_with(
+            None,
+            vars(&[
+                ("SEALED_COOKIE_KEYRING", path.to_str().unwrap()),
+                ("SEALED_COOKIE_KEYRING_RELOAD", "10ms"),
+            ]),
+        )
+        .unwrap();
+        let error = config.layer_with_keyring(key).unwrap_err();
+        assert!(
+            matches!(error, WebConfigError::ReloadTooOften { .. }),
+            "{error}"
+        );
     }
 
     #[test]

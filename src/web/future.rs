@@ -183,7 +183,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         .facts
         .filter(|facts| !state.renew && !facts.renewal_due);
     let (facts, renewed) = (state.facts, state.renew);
-    let sealed = shared.codec.seal(&mut state.map, keep.as_ref());
+    let sealed = shared.codec().seal(&mut state.map, keep.as_ref());
     drop(state);
     let sealed = match sealed {
         Ok(sealed) => sealed,
@@ -216,7 +216,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
     let (max_age, expires_at) = lifetime_of(shared, &sealed);
     let name = shared.name();
     let whole = shared
-        .codec
+        .codec()
         .measured_len(name, sealed.len(), max_age, expires_at);
     // The cookies to set, as (name, value): the sealed value itself, or a
     // marker and the chunks.
@@ -233,9 +233,11 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
             );
         };
         let longest = chunking::chunk_name(name, cap);
-        let room = shared
-            .cookie_budget
-            .saturating_sub(shared.codec.measured_len(&longest, 0, max_age, expires_at));
+        let room = shared.cookie_budget.saturating_sub(
+            shared
+                .codec()
+                .measured_len(&longest, 0, max_age, expires_at),
+        );
         let parts = chunking::split(&sealed, room);
         if parts.len() > cap {
             return too_large(
@@ -302,6 +304,6 @@ fn lifetime_of(shared: &Shared, sealed: &str) -> (Option<u64>, Option<u64>) {
         .and_then(|text| URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).ok())
         .and_then(|_| Header::parse(&bytes).ok());
     let expires_at = header.and_then(|header| header.expires_at());
-    let max_age = expires_at.map(|at| at.saturating_sub(shared.codec.now()));
+    let max_age = expires_at.map(|at| at.saturating_sub(shared.codec().now()));
     (max_age, expires_at)
 }

@@ -1,9 +1,11 @@
 //! The layer and its builder: configuration, checked once at start-up.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use tower_layer::Layer;
 
 use super::cache::CacheControl;
@@ -42,7 +44,11 @@ pub const MAX_CHUNKS: usize = 16;
 
 /// Settings and the codec, shared by every service the layer makes.
 pub(crate) struct Shared {
-    pub(crate) codec: Box<dyn LayerCodec>,
+    /// Swapped whole when the keyring is reloaded; read without a lock.
+    codec: ArcSwap<Box<dyn LayerCodec>>,
+    /// The cookie name and attributes, which a reload never changes.
+    name: String,
+    attributes: CookieAttributes,
     /// Largest `Set-Cookie` string of any one cookie.
     pub(crate) cookie_budget: usize,
     /// `Some(cap)` when a session may be split over up to `cap` chunk cookies.
@@ -62,11 +68,22 @@ pub(crate) struct Shared {
 
 impl Shared {
     pub(crate) fn name(&self) -> &str {
-        self.codec.cookie_name()
+        &self.name
     }
 
     pub(crate) fn attributes(&self) -> &CookieAttributes {
-        self.codec.attributes()
+        &self.attributes
+    }
+
+    /// The codec of the current keyring.
+    pub(crate) fn codec(&self) -> arc_swap::Guard<Arc<Box<dyn LayerCodec>>> {
+        self.codec.load()
+    }
+
+    /// Puts a codec for `keyring` in place for the requests that follow.
+    pub(crate) fn replace_keyring(&self, keyring: crate::keyring::Keyring) {
+        let codec = self.codec().with_keyring(keyring);
+        self.codec.store(Arc::new(codec));
     }
 
     /// Bytes the request's `Cookie` header takes for these `(name, value)` pairs.
@@ -126,7 +143,7 @@ pub struct SessionLayer {
 impl fmt::Debug for SessionLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SessionLayer")
-            .field("codec", &self.shared.codec)
+            .field("codec", &**self.shared.codec())
             .field("cookie_budget", &self.shared.cookie_budget)
             .field("max_chunks", &self.shared.max_chunks)
             .finish()
@@ -179,38 +196,38 @@ impl SessionLayer {
     /// The cookie name.
     #[must_use]
     pub fn cookie_name(&self) -> &str {
-        self.shared.codec.cookie_name()
+        self.shared.name()
     }
 
     /// The suite version that seals.
     #[must_use]
     pub fn current_version(&self) -> u8 {
-        self.shared.codec.current_version()
+        self.shared.codec().current_version()
     }
 
     /// The id of the key that seals.
     #[must_use]
     pub fn primary_key_id(&self) -> KeyId {
-        self.shared.codec.primary_key_id()
+        self.shared.codec().primary_key_id()
     }
 
     /// The cookie's attributes.
     #[must_use]
     pub fn attributes(&self) -> &CookieAttributes {
-        self.shared.codec.attributes()
+        self.shared.attributes()
     }
 
     /// The session lifetime, when one is set.
     #[must_use]
     pub fn max_age(&self) -> Option<Duration> {
-        self.shared.codec.max_age()
+        self.shared.codec().max_age()
     }
 
     /// Largest `Set-Cookie` string the codec writes (all chunks together when
     /// chunking is on).
     #[must_use]
     pub fn budget(&self) -> usize {
-        self.shared.codec.budget()
+        self.shared.codec().budget()
     }
 
     /// Seals `entries` as a fresh session cookie value, as the layer would: for
@@ -233,7 +250,7 @@ impl SessionLayer {
     /// # Errors
     /// When the entries do not fit the budget (or the declared session type).
     pub fn seal(&self, entries: &SessionMap) -> Result<String, SealError> {
-        self.shared.codec.seal(&mut entries.clone(), None)
+        self.shared.codec().seal(&mut entries.clone(), None)
     }
 
     /// Opens a session cookie value at the layer clock's time, as the layer would.
@@ -241,13 +258,13 @@ impl SessionLayer {
     /// # Errors
     /// Why it does not open.
     pub fn open(&self, cookie: &str) -> Result<Opened<SessionMap>, OpenError> {
-        self.shared.codec.open(cookie)
+        self.shared.codec().open(cookie)
     }
 
     /// The layer clock's time, in Unix seconds.
     #[must_use]
     pub fn now(&self) -> u64 {
-        self.shared.codec.now()
+        self.shared.codec().now()
     }
 
     /// Opens a session cookie value at `now` (Unix seconds), as the layer would.
@@ -255,7 +272,7 @@ impl SessionLayer {
     /// # Errors
     /// Why it does not open.
     pub fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<SessionMap>, OpenError> {
-        self.shared.codec.open_at(cookie, now)
+        self.shared.codec().open_at(cookie, now)
     }
 }
 
@@ -272,6 +289,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
             cache_control: CacheControl::Private,
             commit_on_server_error: false,
+            reload: None,
             #[cfg(feature = "perl-compat")]
             perl: None,
         }
@@ -307,6 +325,9 @@ pub struct SessionLayerBuilder<P = Value> {
     request_header_headroom: usize,
     cache_control: CacheControl,
     commit_on_server_error: bool,
+    /// The keyring file to read again, and how often (`None` as the file: asked
+    /// for by the configuration without a keyring file).
+    reload: Option<(Option<PathBuf>, Duration)>,
     #[cfg(feature = "perl-compat")]
     perl: Option<(crate::perl::PerlReader, String)>,
 }
@@ -465,6 +486,44 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         self
     }
 
+    /// Reads the keyring file at `path` again every `every` and, when it changed
+    /// and loads, seals and opens with its keys from the next request on, with
+    /// no restart and no lock on the request path. A file that fails to load
+    /// leaves the keys in use (the log says why); the reload is logged with the
+    /// key ids and roles. Give the same file's keyring to
+    /// [`SessionLayerBuilder::keyring`]; [`SessionConfig`](super::SessionConfig)
+    /// does both from `keyring_file` and `keyring_reload`.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use std::time::Duration;
+    /// use sealed_cookie::keyfile::KeyringFile;
+    /// use sealed_cookie::web::SessionLayer;
+    /// use sealed_cookie::Key;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("keyring.toml");
+    /// KeyringFile::new(Key::generate()?).create(&path)?;
+    /// let layer = SessionLayer::builder()
+    ///     .keyring(KeyringFile::load(&path)?.keyring())
+    ///     .keyring_reload(&path, Duration::from_secs(5))
+    ///     .build()?;
+    /// # let _ = layer;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn keyring_reload(mut self, path: impl Into<PathBuf>, every: Duration) -> Self {
+        self.reload = Some((Some(path.into()), every));
+        self
+    }
+
+    /// As [`SessionLayerBuilder::keyring_reload`], from a configuration that may
+    /// lack the file (an error when built).
+    pub(crate) fn keyring_reload_of(mut self, path: Option<PathBuf>, every: Duration) -> Self {
+        self.reload = Some((path, every));
+        self
+    }
+
     /// Cap on decompressed plaintext, as [`CodecBuilder::decompression_cap`].
     pub fn decompression_cap(mut self, bytes: usize) -> Self {
         self.codec = self.codec.decompression_cap(bytes);
@@ -591,9 +650,22 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             Some((reader, name)) => Some(crate::perl::web::PerlLegacy::new(reader, name)?),
             None => None,
         };
-        Ok(SessionLayer {
+        let reload = match self.reload {
+            None => None,
+            Some((None, _)) => return Err(WebConfigError::ReloadWithoutFile),
+            Some((Some(_), every)) if every < super::reload::MIN_RELOAD_INTERVAL => {
+                return Err(WebConfigError::ReloadTooOften {
+                    every,
+                    min: super::reload::MIN_RELOAD_INTERVAL,
+                });
+            }
+            Some((Some(path), every)) => Some((path, every)),
+        };
+        let layer = SessionLayer {
             shared: Arc::new(Shared {
-                codec,
+                name: codec.cookie_name().to_owned(),
+                attributes: codec.attributes().clone(),
+                codec: ArcSwap::from_pointee(codec),
                 cookie_budget: self.budget,
                 max_chunks: self.max_chunks,
                 request_room,
@@ -603,7 +675,11 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
                 #[cfg(feature = "perl-compat")]
                 perl,
             }),
-        })
+        };
+        if let Some((path, every)) = reload {
+            super::reload::watch(Arc::downgrade(&layer.shared), path, every);
+        }
+        Ok(layer)
     }
 }
 

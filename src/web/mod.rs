@@ -55,6 +55,7 @@ mod future;
 mod layer;
 pub mod metrics;
 mod payload;
+mod reload;
 mod service;
 mod session;
 
@@ -67,6 +68,7 @@ pub use layer::{
     SessionLayer, SessionLayerBuilder,
 };
 pub use payload::{SessionPayload, Typed};
+pub use reload::MIN_RELOAD_INTERVAL;
 pub use service::SessionService;
 pub use session::{Session, SessionValueError};
 #[cfg(feature = "axum")]

@@ -16,7 +16,7 @@ use super::config::WebConfigError;
 use crate::attributes::CookieAttributes;
 use crate::codec::{Codec, Facts, Opened};
 use crate::error::{OpenError, SealError};
-use crate::keyring::KeyId;
+use crate::keyring::{KeyId, Keyring};
 use crate::value::{SessionMap, Value};
 
 /// The payload of a layer built with [`SessionLayer::typed`](super::SessionLayer::typed):
@@ -213,6 +213,8 @@ pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
         expires_at: Option<u64>,
     ) -> usize;
     fn payload_capacity_for_value_len(&self, value_len: usize) -> usize;
+    /// The same codec with another keyring.
+    fn with_keyring(&self, keyring: Keyring) -> Box<dyn LayerCodec>;
 }
 
 impl<P: SessionPayload> LayerCodec for Codec<P> {
@@ -267,5 +269,8 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     }
     fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
         Codec::payload_capacity_for_value_len(self, value_len)
+    }
+    fn with_keyring(&self, keyring: Keyring) -> Box<dyn LayerCodec> {
+        Box::new(Codec::with_keyring(self, keyring))
     }
 }

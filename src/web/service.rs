@@ -21,7 +21,7 @@ fn open_candidates(
     incoming: &chunking::Incoming,
 ) -> (Option<Opened<SessionMap>>, bool) {
     for (index, sealed) in incoming.candidates.iter().enumerate() {
-        match shared.codec.open(sealed) {
+        match shared.codec().open(sealed) {
             Ok(opened) => {
                 metrics::opened(&opened.facts);
                 if index > 0 {
@@ -120,7 +120,7 @@ where
         if let Some(perl) = &shared.perl
             && session.facts().is_none()
         {
-            let now = shared.codec.now();
+            let now = shared.codec().now();
             let adopted = perl.adopt(request.headers(), shared.name(), now);
             legacy_delete = adopted.delete_cookie;
             if let Some(map) = adopted.map {
@@ -133,8 +133,8 @@ where
                     u32::try_from(left).unwrap_or(u32::MAX).max(1)
                 });
                 let facts = crate::Facts {
-                    version: shared.codec.current_version(),
-                    key_id: shared.codec.primary_key_id(),
+                    version: shared.codec().current_version(),
+                    key_id: shared.codec().primary_key_id(),
                     issued_at: now,
                     lifetime,
                     expires_at: (lifetime != 0).then(|| now + u64::from(lifetime)),

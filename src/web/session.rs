@@ -116,7 +116,7 @@ impl Session {
         let used = if state.map.is_empty() {
             0
         } else {
-            shared.codec.payload_len(&mut state.map).ok()?
+            shared.codec().payload_len(&mut state.map).ok()?
         };
         Some(shared.payload_capacity.saturating_sub(used))
     }
