@@ -8,8 +8,8 @@
 //! from the environment (`SEALED_COOKIE_KEYS` from `sealed-cookie keygen`, and any
 //! `SEALED_COOKIE_*` setting):
 //!
-//! ```no_run
-//! # #[cfg(all(feature = "axum", feature = "xchacha20poly1305", feature = "postcard"))] {
+//! ```ignore
+//! // Needs axum and tokio; the same program, compiled and tested, is e2e/examples/server.rs.
 //! use axum::{Router, routing::get};
 //! use sealed_cookie::web::{Session, SessionConfig};
 //!
@@ -19,14 +19,14 @@
 //!     count.to_string()
 //! }
 //!
-//! # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
-//! let layer = SessionConfig::load()?.layer()?; // every mistake is reported here
-//! let app: Router = Router::new().route("/api/counter", get(counter)).layer(layer);
-//! let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
-//! axum::serve(listener, app).await?;
-//! # Ok(())
-//! # }
-//! # }
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let layer = SessionConfig::load()?.layer()?; // every mistake is reported here
+//!     let app = Router::new().route("/api/counter", get(counter)).layer(layer);
+//!     let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+//!     axum::serve(listener, app).await?;
+//!     Ok(())
+//! }
 //! ```
 //!
 //! What it does not do: a copy of the cookie taken before logout still opens until

@@ -51,7 +51,7 @@
 //!   and 8 KiB for the rest (errors, rounding).
 //!
 //! With the default limits that is 82.5 MB (78.7 MiB). Shared data lets a
-//! document of a few hundred bytes come close to it (`tests/sereal_alloc_bound.rs`
+//! document of a few hundred bytes come close to it (`e2e/tests/sereal_alloc_bound.rs`
 //! builds such documents and measures them), so it is also the bound per
 //! document however short: per byte of input, at most this total divided by
 //! the document's length. To decode many documents at once, lower the limits:

@@ -27,7 +27,7 @@ pub struct Item {
 
 /// The sample session (258 bytes as JSON), read from the committed file.
 pub fn sample() -> Session {
-    serde_json::from_str(include_str!("../../examples/sample-session.json"))
+    serde_json::from_str(include_str!("../../../examples/sample-session.json"))
         .expect("examples/sample-session.json is a valid session")
 }
 

@@ -14,6 +14,7 @@
 //! on a cold thread (its scratch buffer not yet allocated).
 
 #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
+#[path = "../../tests/forge/mod.rs"]
 mod forge;
 #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
 mod peak;

@@ -15,11 +15,9 @@ use sealed_cookie::web::SessionConfig;
 use serde_json::json;
 use web_support::{Client, serve};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sealed-cookie");
-
 /// Runs the binary in `dir` with `stdin`; no key variables from the caller.
 fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(sealed_cookie_e2e::cli())
         .args(args)
         .current_dir(dir)
         .env_remove("SEALED_COOKIE_KEYS")

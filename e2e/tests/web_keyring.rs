@@ -64,7 +64,7 @@ fn keys_come_from_one_place_and_open_keyring_files_draw_a_warning() {
     #[cfg(feature = "cli")]
     {
         // The tool, in the same environment, says the same.
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sealed-cookie"))
+        let out = std::process::Command::new(sealed_cookie_e2e::cli())
             .args(["keyring", "list"])
             .output()
             .unwrap();
@@ -101,7 +101,7 @@ fn keys_come_from_one_place_and_open_keyring_files_draw_a_warning() {
         // The tool's warning has the same words.
         #[cfg(feature = "cli")]
         {
-            let out = std::process::Command::new(env!("CARGO_BIN_EXE_sealed-cookie"))
+            let out = std::process::Command::new(sealed_cookie_e2e::cli())
                 .args(["keyring", "list"])
                 .output()
                 .unwrap();

@@ -466,7 +466,7 @@ struct Item {
 }
 
 fn sample_entries() -> SessionMap {
-    let text = include_str!("../examples/sample-session.json");
+    let text = include_str!("../../examples/sample-session.json");
     match Value::from(serde_json::from_str::<serde_json::Value>(text).unwrap()) {
         Value::Map(map) => map,
         other => panic!("{other:?}"),

@@ -31,7 +31,7 @@ mod cases {
     pub const CASE_FILE: &str = "SEREAL_ALLOC_BOUND_CASE";
     /// The committed fuzz seed holding the `doubling` document (mode byte 0: a
     /// whole document).
-    const SEED: &str = "fuzz/corpus/perl_cookie/sereal-shared-doubling";
+    const SEED: &str = "../fuzz/corpus/perl_cookie/sereal-shared-doubling";
 
     const TRACK: u8 = 0x80;
     const ARRAYREF_1: u8 = 0x41;

@@ -6,6 +6,12 @@
 //! same plaintext directly). Counts are taken in steady state, after the
 //! thread's first call has set up its scratch buffer and random generator.
 
+// Without the library's features (the default of this package) nothing is counted.
+#![cfg_attr(
+    not(all(feature = "xchacha20poly1305", feature = "postcard")),
+    allow(dead_code, unused_imports, unused_mut)
+)]
+
 #[path = "../benches/support/mod.rs"]
 mod support;
 
@@ -130,7 +136,7 @@ fn check_first_calls(failures: &mut Vec<String>) {
 
 fn main() {
     let _profiler = dhat::Profiler::builder().testing().build();
-    let mut failures = Vec::new();
+    let mut failures: Vec<String> = Vec::new();
     #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]
     check_first_calls(&mut failures);
     #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))]

@@ -10,20 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 
-const CLI: &str = env!("CARGO_BIN_EXE_sealed-cookie");
-
-/// The example binary `cargo test` built beside this test (with every target;
-/// `--test example_server` alone builds no example).
+/// The example binary `cargo test` built beside this test.
 fn example_server() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(Path::parent).unwrap();
-    let server = debug.join("examples").join("server");
-    assert!(
-        server.exists(),
-        "{} is missing: run the whole test suite, or `cargo build --example server --features axum,metrics` first",
-        server.display()
-    );
-    server
+    sealed_cookie_e2e::built("examples", "server")
 }
 
 fn free_port() -> u16 {
@@ -106,7 +95,7 @@ fn wait_for(log: &Receiver<String>, needle: &str) -> String {
 
 fn cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
     use std::io::Write as _;
-    let mut child = Command::new(CLI)
+    let mut child = Command::new(sealed_cookie_e2e::cli())
         .args(args)
         .current_dir(dir)
         .env_remove("SEALED_COOKIE_KEYS")
