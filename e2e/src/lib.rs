@@ -33,3 +33,31 @@ pub fn built(kind: &str, name: &str) -> PathBuf {
 pub fn cli() -> PathBuf {
     built("", "sealed-cookie")
 }
+
+/// Runs the `sealed-cookie` tool in `dir` with `stdin`, without the caller's key
+/// variables, and returns what it printed and how it exited.
+///
+/// # Panics
+/// When the tool cannot be started.
+#[must_use]
+pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(cli())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SEALED_COOKIE_KEYS")
+        .env_remove("SEALED_COOKIE_KEYRING")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the sealed-cookie tool runs");
+    // The tool may exit before reading stdin (a usage error): ignore a closed pipe.
+    let _ = child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(stdin.as_bytes());
+    child.wait_with_output().expect("the tool's output")
+}

@@ -7,33 +7,16 @@
 
 mod web_support;
 
-use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use sealed_cookie::web::SessionConfig;
 use serde_json::json;
 use web_support::{Client, serve};
 
-/// Runs the binary in `dir` with `stdin`; no key variables from the caller.
+/// Runs the tool in `dir` with `stdin`, which must succeed.
 fn run(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(sealed_cookie_e2e::cli())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SEALED_COOKIE_KEYS")
-        .env_remove("SEALED_COOKIE_KEYRING")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let output = sealed_cookie_e2e::run_cli(dir, args, stdin);
     assert!(
         output.status.success(),
         "{args:?}: {}",

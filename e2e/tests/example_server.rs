@@ -94,24 +94,7 @@ fn wait_for(log: &Receiver<String>, needle: &str) -> String {
 }
 
 fn cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
-    use std::io::Write as _;
-    let mut child = Command::new(sealed_cookie_e2e::cli())
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SEALED_COOKIE_KEYS")
-        .env_remove("SEALED_COOKIE_KEYRING")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    sealed_cookie_e2e::run_cli(dir, args, stdin)
 }
 
 #[tokio::test]

@@ -104,15 +104,7 @@ async fn the_layer_counts_every_outcome_with_bounded_labels() {
     assert_eq!(step.count("sealed_cookie_opened_total", &primary), 1);
 
     // The login renews.
-    let response = client
-        .http
-        .post(server.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("user=alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
+    assert_eq!(client.login(&server, "alice").await, 303);
     assert_eq!(
         Step::take(&snapshotter).count("sealed_cookie_renewed_total", &[]),
         1

@@ -57,15 +57,7 @@ async fn login_renews_and_keeps_data_changes_keep_issued_at() {
 
     // Login renews: a fresh issued-at, and the data stays.
     clock.advance(100);
-    let response = client
-        .http
-        .post(server.url("/login"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("user=alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 303);
+    assert_eq!(client.login(&server, "alice").await, 303);
     let renewed = header_of(&client.cookie(&server, "session").unwrap());
     assert_eq!(renewed.issued_at, T0 + 200);
     let (body, _) = client.session(&server).await;

@@ -325,7 +325,8 @@ impl SessionConfig {
         })
     }
 
-    /// Reads a TOML file.
+    /// Reads a TOML file, and nothing else: [`SessionConfig::load_file`] also
+    /// applies the `SEALED_COOKIE_*` variables, as an operator expects.
     ///
     /// # Errors
     /// As [`SessionConfig::from_toml_str`], or [`WebConfigError::File`].

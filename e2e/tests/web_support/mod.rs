@@ -156,6 +156,19 @@ impl Client {
         (response.status().as_u16(), set_cookies(&response))
     }
 
+    /// Signs in through the login form; returns the status.
+    pub async fn login(&self, server: &Server, user: &str) -> u16 {
+        let response = self
+            .http
+            .post(server.url("/login"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("user={user}"))
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    }
+
     pub async fn post(&self, server: &Server, path: &str) -> (u16, Vec<String>) {
         let response = self.http.post(server.url(path)).send().await.unwrap();
         (response.status().as_u16(), set_cookies(&response))
