@@ -100,6 +100,11 @@ pub trait Cipher: Send + Sync + 'static {
 
 /// Implements [`Cipher`] for a RustCrypto AEAD: the three algorithm files differ
 /// only in their figures.
+#[cfg(any(
+    feature = "xchacha20poly1305",
+    feature = "aes-gcm",
+    feature = "aes-siv"
+))]
 macro_rules! rustcrypto_cipher {
     (
         $(#[$doc:meta])*
@@ -171,6 +176,11 @@ macro_rules! rustcrypto_cipher {
     };
 }
 #[allow(unused_imports)]
+#[cfg(any(
+    feature = "xchacha20poly1305",
+    feature = "aes-gcm",
+    feature = "aes-siv"
+))]
 pub(crate) use rustcrypto_cipher;
 
 debug_as_message!(AeadError);

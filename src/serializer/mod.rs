@@ -74,6 +74,7 @@ pub trait Serializer: Send + Sync + 'static {
 }
 
 /// Trailing bytes after a complete value.
+#[cfg(any(feature = "postcard", feature = "msgpack"))]
 #[derive(Debug, thiserror::Error)]
 #[error("{0} trailing bytes after the value")]
 pub(crate) struct TrailingBytes(pub(crate) usize);

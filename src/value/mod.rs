@@ -171,6 +171,8 @@ const MAX_DEPTH: usize = Value::MAX_DEPTH;
 pub(crate) const RECORDS_BUDGET: usize = 16_384;
 
 /// Why bytes are not a session value, or a value is outside the data model.
+/// (Most variants belong to the postcard form's reader.)
+#[cfg_attr(not(feature = "postcard"), allow(dead_code))]
 #[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FormError {
