@@ -847,16 +847,21 @@ impl<T> Codec<T> {
     /// let (old, new) = (Key::generate()?, Key::generate()?);
     /// let codec = Codec::<u32>::builder().keyring(Keyring::new(old.clone())).build()?;
     /// let cookie = codec.seal(&7)?;
-    /// let rotated = codec.with_keyring(Keyring::new(new.clone()).with_accepted(old));
+    /// let rotated = codec.with_keyring(Keyring::new(new.clone()).with_accepted(old))?;
     /// assert_eq!(rotated.open(&cookie)?.value, 7);
     /// assert_eq!(rotated.primary_key_id(), new.id());
     /// # }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    #[must_use]
-    pub fn with_keyring(&self, keyring: Keyring) -> Self {
+    ///
+    /// # Errors
+    /// [`ConfigError::KeyIdCollision`], as [`CodecBuilder::build`].
+    pub fn with_keyring(&self, keyring: Keyring) -> Result<Self, ConfigError> {
+        if let Some(id) = keyring.duplicate_key_id() {
+            return Err(ConfigError::KeyIdCollision(id));
+        }
         let inner = &*self.inner;
-        Codec {
+        Ok(Codec {
             inner: Arc::new(Inner {
                 suites: inner
                     .suites
@@ -878,7 +883,7 @@ impl<T> Codec<T> {
                 decompression_cap: inner.decompression_cap,
                 clock: Arc::clone(&inner.clock),
             }),
-        }
+        })
     }
 
     /// The cookie name bound into every cookie.

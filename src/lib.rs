@@ -9,7 +9,7 @@
 //! `SEALED_COOKIE_*` setting):
 //!
 //! ```ignore
-//! // Needs axum and tokio; the same program, compiled and tested, is e2e/examples/server.rs.
+//! // Needs axum and tokio. A fuller app, compiled and tested: e2e/examples/server.rs.
 //! use axum::{Router, routing::get};
 //! use sealed_cookie::web::{Session, SessionConfig};
 //!

@@ -8,7 +8,7 @@
 //!
 //! ```text
 //! cargo bench --all-features --bench peers --bench codec -- --warm-up-time 1 --measurement-time 2
-//! cargo run --release --all-features --example bench_report -- --svg benches/chart.svg
+//! cargo run --release --all-features --example bench_report -- --svg e2e/benches/chart.svg
 //! ```
 //!
 //! Ratios use criterion's median estimates, measured in the same run; below 1.00

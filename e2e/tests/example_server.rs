@@ -15,14 +15,6 @@ fn example_server() -> PathBuf {
     sealed_cookie_e2e::built("examples", "server")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The server, stopped when dropped.
 struct Server(Child);
 
@@ -48,10 +40,17 @@ fn command(dir: &Path, vars: &[(&str, &str)]) -> Command {
     command
 }
 
-/// Starts the server and waits for its `listening on` line; the lines it prints
-/// after that (its log, at the level `RUST_LOG` says) arrive on the receiver.
-fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, Receiver<String>) {
-    let mut child = command(dir, vars).spawn().expect("the example server runs");
+/// Starts the server on a port the system picks (`PORT=0`) and waits for its
+/// `listening on` line; returns the port, and a receiver for the lines it prints
+/// after that (its log, at the level `RUST_LOG` says).
+fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, u16, Receiver<String>) {
+    let vars: Vec<(&str, &str)> = [("PORT", "0")]
+        .into_iter()
+        .chain(vars.iter().copied())
+        .collect();
+    let mut child = command(dir, &vars)
+        .spawn()
+        .expect("the example server runs");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
     loop {
@@ -65,6 +64,13 @@ fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, Receiver<String>)
             break;
         }
     }
+    let port = line
+        .trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"));
     let (send, receive) = channel();
     std::thread::spawn(move || {
         for line in stdout.lines().map_while(Result::ok) {
@@ -73,11 +79,12 @@ fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, Receiver<String>)
             }
         }
     });
-    (Server(child), receive)
+    (Server(child), port, receive)
 }
 
-fn start(dir: &Path, vars: &[(&str, &str)]) -> Server {
-    start_logged(dir, vars).0
+fn start(dir: &Path, vars: &[(&str, &str)]) -> (Server, u16) {
+    let (server, port, _) = start_logged(dir, vars);
+    (server, port)
 }
 
 /// Waits (up to 20 s) for a log line holding `needle`.
@@ -110,11 +117,9 @@ async fn the_example_server_takes_its_keys_from_the_keyring_variable() {
         .success()
     );
     let ring = dir.path().join("ring.toml").display().to_string();
-    let port = free_port().to_string();
-    let _server = start(
+    let (_server, port) = start(
         dir.path(),
         &[
-            ("PORT", &port),
             ("SEALED_COOKIE_KEYRING", &ring),
             ("SEALED_COOKIE_NAME", "demo"),
         ],
@@ -173,10 +178,9 @@ async fn the_example_server_takes_its_keys_from_the_keyring_variable() {
 #[test]
 fn a_misspelt_variable_stops_the_server_with_the_right_name() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port().to_string();
     let output = command(
         dir.path(),
-        &[("PORT", &port), ("SEALED_COOKIE_EXPIRY", "1 hour")],
+        &[("PORT", "0"), ("SEALED_COOKIE_EXPIRY", "1 hour")],
     )
     .output()
     .unwrap();
@@ -220,11 +224,9 @@ async fn a_running_server_follows_its_keyring_file_through_a_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let old = keyring(dir.path(), &["init"]);
     let ring = dir.path().join("ring.toml").display().to_string();
-    let port = free_port().to_string();
-    let (_server, log) = start_logged(
+    let (_server, port, log) = start_logged(
         dir.path(),
         &[
-            ("PORT", &port),
             ("SEALED_COOKIE_KEYRING", &ring),
             ("SEALED_COOKIE_KEYRING_RELOAD", "200ms"),
         ],
@@ -273,11 +275,11 @@ async fn a_running_server_follows_its_keyring_file_through_a_rotation() {
 
     // A file that fails to load keeps the keys in use.
     let text = std::fs::read_to_string(&ring).unwrap();
-    std::fs::write(&ring, "not a keyring").unwrap();
+    replace(&ring, "not a keyring");
     wait_for(&log, "did not load; keeping the keys in use");
     count += 1;
     assert_eq!(visit(&mut cookie).await, count);
-    std::fs::write(&ring, text).unwrap();
+    replace(&ring, &text);
     wait_for(&log, "keyring reloaded");
 
     // 3. The old key is retired: the session goes on under the new key, and a
@@ -294,4 +296,11 @@ async fn a_running_server_follows_its_keyring_file_through_a_rotation() {
         1,
         "the old key's cookie starts afresh"
     );
+}
+
+/// Replaces the file as a deploy should: a new file renamed over the old one.
+fn replace(path: &str, text: &str) {
+    let temporary = format!("{path}.new");
+    std::fs::write(&temporary, text).unwrap();
+    std::fs::rename(&temporary, path).unwrap();
 }

@@ -103,8 +103,8 @@ pub enum WebConfigError {
     /// The configuration file could not be read.
     #[error("session configuration file {path} could not be read: {error}")]
     File {
-        /// The file.
-        path: PathBuf,
+        /// The file (shown only when it names a file and does not look like a key).
+        path: crate::keyfile::MaskedPath,
         /// Why (part of the message).
         error: std::io::Error,
     },
@@ -333,7 +333,7 @@ impl SessionConfig {
     pub fn from_toml_file(path: impl Into<PathBuf>) -> Result<Self, WebConfigError> {
         let path = path.into();
         let text = std::fs::read_to_string(&path).map_err(|error| WebConfigError::File {
-            path: path.clone(),
+            path: crate::keyfile::MaskedPath::new(&path),
             error,
         })?;
         Self::from_toml_str(&text).map_err(|error| match error {
@@ -355,12 +355,16 @@ impl SessionConfig {
     /// `SEALED_COOKIE_KEYS`. A `SEALED_COOKIE_*` variable that is no setting is
     /// an error naming the closest one.
     ///
-    /// ```
+    /// ```no_run
     /// use sealed_cookie::web::SessionConfig;
-    /// let config = SessionConfig::load()?;
-    /// # let _ = config;
+    /// let layer = SessionConfig::load()?.layer()?;
+    /// # let _ = layer;
     /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
     /// ```
+    ///
+    /// A process with several layers whose keys come from different variables
+    /// should name them without the `SEALED_COOKIE_` prefix (`keys_env`), or pass
+    /// its own variables to [`SessionConfig::load_with`].
     ///
     /// # Errors
     /// [`WebConfigError::File`] or [`WebConfigError::Toml`] naming the file (and
@@ -409,7 +413,20 @@ impl SessionConfig {
             Some(file) => Self::from_toml_file(file)?,
             None => Self::default(),
         };
-        config.apply_vars(vars)?;
+        config.apply_vars(vars.iter().cloned())?;
+        // A misspelt variable would otherwise be ignored silently.
+        for (var, _) in &vars {
+            if let Some(setting) = var.strip_prefix(ENV_PREFIX)
+                && !SETTINGS.contains(&setting)
+                && !READ_ELSEWHERE.contains(&setting)
+                && *var != config.keys_env
+            {
+                return Err(WebConfigError::UnknownEnv {
+                    var: var.clone(),
+                    closest: closest_var(setting),
+                });
+            }
+        }
         Ok(config)
     }
 
@@ -427,10 +444,9 @@ impl SessionConfig {
     /// `_SECURE`, `_HTTP_ONLY`, `_SAME_SITE`, `_RENEW_WITHIN`, `_CHUNKING`,
     /// `_MAX_CHUNKS`, `_BUDGET`, `_REQUEST_HEADER_BUDGET`, `_REQUEST_HEADER_HEADROOM`,
     /// `_SIZE_RULE`, `_CACHE_CONTROL`, `_COMMIT_ON_SERVER_ERROR`, `_KEYS_ENV` and
-    /// `_KEYRING` (the keyring file) among `vars`. Variables without the prefix
-    /// are ignored, and so are `_KEYS`, `_CONFIG` and the Perl secrets
-    /// (`_PERL_SECRET`, `_PERL_OLD_SECRETS`), read elsewhere; any other
-    /// `SEALED_COOKIE_*` variable is an error.
+    /// `_KEYRING` (the keyring file; `_KEYRING_FILE` too) and `_KEYRING_RELOAD`
+    /// among `vars`; others are ignored here ([`SessionConfig::load`] refuses an
+    /// unknown `SEALED_COOKIE_*` variable).
     /// Booleans are `true`/`false`/`1`/`0`/`yes`/`no`/`on`/`off`; an empty
     /// `_EXPIRES`, `_DOMAIN` or `_RENEW_WITHIN` unsets it.
     ///
@@ -518,20 +534,18 @@ impl SessionConfig {
                         parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
                 }
                 "KEYS_ENV" => self.keys_env = value.trim().to_owned(),
-                "KEYRING" => self.keyring_file = optional(&value).map(PathBuf::from),
+                // KEYRING_FILE: the TOML key's name, as an operator may guess it.
+                "KEYRING" | "KEYRING_FILE" => {
+                    self.keyring_file = optional(&value).map(PathBuf::from);
+                }
                 "KEYRING_RELOAD" => {
                     self.keyring_reload = optional(&value)
                         .map(|text| parse_duration(&text))
                         .transpose()
                         .map_err(|_| invalid(DURATION_FORM))?;
                 }
-                _ if READ_ELSEWHERE.contains(&setting) || var == self.keys_env => {}
-                _ => {
-                    return Err(WebConfigError::UnknownEnv {
-                        closest: closest_var(setting),
-                        var,
-                    });
-                }
+                // Other variables: `SessionConfig::load` refuses unknown ones.
+                _ => {}
             }
         }
         Ok(())
@@ -750,6 +764,7 @@ const SETTINGS: &[&str] = &[
     "COMMIT_ON_SERVER_ERROR",
     "KEYS_ENV",
     "KEYRING",
+    "KEYRING_FILE",
     "KEYRING_RELOAD",
 ];
 
@@ -920,6 +935,17 @@ mod tests {
             matches!(error, WebConfigError::ReloadTooOften { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_key_pasted_as_the_configuration_file_is_not_printed() {
+        let key = "mK9vQx2LpT7sWb4NcY1eHj6RfUa8ZdG3oIk5Vn0XqE_";
+        let error =
+            SessionConfig::load_with(None, vars(&[("SEALED_COOKIE_CONFIG", key)])).unwrap_err();
+        assert!(matches!(error, WebConfigError::File { .. }), "{error}");
+        for shown in [error.to_string(), format!("{error:?}")] {
+            assert!(!shown.contains(&key[..12]), "{shown}");
+        }
     }
 
     #[test]

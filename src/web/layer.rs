@@ -81,9 +81,13 @@ impl Shared {
     }
 
     /// Puts a codec for `keyring` in place for the requests that follow.
-    pub(crate) fn replace_keyring(&self, keyring: crate::keyring::Keyring) {
-        let codec = self.codec().with_keyring(keyring);
+    pub(crate) fn replace_keyring(
+        &self,
+        keyring: crate::keyring::Keyring,
+    ) -> Result<(), crate::ConfigError> {
+        let codec = self.codec().with_keyring(keyring)?;
         self.codec.store(Arc::new(codec));
+        Ok(())
     }
 
     /// Bytes the request's `Cookie` header takes for these `(name, value)` pairs.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::config::WebConfigError;
 use crate::attributes::CookieAttributes;
 use crate::codec::{Codec, Facts, Opened};
-use crate::error::{OpenError, SealError};
+use crate::error::{ConfigError, OpenError, SealError};
 use crate::keyring::{KeyId, Keyring};
 use crate::value::{SessionMap, Value};
 
@@ -214,7 +214,7 @@ pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
     ) -> usize;
     fn payload_capacity_for_value_len(&self, value_len: usize) -> usize;
     /// The same codec with another keyring.
-    fn with_keyring(&self, keyring: Keyring) -> Box<dyn LayerCodec>;
+    fn with_keyring(&self, keyring: Keyring) -> Result<Box<dyn LayerCodec>, ConfigError>;
 }
 
 impl<P: SessionPayload> LayerCodec for Codec<P> {
@@ -270,7 +270,7 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
         Codec::payload_capacity_for_value_len(self, value_len)
     }
-    fn with_keyring(&self, keyring: Keyring) -> Box<dyn LayerCodec> {
-        Box::new(Codec::with_keyring(self, keyring))
+    fn with_keyring(&self, keyring: Keyring) -> Result<Box<dyn LayerCodec>, ConfigError> {
+        Ok(Box::new(Codec::with_keyring(self, keyring)?))
     }
 }

@@ -1,6 +1,7 @@
 //! Keys reloaded while the server runs: a thread reads the keyring file every
-//! interval and, when its bytes changed and load, puts a codec for the new keyring
-//! in place for the requests that follow (an atomic swap: requests take no lock).
+//! interval and, when its bytes changed (the same on two reads in a row) and load,
+//! puts a codec for the new keyring in place for the requests that follow (an
+//! atomic swap: requests take no lock).
 //! A file that fails to load leaves the keys in use, and the log says why. The
 //! thread ends with the last handle on the layer.
 
@@ -22,22 +23,21 @@ fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
-/// Starts watching `path` for `shared`; `loaded` is the digest of the text the
-/// layer was built with, if known.
+/// Starts watching `path` for `shared`. The first check reads the file as it is
+/// then, so a change made while the layer was being built is not missed.
 pub(crate) fn watch(shared: Weak<Shared>, path: PathBuf, every: Duration) {
-    let initial = std::fs::read(&path)
-        .ok()
-        .map(|bytes| digest(&Zeroizing::new(bytes)));
+    // A relative path would follow the process's later working directory.
+    let path = std::path::absolute(&path).unwrap_or(path);
     let spawned = std::thread::Builder::new()
         .name("sealed-cookie-keyring-reload".into())
         .spawn(move || {
-            let mut seen = initial;
+            let mut state = Watch::default();
             loop {
                 std::thread::sleep(every);
                 let Some(shared) = shared.upgrade() else {
                     return;
                 };
-                seen = check(&shared, &path, seen);
+                state = check(&shared, &path, state);
             }
         });
     if let Err(error) = spawned {
@@ -45,19 +45,47 @@ pub(crate) fn watch(shared: Weak<Shared>, path: PathBuf, every: Duration) {
     }
 }
 
-/// Reloads when the file's text changed since `seen`; returns what was seen now.
-fn check(shared: &Shared, path: &Path, seen: Option<[u8; 32]>) -> Option<[u8; 32]> {
+/// What the watcher knows of the file.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+struct Watch {
+    /// The text in use (or last refused).
+    applied: Option<[u8; 32]>,
+    /// A new text read once: applied when the next read agrees, so that a file
+    /// caught half-written is never used.
+    pending: Option<[u8; 32]>,
+    /// The last read failed (logged once until it reads again).
+    unreadable: bool,
+}
+
+/// One look at the file.
+fn check(shared: &Shared, path: &Path, state: Watch) -> Watch {
     let shown = MaskedPath::new(path);
     let text = match std::fs::read_to_string(path) {
         Ok(text) => Zeroizing::new(text),
         Err(error) => {
-            tracing::warn!(file = %shown, %error, "keyring file unreadable; keeping the keys in use");
-            return seen;
+            if !state.unreadable {
+                tracing::warn!(file = %shown, %error, "keyring file unreadable; keeping the keys in use");
+            }
+            return Watch {
+                unreadable: true,
+                ..state
+            };
         }
     };
     let now = digest(text.as_bytes());
-    if seen == Some(now) {
-        return seen;
+    if state.applied == Some(now) {
+        return Watch {
+            pending: None,
+            unreadable: false,
+            ..state
+        };
+    }
+    if state.pending != Some(now) {
+        return Watch {
+            pending: Some(now),
+            unreadable: false,
+            ..state
+        };
     }
     let format = KeyfileFormat::from_path(path).unwrap_or_else(|| KeyfileFormat::sniff(&text));
     match KeyringFile::parse(&text, format) {
@@ -67,13 +95,23 @@ fn check(shared: &Shared, path: &Path, seen: Option<[u8; 32]>) -> Option<[u8; 32
                 .iter()
                 .map(|entry| format!("{} {}", entry.key.id(), entry.role.as_str()))
                 .collect();
-            shared.replace_keyring(file.keyring());
-            tracing::info!(file = %shown, keys = %keys.join(", "), "keyring reloaded");
+            match shared.replace_keyring(file.keyring()) {
+                Ok(()) => {
+                    tracing::info!(file = %shown, keys = %keys.join(", "), "keyring reloaded");
+                }
+                Err(error) => {
+                    tracing::warn!(file = %shown, %error, "keyring file did not load; keeping the keys in use");
+                }
+            }
         }
         Err(error) => {
             tracing::warn!(file = %shown, %error, "keyring file did not load; keeping the keys in use");
         }
     }
     // A file that failed is not read again until it changes.
-    Some(now)
+    Watch {
+        applied: Some(now),
+        pending: None,
+        unreadable: false,
+    }
 }

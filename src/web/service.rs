@@ -20,6 +20,8 @@ fn open_candidates(
     shared: &Shared,
     incoming: &chunking::Incoming,
 ) -> (Option<Opened<SessionMap>>, bool) {
+    // Counted only when no copy opened: a stale duplicate is no forgery.
+    let mut rejections = Vec::new();
     for (index, sealed) in incoming.candidates.iter().enumerate() {
         match shared.codec().open(sealed) {
             Ok(opened) => {
@@ -35,7 +37,7 @@ fn open_candidates(
                 return (Some(opened), false);
             }
             Err(error) => {
-                metrics::rejected(error.kind());
+                rejections.push(error.kind());
                 tracing::info!(
                 kind = error.kind(),
                 %error,
@@ -46,6 +48,9 @@ fn open_candidates(
                 );
             }
         }
+    }
+    for kind in rejections {
+        metrics::rejected(kind);
     }
     if let Some(error) = incoming.error {
         metrics::rejected(error.kind());
