@@ -183,17 +183,16 @@ fn record_keys(items: &[Value], depth: usize, budget: usize) -> Option<(Vec<&str
     if !rest.iter().all(same_keys) {
         return None;
     }
-    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
-    let expansion = records_cost(&keys, items.len())?;
-    (expansion <= budget).then_some((keys, expansion))
+    let expansion = records_cost(first.keys().map(String::len), items.len())?;
+    (expansion <= budget).then(|| (first.keys().map(String::as_str).collect(), expansion))
 }
 
 /// What `rows` maps with `keys` take in their plainest form: a map tag and count,
 /// then per entry a one-byte key length, the key and a one-byte value. Records
 /// that stand for at most [`RECORDS_BUDGET`] such bytes build no more than a
 /// plaintext of that length could.
-fn records_cost(keys: &[&str], rows: usize) -> Option<usize> {
-    let row: usize = 2 + keys.iter().map(|key| 2 + key.len()).sum::<usize>();
+fn records_cost(key_lens: impl Iterator<Item = usize>, rows: usize) -> Option<usize> {
+    let row: usize = 2 + key_lens.map(|len| 2 + len).sum::<usize>();
     row.checked_mul(rows)
 }
 
@@ -335,8 +334,7 @@ impl Reader<'_> {
         if key_count == 0 || rows == 0 {
             return Err(FormError::BadRecords);
         }
-        let keys_ref: Vec<&str> = keys.iter().map(String::as_str).collect();
-        self.budget = records_cost(&keys_ref, rows)
+        self.budget = records_cost(keys.iter().map(String::len), rows)
             .and_then(|expansion| self.budget.checked_sub(expansion))
             .ok_or(FormError::RecordsTooLarge)?;
         let mut items = Vec::with_capacity(rows.min(PREALLOCATE));

@@ -13,6 +13,7 @@ use http::header::SET_COOKIE;
 use http::{HeaderValue, Response, StatusCode};
 
 use super::layer::{Shared, removal, set_cookie};
+use super::payload::LayerCodec;
 use super::session::Session;
 use super::{cache, chunking, metrics};
 use crate::envelope::{self, HEADER_LEN, Header};
@@ -162,6 +163,8 @@ fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Resul
 
 /// The `Set-Cookie` values to send, or `Err` (already logged) for a 500.
 fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<String>, ()> {
+    let snapshot = shared.codec();
+    let codec: &dyn LayerCodec = &***snapshot;
     let mut state = session.lock();
     let reissue = state.facts.is_some_and(|facts| facts.needs_reissue);
     let holds_any = held.main || held.chunks > 0;
@@ -183,7 +186,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         .facts
         .filter(|facts| !state.renew && !facts.renewal_due);
     let (facts, renewed) = (state.facts, state.renew);
-    let sealed = shared.codec().seal(&mut state.map, keep.as_ref());
+    let sealed = codec.seal(&mut state.map, keep.as_ref());
     drop(state);
     let sealed = match sealed {
         Ok(sealed) => sealed,
@@ -213,11 +216,9 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
             return Err(());
         }
     };
-    let (max_age, expires_at) = lifetime_of(shared, &sealed);
+    let (max_age, expires_at) = lifetime_of(codec, &sealed);
     let name = shared.name();
-    let whole = shared
-        .codec()
-        .measured_len(name, sealed.len(), max_age, expires_at);
+    let whole = codec.measured_len(name, sealed.len(), max_age, expires_at);
     // The cookies to set, as (name, value): the sealed value itself, or a
     // marker and the chunks.
     let cookies = if whole <= shared.cookie_budget {
@@ -233,11 +234,9 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
             );
         };
         let longest = chunking::chunk_name(name, cap);
-        let room = shared.cookie_budget.saturating_sub(
-            shared
-                .codec()
-                .measured_len(&longest, 0, max_age, expires_at),
-        );
+        let room = shared
+            .cookie_budget
+            .saturating_sub(codec.measured_len(&longest, 0, max_age, expires_at));
         let parts = chunking::split(&sealed, room);
         if parts.len() > cap {
             return too_large(
@@ -297,13 +296,13 @@ fn deletions(shared: &Shared, held: Held, main: bool, from: usize) -> Vec<String
 }
 
 /// `Max-Age` and expiry of a freshly sealed value, read from its header.
-fn lifetime_of(shared: &Shared, sealed: &str) -> (Option<u64>, Option<u64>) {
+fn lifetime_of(codec: &dyn LayerCodec, sealed: &str) -> (Option<u64>, Option<u64>) {
     let mut bytes = [0u8; HEADER_LEN];
     let header = sealed
         .get(..envelope::encoded_len(HEADER_LEN))
         .and_then(|text| URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).ok())
         .and_then(|_| Header::parse(&bytes).ok());
     let expires_at = header.and_then(|header| header.expires_at());
-    let max_age = expires_at.map(|at| at.saturating_sub(shared.codec().now()));
+    let max_age = expires_at.map(|at| at.saturating_sub(codec.now()));
     (max_age, expires_at)
 }

@@ -88,22 +88,21 @@ fn check(shared: &Shared, path: &Path, state: Watch) -> Watch {
         };
     }
     let format = KeyfileFormat::from_path(path).unwrap_or_else(|| KeyfileFormat::sniff(&text));
-    match KeyringFile::parse(&text, format) {
-        Ok(file) => {
+    let reloaded = KeyringFile::parse(&text, format)
+        .map_err(|error| error.to_string())
+        .and_then(|file| {
             let keys: Vec<String> = file
                 .entries()
                 .iter()
                 .map(|entry| format!("{} {}", entry.key.id(), entry.role.as_str()))
                 .collect();
-            match shared.replace_keyring(file.keyring()) {
-                Ok(()) => {
-                    tracing::info!(file = %shown, keys = %keys.join(", "), "keyring reloaded");
-                }
-                Err(error) => {
-                    tracing::warn!(file = %shown, %error, "keyring file did not load; keeping the keys in use");
-                }
-            }
-        }
+            shared
+                .replace_keyring(file.keyring())
+                .map(|()| keys.join(", "))
+                .map_err(|error| error.to_string())
+        });
+    match reloaded {
+        Ok(keys) => tracing::info!(file = %shown, %keys, "keyring reloaded"),
         Err(error) => {
             tracing::warn!(file = %shown, %error, "keyring file did not load; keeping the keys in use");
         }

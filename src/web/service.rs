@@ -9,6 +9,7 @@ use tower_service::Service;
 
 use super::future::ResponseFuture;
 use super::layer::Shared;
+use super::payload::LayerCodec;
 use super::session::Session;
 use super::{chunking, metrics};
 use crate::codec::Opened;
@@ -18,12 +19,13 @@ use crate::value::SessionMap;
 /// candidate; the second value says whether something was sent and rejected.
 fn open_candidates(
     shared: &Shared,
+    codec: &dyn LayerCodec,
     incoming: &chunking::Incoming,
 ) -> (Option<Opened<SessionMap>>, bool) {
     // Counted only when no copy opened: a stale duplicate is no forgery.
     let mut rejections = Vec::new();
     for (index, sealed) in incoming.candidates.iter().enumerate() {
-        match shared.codec().open(sealed) {
+        match codec.open(sealed) {
             Ok(opened) => {
                 metrics::opened(&opened.facts);
                 if index > 0 {
@@ -113,7 +115,10 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = &self.shared;
         let incoming = chunking::read(request.headers(), shared.name(), shared.max_chunks);
-        let (opened, rejected) = open_candidates(shared, &incoming);
+        // One keyring for the whole request, even if a reload lands meanwhile.
+        let snapshot = shared.codec();
+        let codec: &dyn LayerCodec = &***snapshot;
+        let (opened, rejected) = open_candidates(shared, codec, &incoming);
         #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
         let mut session = match opened {
             Some(opened) => Session::opened(opened.value, Some(opened.facts), Arc::clone(shared)),
@@ -125,7 +130,7 @@ where
         if let Some(perl) = &shared.perl
             && session.facts().is_none()
         {
-            let now = shared.codec().now();
+            let now = codec.now();
             let adopted = perl.adopt(request.headers(), shared.name(), now);
             legacy_delete = adopted.delete_cookie;
             if let Some(map) = adopted.map {
@@ -138,8 +143,8 @@ where
                     u32::try_from(left).unwrap_or(u32::MAX).max(1)
                 });
                 let facts = crate::Facts {
-                    version: shared.codec().current_version(),
-                    key_id: shared.codec().primary_key_id(),
+                    version: codec.current_version(),
+                    key_id: codec.primary_key_id(),
                     issued_at: now,
                     lifetime,
                     expires_at: (lifetime != 0).then(|| now + u64::from(lifetime)),
