@@ -16,10 +16,15 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::attributes::CookieAttributes;
 use crate::clock::{Clock, SystemClock};
-use crate::envelope::{self, DESCRIPTOR_LEN, FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
+use crate::envelope::{
+    self, DESCRIPTOR_LEN, FLAG_BROWSER_SESSION, FLAG_FLASH, Format, Header, MAX_HEADER_LEN,
+};
 use crate::error::{ConfigError, OpenError, SealError};
 use crate::keyring::{KeyId, Keyring};
+use crate::lifecycle::{Facts, Timeouts};
+use crate::session_id::SessionId;
 use crate::suite::{Padding, Prepared, Suite, SuiteOps};
+use crate::value::{SessionMap, Value};
 use crate::{cipher::Cipher, compressor::Compressor, serializer::Serializer};
 
 /// What the size budget counts.
@@ -52,7 +57,7 @@ pub const MAX_NAME_LEN: usize = 256;
 /// Largest tag any cipher may declare.
 const MAX_TAG_LEN: usize = 64;
 /// Associated data: header, suite descriptor, cookie name.
-const MAX_AAD_LEN: usize = HEADER_LEN + DESCRIPTOR_LEN + MAX_NAME_LEN;
+const MAX_AAD_LEN: usize = MAX_HEADER_LEN + DESCRIPTOR_LEN + MAX_NAME_LEN;
 /// Largest scratch buffer a thread keeps between calls.
 const MAX_SCRATCH: usize = 64 * 1024;
 
@@ -92,43 +97,55 @@ fn with_scratch<R>(capacity: usize, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     }
 }
 
-/// What an opened cookie says about itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Facts {
-    /// Suite version it was sealed under.
-    pub version: u8,
-    /// Key it was sealed with.
-    pub key_id: KeyId,
-    /// Issued-at, seconds since the Unix epoch.
-    pub issued_at: u64,
-    /// Lifetime in seconds from `issued_at` as sealed (0: none).
-    pub lifetime: u32,
-    /// Effective expiry, seconds since the Unix epoch: the sealed lifetime, cut
-    /// short by the codec's current max age. `None` when neither is set.
-    pub expires_at: Option<u64>,
-    /// The payload was compressed.
-    pub compressed: bool,
-    /// The payload was padded.
-    pub padded: bool,
-    /// Sealed with an accepted (not the primary) key.
-    pub old_key: bool,
-    /// Sealed under an accepted (not the current) suite.
-    pub old_suite: bool,
-    /// Less than the renewal window remains before expiry.
-    pub renewal_due: bool,
-    /// The cookie should be sealed again: `old_key || old_suite || renewal_due`.
-    /// Re-sealing with [`Codec::reseal`] moves it to the primary key and current
-    /// suite and keeps its issued-at; [`Codec::seal`] renews it.
-    pub needs_reissue: bool,
-}
-
 /// An opened cookie: the value and its facts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Opened<T> {
     /// The value.
     pub value: T,
-    /// Version, key id, timestamps and whether to re-issue.
+    /// Version, key id, session id, times and whether to re-issue.
     pub facts: Facts,
+    /// Flash messages sealed beside the value (format 2; empty when none).
+    pub flash: SessionMap,
+}
+
+/// How [`Codec::seal_session_at`] seals: a new session or the continuation of
+/// an opened one, written as a browser-session or a persistent cookie, with or
+/// without flash messages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SealOptions<'a> {
+    /// The opened cookie this seal continues: its session id and creation time
+    /// are kept. `None` starts a new session (fresh id, created now).
+    pub continues: Option<&'a Facts>,
+    /// Mark the cookie as a browser-session cookie (format 2 flag), to be written
+    /// without `Max-Age` or `Expires`; the size budget then counts neither.
+    pub browser_session: bool,
+    /// Flash messages for the next request (format 2 only).
+    pub flash: Option<&'a SessionMap>,
+}
+
+/// A sealed cookie value and what the `Set-Cookie` line needs to know of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    /// The cookie value.
+    pub value: String,
+    /// Its effective expiry (the earlier timeout), seconds since the epoch.
+    pub expires_at: Option<u64>,
+    /// The session's id (format 2).
+    pub session_id: Option<SessionId>,
+}
+
+/// What one seal writes into the header and before the value.
+struct Plan<'a> {
+    format: Format,
+    issued_at: u64,
+    sealed_at: u64,
+    lifetime: u32,
+    flags: u8,
+    session_id: Option<SessionId>,
+    flash: Option<&'a SessionMap>,
+    /// `Max-Age` and `Expires` as written, for the budget.
+    expires_at: Option<u64>,
+    counted_expiry: Option<u64>,
 }
 
 /// Seals values of type `T` into cookie values and opens them.
@@ -177,10 +194,10 @@ struct Inner<T> {
     current: usize,
     key_ids: Vec<KeyId>,
     name: String,
+    /// Also the absolute timeout.
     max_age: Option<u32>,
-    clock_skew: u64,
-    not_before: u64,
-    renew_within: Option<u64>,
+    timeouts: Timeouts,
+    write_format: Format,
     attributes: CookieAttributes,
     budget: usize,
     size_rule: SizeRule,
@@ -199,9 +216,11 @@ pub struct CodecBuilder<T> {
     keyring: Option<Keyring>,
     name: String,
     max_age: Option<Duration>,
+    idle_timeout: Option<Duration>,
     clock_skew: Duration,
     not_before: u64,
     renew_within: Option<Duration>,
+    format: Format,
     attributes: CookieAttributes,
     budget: usize,
     size_rule: SizeRule,
@@ -235,9 +254,11 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             keyring: None,
             name: "session".to_owned(),
             max_age: None,
+            idle_timeout: None,
             clock_skew: DEFAULT_CLOCK_SKEW,
             not_before: 0,
             renew_within: None,
+            format: Format::V2,
             attributes: CookieAttributes::default(),
             budget: DEFAULT_BUDGET,
             size_rule: SizeRule::WholeLine,
@@ -286,9 +307,33 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         self
     }
 
-    /// Lifetime of a fresh cookie; also caps cookies sealed with a longer one.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
+    /// The absolute timeout: a session ends this long after it began, whatever
+    /// its activity; re-seals, renewals, key rotations and suite upgrades never
+    /// extend it. Also caps format 1 cookies sealed with a longer lifetime.
+    pub fn absolute_timeout(mut self, timeout: Duration) -> Self {
+        self.max_age = Some(timeout);
+        self
+    }
+
+    /// The absolute timeout under its format 1 name (the lifetime of a fresh
+    /// cookie): the same as [`CodecBuilder::absolute_timeout`].
+    pub fn max_age(self, max_age: Duration) -> Self {
+        self.absolute_timeout(max_age)
+    }
+
+    /// The idle timeout: a session not re-sealed for this long ends. Counted
+    /// from the last seal; format 1 cookies, which do not record it, count from
+    /// their re-issue.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// The envelope format that seals (default [`Format::V2`]); both always
+    /// open. Keep [`Format::V1`] while servers that read only format 1 still
+    /// serve the same users, during a rolling deploy.
+    pub fn envelope_format(mut self, format: Format) -> Self {
+        self.format = format;
         self
     }
 
@@ -304,7 +349,9 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
         self
     }
 
-    /// Flags a cookie for renewal when less than `window` remains before expiry.
+    /// Flags a cookie for renewal (a re-seal for activity) when less than
+    /// `window` remains before its idle expiry; the default is half the idle
+    /// timeout. For a format 1 cookie: before its expiry.
     pub fn renew_within(mut self, window: Duration) -> Self {
         self.renew_within = Some(window);
         self
@@ -415,6 +462,18 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
                 }),
             })
             .transpose()?;
+        let idle = self
+            .idle_timeout
+            .map(|idle| match u32::try_from(idle.as_secs()) {
+                Ok(seconds) if seconds > 0 => Ok(seconds),
+                _ => Err(ConfigError::IdleTimeoutOutOfRange { idle }),
+            })
+            .transpose()?;
+        if let (Some(window), Some(idle)) = (self.renew_within, self.idle_timeout)
+            && window >= idle
+        {
+            return Err(ConfigError::RenewalWindowTooLong { window, idle });
+        }
         if self.decompression_cap == 0 {
             return Err(ConfigError::InvalidDecompressionCap);
         }
@@ -437,9 +496,14 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
                 key_ids: keyring.keys().map(|k| k.id()).collect(),
                 name: self.name,
                 max_age,
-                clock_skew: self.clock_skew.as_secs(),
-                not_before: self.not_before,
-                renew_within: self.renew_within.map(|w| w.as_secs()),
+                timeouts: Timeouts {
+                    idle,
+                    absolute: max_age,
+                    skew: self.clock_skew.as_secs(),
+                    not_before: self.not_before,
+                    renew_within: self.renew_within.map(|w| w.as_secs()),
+                },
+                write_format: self.format,
                 attributes: self.attributes,
                 budget: self.budget,
                 size_rule: self.size_rule,
@@ -448,7 +512,7 @@ impl<T: Serialize + DeserializeOwned + 'static> CodecBuilder<T> {
                 clock: self.clock,
             }),
         };
-        let empty = codec.set_cookie_len_for_payload(0, max_age.map(u64::from));
+        let empty = codec.set_cookie_len_for_payload(0, codec.fresh_lifetime());
         if empty > codec.inner.budget {
             return Err(ConfigError::BudgetTooSmall {
                 needed: empty,
@@ -498,16 +562,17 @@ fn validate_name(name: &str) -> Result<(), ConfigError> {
 
 /// Assembles the associated data on the stack: header, suite descriptor, name.
 fn with_aad<R>(
-    header: &[u8; HEADER_LEN],
+    header: &[u8],
     descriptor: &[u8; DESCRIPTOR_LEN],
     name: &str,
     f: impl FnOnce(&[u8]) -> R,
 ) -> R {
     let mut aad = [0u8; MAX_AAD_LEN];
-    let len = HEADER_LEN + DESCRIPTOR_LEN + name.len();
-    aad[..HEADER_LEN].copy_from_slice(header);
-    aad[HEADER_LEN..HEADER_LEN + DESCRIPTOR_LEN].copy_from_slice(descriptor);
-    aad[HEADER_LEN + DESCRIPTOR_LEN..len].copy_from_slice(name.as_bytes());
+    let header_len = header.len();
+    let len = header_len + DESCRIPTOR_LEN + name.len();
+    aad[..header_len].copy_from_slice(header);
+    aad[header_len..header_len + DESCRIPTOR_LEN].copy_from_slice(descriptor);
+    aad[header_len + DESCRIPTOR_LEN..len].copy_from_slice(name.as_bytes());
     f(&aad[..len])
 }
 
@@ -520,18 +585,20 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         self.seal_at(value, self.inner.clock.now())
     }
 
-    /// Seals `value` as a fresh cookie issued at `now` (seconds since the epoch).
+    /// Seals `value` as a fresh cookie issued at `now` (seconds since the epoch):
+    /// a new session, with a new session id.
     ///
     /// # Errors
     /// As [`Codec::seal`].
     pub fn seal_at(&self, value: &T, now: u64) -> Result<String, SealError> {
-        let lifetime = self.inner.max_age.unwrap_or(0);
-        self.seal_inner(value, now, now, lifetime, None)
+        self.seal_session_at(value, &SealOptions::default(), now)
+            .map(|sealed| sealed.value)
     }
 
-    /// Seals `value` under the primary key and current suite, keeping the issued-at
-    /// and lifetime of the cookie it was opened from, so that re-issuing never
-    /// extends a session. Use [`Codec::seal`] to renew instead.
+    /// Seals `value` under the primary key, current suite and format, keeping
+    /// the session id and creation time of the cookie it was opened from (and
+    /// its browser-session mark), so that re-issuing never extends the absolute
+    /// timeout. Use [`Codec::seal`] to start a new session instead.
     ///
     /// # Errors
     /// As [`Codec::seal`], or [`SealError::AlreadyExpired`].
@@ -544,37 +611,176 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// # Errors
     /// As [`Codec::reseal`].
     pub fn reseal_at(&self, value: &T, facts: &Facts, now: u64) -> Result<String, SealError> {
-        let lifetime = match (facts.lifetime, self.inner.max_age) {
-            (0, max_age) => max_age.unwrap_or(0),
-            (sealed, Some(max_age)) => sealed.min(max_age),
-            (sealed, None) => sealed,
+        let options = SealOptions {
+            continues: Some(facts),
+            browser_session: facts.browser_session,
+            flash: None,
         };
-        if lifetime != 0 {
-            let expires_at = facts.issued_at.saturating_add(u64::from(lifetime));
-            if now >= expires_at {
-                return Err(SealError::AlreadyExpired { expires_at });
-            }
-        }
-        self.seal_inner(value, facts.issued_at, now, lifetime, None)
+        self.seal_session_at(value, &options, now)
+            .map(|sealed| sealed.value)
     }
 
-    /// Seals with a caller-chosen nonce, to reproduce the frozen test vectors.
-    /// Never use it otherwise: a repeated nonce breaks AES-GCM and XChaCha20-Poly1305.
+    /// Seals `value` at `now` as `options` say: the general form of
+    /// [`Codec::seal_at`] and [`Codec::reseal_at`], used by the web layer.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard"))] {
+    /// use std::time::Duration;
+    /// use sealed_cookie::{Codec, Key, Keyring, SealOptions, SessionMap, Value};
+    ///
+    /// let codec = Codec::<u32>::builder()
+    ///     .keyring(Keyring::new(Key::generate()?))
+    ///     .idle_timeout(Duration::from_secs(1800))
+    ///     .absolute_timeout(Duration::from_secs(8 * 3600))
+    ///     .build()?;
+    /// let flash = SessionMap::from([("notice".to_owned(), Value::from("saved"))]);
+    /// let t0 = 1_700_000_000;
+    /// let first = codec.seal_session_at(&1, &SealOptions { flash: Some(&flash), ..Default::default() }, t0)?;
+    /// assert_eq!(first.expires_at, Some(t0 + 1800)); // the idle timeout ends it first
+    /// let opened = codec.open_at(&first.value, t0 + 1000)?;
+    /// assert_eq!(opened.flash, flash);
+    /// assert!(opened.facts.renewal_due); // past half the idle window
+    /// let again = codec.reseal_at(&2, &opened.facts, t0 + 1000)?;
+    /// let reopened = codec.open_at(&again, t0 + 2500)?;
+    /// assert_eq!(reopened.facts.session_id, opened.facts.session_id);
+    /// assert_eq!(reopened.facts.issued_at, t0); // the absolute timeout still counts from t0
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Codec::reseal`]; [`SealError::Flash`] for flash messages under
+    /// format 1.
+    pub fn seal_session_at(
+        &self,
+        value: &T,
+        options: &SealOptions<'_>,
+        now: u64,
+    ) -> Result<Sealed, SealError> {
+        let plan = self.plan(options, now)?;
+        let session_id = plan.session_id;
+        let expires_at = plan.expires_at;
+        self.seal_inner(value, &plan, None).map(|value| Sealed {
+            value,
+            expires_at,
+            session_id,
+        })
+    }
+
+    /// The header's times and flags, the session id and the expiry of a seal.
+    fn plan<'a>(&self, options: &SealOptions<'a>, now: u64) -> Result<Plan<'a>, SealError> {
+        let inner = &*self.inner;
+        let format = inner.write_format;
+        let flash = options.flash.filter(|flash| !flash.is_empty());
+        let (issued_at, lifetime) = match options.continues {
+            None => (now, inner.max_age.unwrap_or(0)),
+            Some(facts) => {
+                let lifetime = match (facts.lifetime, inner.max_age) {
+                    (0, max_age) => max_age.unwrap_or(0),
+                    (sealed, Some(max_age)) => sealed.min(max_age),
+                    (sealed, None) => sealed,
+                };
+                // Neither the opened cookie's expiry nor this codec's absolute
+                // limit may have passed: the skew allowance that let the cookie
+                // open does not extend it.
+                let (_, absolute) = inner
+                    .timeouts
+                    .expiries(format, facts.issued_at, now, lifetime);
+                let ends = match (facts.expires_at, absolute) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(expires_at) = ends
+                    && now >= expires_at
+                {
+                    return Err(SealError::AlreadyExpired { expires_at });
+                }
+                (facts.issued_at, lifetime)
+            }
+        };
+        // A session accepted within the skew of a clock ahead of ours is sealed
+        // at its own time, never before it began.
+        let sealed_at = now.max(issued_at);
+        let mut flags = 0;
+        let (lifetime, session_id) = match format {
+            Format::V1 => {
+                if flash.is_some() {
+                    return Err(SealError::Flash("envelope format 1 has no place for them"));
+                }
+                (lifetime, None)
+            }
+            Format::V2 => {
+                if sealed_at - issued_at > u64::from(u32::MAX) {
+                    return Err(SealError::SessionTooOld { issued_at });
+                }
+                if options.browser_session {
+                    flags |= FLAG_BROWSER_SESSION;
+                }
+                if flash.is_some() {
+                    flags |= FLAG_FLASH;
+                }
+                let id = match options.continues.and_then(|facts| facts.session_id) {
+                    Some(id) => id,
+                    None => SessionId::generate()?,
+                };
+                (lifetime, Some(id))
+            }
+        };
+        let expires_at = inner
+            .timeouts
+            .expiry_of_seal(format, issued_at, sealed_at, lifetime);
+        Ok(Plan {
+            format,
+            issued_at,
+            sealed_at,
+            lifetime,
+            flags,
+            session_id,
+            flash,
+            expires_at,
+            counted_expiry: expires_at.filter(|_| !options.browser_session),
+        })
+    }
+
+    /// Seals a fresh cookie with a caller-chosen nonce, to reproduce the frozen
+    /// test vectors (format 2 cookies get a random session id: see
+    /// [`Codec::seal_vector`]). Never use it otherwise: a repeated nonce breaks
+    /// AES-GCM and XChaCha20-Poly1305.
     ///
     /// # Errors
     /// As [`Codec::seal`].
     #[cfg(feature = "test-vectors")]
     pub fn seal_with_nonce(&self, value: &T, now: u64, nonce: &[u8]) -> Result<String, SealError> {
-        let lifetime = self.inner.max_age.unwrap_or(0);
-        self.seal_inner(value, now, now, lifetime, Some(nonce))
+        let plan = self.plan(&SealOptions::default(), now)?;
+        self.seal_inner(value, &plan, Some(nonce))
+    }
+
+    /// Seals with a caller-chosen nonce and (format 2) session id at `now`, as
+    /// `options` say, to reproduce the frozen test vectors. Never use it
+    /// otherwise.
+    ///
+    /// # Errors
+    /// As [`Codec::seal_session_at`].
+    #[cfg(feature = "test-vectors")]
+    pub fn seal_vector(
+        &self,
+        value: &T,
+        options: &SealOptions<'_>,
+        now: u64,
+        session_id: Option<SessionId>,
+        nonce: &[u8],
+    ) -> Result<String, SealError> {
+        let mut plan = self.plan(options, now)?;
+        if plan.session_id.is_some() {
+            plan.session_id = session_id.or(plan.session_id);
+        }
+        self.seal_inner(value, &plan, Some(nonce))
     }
 
     fn seal_inner(
         &self,
         value: &T,
-        issued_at: u64,
-        now: u64,
-        lifetime: u32,
+        plan: &Plan<'_>,
         fixed_nonce: Option<&[u8]>,
     ) -> Result<String, SealError> {
         let inner = &*self.inner;
@@ -582,7 +788,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         // never reallocates.
         let capacity = (inner.budget / 4 * 3 + 3).min(MAX_SCRATCH);
         with_scratch(capacity, |buf| {
-            let sealed = self.seal_into(buf, value, issued_at, now, lifetime, fixed_nonce);
+            let sealed = self.seal_into(buf, value, plan, fixed_nonce);
             match sealed {
                 Ok(()) => Ok(URL_SAFE_NO_PAD.encode(&buf)),
                 Err(error) => {
@@ -599,30 +805,46 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         &self,
         buf: &mut Vec<u8>,
         value: &T,
-        issued_at: u64,
-        now: u64,
-        lifetime: u32,
+        plan: &Plan<'_>,
         fixed_nonce: Option<&[u8]>,
     ) -> Result<(), SealError> {
         let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;
         let info = suite.info();
-        let prefix = HEADER_LEN + info.nonce_len;
+        let header_len = plan.format.header_len();
+        let prefix = header_len + info.nonce_len;
         buf.resize(prefix, 0);
-        let flags = suite.encode_payload(value, inner.decompression_cap, buf)?;
+        if let Some(id) = plan.session_id {
+            buf.extend_from_slice(id.as_bytes());
+        }
+        if let Some(flash) = plan.flash {
+            let at = buf.len();
+            buf.extend_from_slice(&[0, 0]);
+            // Moved into a `Value` and back would need `&mut`: flash is small.
+            suite.encode_value(&Value::Map(flash.clone()), buf)?;
+            let len = u16::try_from(buf.len() - at - 2)
+                .map_err(|_| SealError::Flash("they take more than 65535 bytes"))?;
+            buf[at..at + 2].copy_from_slice(&len.to_be_bytes());
+        }
+        let flags =
+            plan.flags | suite.encode_payload(value, inner.decompression_cap, buf, prefix)?;
         let header = Header {
+            format: plan.format,
             version: inner.suites[inner.current].0,
             key_id: inner.key_ids[0],
             flags,
-            issued_at,
-            lifetime,
+            issued_at: plan.issued_at,
+            lifetime: plan.lifetime,
+            sealed_at: plan.sealed_at,
         };
-        let max_age = header.expires_at().map(|at| at.saturating_sub(now));
+        let max_age = plan
+            .counted_expiry
+            .map(|at| at.saturating_sub(plan.sealed_at));
         let needed = self.measured_len(
             &inner.name,
             envelope::encoded_len(buf.len() + info.tag_len),
             max_age,
-            header.expires_at(),
+            plan.counted_expiry,
         );
         if needed > inner.budget {
             return Err(SealError::TooLarge {
@@ -631,9 +853,9 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             });
         }
         let header_bytes = header.to_bytes();
-        buf[..HEADER_LEN].copy_from_slice(&header_bytes);
+        buf[..header_len].copy_from_slice(&header_bytes);
         let (head, payload) = buf.split_at_mut(prefix);
-        let nonce = &mut head[HEADER_LEN..];
+        let nonce = &mut head[header_len..];
         match fixed_nonce {
             Some(fixed) if fixed.len() == nonce.len() => nonce.copy_from_slice(fixed),
             Some(_) => return Err(SealError::Encrypt),
@@ -643,7 +865,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         let mut tag = [0u8; MAX_TAG_LEN];
         let tag = &mut tag[..info.tag_len];
         with_aad(&header_bytes, &info.descriptor, &inner.name, |aad| {
-            suite.seal(0, &head[HEADER_LEN..], aad, payload, tag)
+            suite.seal(0, &head[header_len..], aad, payload, tag)
         })?;
         buf.extend_from_slice(tag);
         Ok(())
@@ -666,8 +888,16 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// As [`Codec::open`].
     pub fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<T>, OpenError> {
         let cap = self.inner.decompression_cap;
-        self.open_with(cookie, now, |suite, flags, payload| {
-            suite.decode_payload(flags, payload, cap)
+        let opened = self.open_with(cookie, now, |suite, header, payload| {
+            suite.decode_payload(header.format, header.flags, payload, cap)
+        })?;
+        let (value, prefix) = opened.value;
+        let mut facts = opened.facts;
+        facts.session_id = prefix.session_id;
+        Ok(Opened {
+            value,
+            facts,
+            flash: prefix.flash,
         })
     }
 
@@ -697,9 +927,9 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         now: u64,
     ) -> Result<Opened<Zeroizing<Vec<u8>>>, OpenError> {
         let cap = self.inner.decompression_cap;
-        self.open_with(cookie, now, |suite, flags, payload| {
+        self.open_with(cookie, now, |suite, header, payload| {
             let mut plain = Zeroizing::new(Vec::new());
-            suite.visit_plaintext(flags, payload, cap, &mut |bytes| {
+            suite.visit_plaintext(header.flags, payload, cap, &mut |bytes| {
                 plain.extend_from_slice(bytes);
             })?;
             Ok(plain)
@@ -712,7 +942,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         &self,
         cookie: &str,
         now: u64,
-        read: impl FnOnce(&dyn SuiteOps<T>, u8, &[u8]) -> Result<R, OpenError>,
+        read: impl FnOnce(&dyn SuiteOps<T>, &Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<Opened<R>, OpenError> {
         let inner = &*self.inner;
         let (header, suite_index, key_index) = self.check_header(cookie)?;
@@ -722,20 +952,24 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             URL_SAFE_NO_PAD
                 .decode_vec(cookie, buf)
                 .map_err(|_| OpenError::Malformed("not base64url"))?;
-            let prefix = HEADER_LEN + info.nonce_len;
+            let header_len = header.format.header_len();
+            let prefix = header_len + info.nonce_len;
             let Some(payload_len) = buf.len().checked_sub(prefix + info.tag_len) else {
                 return Err(OpenError::Malformed("shorter than header, nonce and tag"));
             };
             let (head, rest) = buf.split_at_mut(prefix);
             let (payload, tag) = rest.split_at_mut(payload_len);
-            let header_bytes: &[u8; HEADER_LEN] = head[..HEADER_LEN].try_into().expect("header");
-            let opened = with_aad(header_bytes, &info.descriptor, &inner.name, |aad| {
-                suite.open(key_index, &head[HEADER_LEN..], aad, payload, tag)
+            let opened = with_aad(&head[..header_len], &info.descriptor, &inner.name, |aad| {
+                suite.open(key_index, &head[header_len..], aad, payload, tag)
             })
             .and_then(|()| self.check_time(&header, *version, key_index, now))
             .and_then(|facts| {
-                let value = read(suite, header.flags, payload)?;
-                Ok(Opened { value, facts })
+                let value = read(suite, &header, payload)?;
+                Ok(Opened {
+                    value,
+                    facts,
+                    flash: SessionMap::new(),
+                })
             });
             // Plaintext, or whatever a cipher that refused left behind, never
             // stays in the scratch buffer.
@@ -753,14 +987,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
                 max: inner.max_value_len,
             });
         }
-        let header_text = cookie
-            .get(..envelope::encoded_len(HEADER_LEN))
-            .ok_or(OpenError::Malformed("shorter than the header"))?;
-        let mut header_bytes = [0u8; HEADER_LEN];
-        URL_SAFE_NO_PAD
-            .decode_slice(header_text, &mut header_bytes)
-            .map_err(|_| OpenError::Malformed("not base64url"))?;
-        let header = Header::parse(&header_bytes)?;
+        let header = Header::decode(cookie)?;
         let suite_index = inner.by_version[usize::from(header.version)];
         if suite_index == u8::MAX {
             return Err(OpenError::UnknownVersion(header.version));
@@ -787,52 +1014,13 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         now: u64,
     ) -> Result<Facts, OpenError> {
         let inner = &*self.inner;
-        if header.issued_at < inner.not_before {
-            return Err(OpenError::Revoked {
-                issued_at: header.issued_at,
-                not_before: inner.not_before,
-            });
-        }
-        if header.issued_at > now.saturating_add(inner.clock_skew) {
-            return Err(OpenError::NotYetValid {
-                issued_at: header.issued_at,
-            });
-        }
-        let capped = inner
-            .max_age
-            .map(|age| header.issued_at.saturating_add(u64::from(age)));
-        let expires_at = match (header.expires_at(), capped) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        if let Some(expires_at) = expires_at
-            && now >= expires_at.saturating_add(inner.clock_skew)
-        {
-            return Err(OpenError::Expired {
-                expired_at: expires_at,
-            });
-        }
-        // Only a live cookie is due for renewal: one accepted past its expiry by the
-        // skew allowance must not be renewed into a fresh lifetime.
-        let renewal_due = match (inner.renew_within, expires_at) {
-            (Some(window), Some(expires_at)) => now < expires_at && expires_at - now < window,
-            _ => false,
-        };
-        let old_key = key_index != 0;
-        let old_suite = version != inner.suites[inner.current].0;
-        Ok(Facts {
-            version,
-            key_id: header.key_id,
-            issued_at: header.issued_at,
-            lifetime: header.lifetime,
-            expires_at,
-            compressed: header.flags & FLAG_COMPRESSED != 0,
-            padded: header.flags & FLAG_PADDED != 0,
-            old_key,
-            old_suite,
-            renewal_due,
-            needs_reissue: old_key || old_suite || renewal_due,
-        })
+        let mut facts = inner.timeouts.check(header, now, inner.write_format)?;
+        facts.version = version;
+        facts.old_key = key_index != 0;
+        facts.old_suite = version != inner.suites[inner.current].0;
+        facts.needs_reissue =
+            facts.old_key || facts.old_suite || facts.old_format || facts.renewal_due;
+        Ok(facts)
     }
 }
 
@@ -873,9 +1061,8 @@ impl<T> Codec<T> {
                 key_ids: keyring.keys().map(|k| k.id()).collect(),
                 name: inner.name.clone(),
                 max_age: inner.max_age,
-                clock_skew: inner.clock_skew,
-                not_before: inner.not_before,
-                renew_within: inner.renew_within,
+                timeouts: inner.timeouts,
+                write_format: inner.write_format,
                 attributes: inner.attributes.clone(),
                 budget: inner.budget,
                 size_rule: inner.size_rule,
@@ -884,6 +1071,14 @@ impl<T> Codec<T> {
                 clock: Arc::clone(&inner.clock),
             }),
         })
+    }
+
+    /// Seconds a fresh cookie lives (`Max-Age` of a persistent one), for the budget.
+    fn fresh_lifetime(&self) -> Option<u64> {
+        let inner = &*self.inner;
+        inner
+            .timeouts
+            .expiry_of_seal(inner.write_format, 0, 0, inner.max_age.unwrap_or(0))
     }
 
     /// The cookie name bound into every cookie.
@@ -898,7 +1093,29 @@ impl<T> Codec<T> {
         &self.inner.attributes
     }
 
-    /// Lifetime of a fresh cookie.
+    /// The idle timeout.
+    #[must_use]
+    pub fn idle_timeout(&self) -> Option<Duration> {
+        self.inner
+            .timeouts
+            .idle
+            .map(|s| Duration::from_secs(u64::from(s)))
+    }
+
+    /// The envelope format that seals.
+    #[must_use]
+    pub fn envelope_format(&self) -> Format {
+        self.inner.write_format
+    }
+
+    /// How long a fresh cookie lives: the earlier of the two timeouts (`Max-Age`
+    /// of a persistent cookie sealed now).
+    #[must_use]
+    pub fn fresh_expiry(&self) -> Option<Duration> {
+        self.fresh_lifetime().map(Duration::from_secs)
+    }
+
+    /// The absolute timeout (also the lifetime of a fresh format 1 cookie).
     #[must_use]
     pub fn max_age(&self) -> Option<Duration> {
         self.inner
@@ -956,9 +1173,10 @@ impl<T> Codec<T> {
     fn sealed_len_for_payload(&self, payload_len: usize) -> usize {
         let inner = &*self.inner;
         let info = inner.suites[inner.current].1.info();
+        let plain = payload_len.saturating_add(inner.write_format.plaintext_prefix_len());
         envelope::encoded_len(
-            (HEADER_LEN + info.nonce_len + info.tag_len)
-                .saturating_add(info.padded_len(payload_len)),
+            (inner.write_format.header_len() + info.nonce_len + info.tag_len)
+                .saturating_add(info.padded_len(plain)),
         )
     }
 
@@ -1003,8 +1221,8 @@ impl<T> Codec<T> {
         let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;
         let mut buf = Vec::new();
-        let flags = suite.encode_payload(value, inner.decompression_cap, &mut buf)?;
-        let len = if flags & FLAG_PADDED == 0 {
+        let flags = suite.encode_payload(value, inner.decompression_cap, &mut buf, 0)?;
+        let len = if flags & envelope::FLAG_PADDED == 0 {
             buf.len()
         } else {
             envelope::unpad(&buf).map_or(buf.len(), <[u8]>::len)
@@ -1032,7 +1250,7 @@ impl<T> Codec<T> {
     /// ```
     #[must_use]
     pub fn plaintext_capacity(&self) -> usize {
-        let max_age = self.inner.max_age.map(u64::from);
+        let max_age = self.fresh_lifetime();
         let fits = |n: usize| self.set_cookie_len_for_payload(n, max_age) <= self.inner.budget;
         last_fitting(self.inner.budget, fits)
     }

@@ -155,6 +155,23 @@ pub enum ConfigError {
         /// The max age asked for.
         max_age: std::time::Duration,
     },
+    /// An idle timeout under one second or over 2^32 − 1 seconds.
+    #[error("idle timeout of {idle:?} is out of range: use 1 s to about 136 years, or none")]
+    IdleTimeoutOutOfRange {
+        /// The timeout asked for.
+        idle: std::time::Duration,
+    },
+    /// The renewal window is not shorter than the idle timeout: every request
+    /// would re-seal.
+    #[error(
+        "renewal window of {window:?} is not shorter than the idle timeout of {idle:?}: use a shorter renew_within (the default is half the idle timeout)"
+    )]
+    RenewalWindowTooLong {
+        /// The renewal window.
+        window: std::time::Duration,
+        /// The idle timeout.
+        idle: std::time::Duration,
+    },
     /// Not even an empty payload fits the size budget.
     #[error(
         "size budget of {budget} bytes cannot hold even an empty cookie ({needed} bytes): raise the budget or shorten the name and attributes"
@@ -209,6 +226,17 @@ pub enum SealError {
     /// generator.
     #[error("the operating system's random number generator failed; no nonce could be drawn")]
     Rng,
+    /// Flash messages were given to a codec that writes envelope format 1, which
+    /// has no place for them, or they take more than 65535 bytes.
+    #[error("flash messages cannot be sealed: {0}")]
+    Flash(&'static str),
+    /// The session began more than 2^32 − 1 seconds (about 136 years) before
+    /// this seal: format 2 cannot record its age.
+    #[error("cannot re-seal: the session began at {issued_at}, too long ago for format 2")]
+    SessionTooOld {
+        /// When the session began, seconds since the Unix epoch.
+        issued_at: u64,
+    },
     /// The issued-at time given to a re-seal lies after its expiry.
     #[error("cannot re-seal: the cookie already expired at {expires_at}")]
     AlreadyExpired {
@@ -246,6 +274,18 @@ pub enum OpenError {
     #[error("cookie expired at {expired_at}")]
     Expired {
         /// Expiry, in seconds since the Unix epoch.
+        expired_at: u64,
+    },
+    /// The session was idle (not re-sealed) for longer than the idle timeout.
+    #[error("session idle-expired at {expired_at}")]
+    IdleExpired {
+        /// End of the idle timeout, in seconds since the Unix epoch.
+        expired_at: u64,
+    },
+    /// The session is older than the absolute timeout, counted from its creation.
+    #[error("session absolutely expired at {expired_at}")]
+    AbsolutelyExpired {
+        /// End of the absolute timeout, in seconds since the Unix epoch.
         expired_at: u64,
     },
     /// The cookie claims to be issued in the future (beyond the clock-skew allowance).
@@ -291,6 +331,8 @@ impl OpenError {
             Self::UnknownKey(_) => "unknown_key",
             Self::AuthenticationFailed => "authentication_failed",
             Self::Expired { .. } => "expired",
+            Self::IdleExpired { .. } => "idle_expired",
+            Self::AbsolutelyExpired { .. } => "absolutely_expired",
             Self::NotYetValid { .. } => "not_yet_valid",
             Self::Revoked { .. } => "revoked",
             Self::DecompressionOverCap { .. } => "decompression_over_cap",

@@ -121,11 +121,13 @@ mod error;
 #[cfg_attr(docsrs, doc(cfg(feature = "keyfile")))]
 pub mod keyfile;
 mod keyring;
+mod lifecycle;
 mod nonce;
 #[cfg(feature = "perl-compat")]
 #[cfg_attr(docsrs, doc(cfg(feature = "perl-compat")))]
 pub mod perl;
 pub mod serializer;
+mod session_id;
 mod suite;
 mod value;
 #[cfg(feature = "tower")]
@@ -138,10 +140,13 @@ pub mod words;
 pub use attributes::{CookieAttributes, SameSite};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use codec::{
-    Codec, CodecBuilder, DEFAULT_BUDGET, DEFAULT_CLOCK_SKEW, DEFAULT_DECOMPRESSION_CAP, Facts,
-    MAX_ATTRIBUTE_VALUE_LEN, MAX_BUDGET, MAX_NAME_LEN, Opened, SizeRule,
+    Codec, CodecBuilder, DEFAULT_BUDGET, DEFAULT_CLOCK_SKEW, DEFAULT_DECOMPRESSION_CAP,
+    MAX_ATTRIBUTE_VALUE_LEN, MAX_BUDGET, MAX_NAME_LEN, Opened, SealOptions, Sealed, SizeRule,
 };
+pub use envelope::Format;
 pub use error::{ConfigError, KeyError, OpenError, SealError};
 pub use keyring::{GENERATED_KEY_LEN, Key, KeyId, Keyring, MAX_KEY_LEN, MIN_KEY_LEN};
+pub use lifecycle::{Ending, Facts};
+pub use session_id::{InvalidSessionId, SessionId};
 pub use suite::{Padding, Suite};
 pub use value::{SessionMap, Value};

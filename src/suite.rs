@@ -11,11 +11,19 @@ use zeroize::Zeroize as _;
 
 use crate::cipher::Cipher;
 use crate::compressor::{Compressor, DecompressError, NoCompression};
-use crate::envelope::{self, DESCRIPTOR_LEN, FLAG_COMPRESSED, FLAG_PADDED};
+use crate::envelope::{self, DESCRIPTOR_LEN, FLAG_COMPRESSED, FLAG_PADDED, Format};
 use crate::error::{OpenError, SealError};
 use crate::keyring::Keyring;
 use crate::serializer::Serializer;
-use crate::value::Value;
+use crate::session_id::SessionId;
+use crate::value::{SessionMap, Value};
+
+/// What a format 2 plaintext carries before the session value.
+#[derive(Debug, Default)]
+pub(crate) struct PlaintextPrefix {
+    pub(crate) session_id: Option<SessionId>,
+    pub(crate) flash: SessionMap,
+}
 
 /// Padding hides the exact plaintext length, which compression would otherwise leak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -144,11 +152,20 @@ impl SuiteInfo {
 /// A suite with its key schedules built, erased to the value type `T`.
 pub(crate) trait SuiteOps<T>: Send + Sync {
     fn info(&self) -> &SuiteInfo;
-    /// Appends the payload (serialized, maybe compressed, maybe padded) to `buf`,
-    /// returning the flags.
+    /// Appends `value` to the plaintext that began at `start` in `buf` (format 2
+    /// writes the session id and flash messages first), then compresses and pads
+    /// the whole plaintext, returning the flags.
     /// Compression is skipped for a plaintext longer than `cap`, which opening
     /// would refuse to decompress.
-    fn encode_payload(&self, value: &T, cap: usize, buf: &mut Vec<u8>) -> Result<u8, SealError>;
+    fn encode_payload(
+        &self,
+        value: &T,
+        cap: usize,
+        buf: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<u8, SealError>;
+    /// Appends a session value (flash messages) as the serializer writes one.
+    fn encode_value(&self, value: &Value, buf: &mut Vec<u8>) -> Result<(), SealError>;
     fn seal(
         &self,
         key_index: usize,
@@ -165,7 +182,14 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
         payload: &mut [u8],
         tag: &[u8],
     ) -> Result<(), OpenError>;
-    fn decode_payload(&self, flags: u8, payload: &[u8], cap: usize) -> Result<T, OpenError>;
+    /// The value and what precedes it in a format 2 plaintext.
+    fn decode_payload(
+        &self,
+        format: Format,
+        flags: u8,
+        payload: &[u8],
+        cap: usize,
+    ) -> Result<(T, PlaintextPrefix), OpenError>;
     /// The same suite, with its keys derived from `keyring` instead.
     fn rekeyed(&self, keyring: &Keyring) -> Box<dyn SuiteOps<T>>;
     /// Strips padding and decompresses an authentic payload and hands `f` the
@@ -230,8 +254,13 @@ where
         &self.info
     }
 
-    fn encode_payload(&self, value: &T, cap: usize, buf: &mut Vec<u8>) -> Result<u8, SealError> {
-        let start = buf.len();
+    fn encode_payload(
+        &self,
+        value: &T,
+        cap: usize,
+        buf: &mut Vec<u8>,
+        start: usize,
+    ) -> Result<u8, SealError> {
         // A session value has one encoding per format (SPEC.md, "Session
         // values"), which a serializer may write differently from serde's.
         let serializer = &self.suite.serializer;
@@ -265,6 +294,13 @@ where
         Ok(flags)
     }
 
+    fn encode_value(&self, value: &Value, buf: &mut Vec<u8>) -> Result<(), SealError> {
+        self.suite
+            .serializer
+            .serialize_value(value, buf)
+            .map_err(SealError::Serialize)
+    }
+
     fn seal(
         &self,
         key_index: usize,
@@ -293,17 +329,48 @@ where
             .map_err(|_| OpenError::AuthenticationFailed)
     }
 
-    fn decode_payload(&self, flags: u8, payload: &[u8], cap: usize) -> Result<T, OpenError> {
+    fn decode_payload(
+        &self,
+        format: Format,
+        flags: u8,
+        payload: &[u8],
+        cap: usize,
+    ) -> Result<(T, PlaintextPrefix), OpenError> {
         let serializer = &self.suite.serializer;
         plaintext_of(&self.suite.compressor, flags, payload, cap, &mut |plain| {
-            if TypeId::of::<T>() == TypeId::of::<Value>() {
-                let value: Box<dyn Any> = Box::new(serializer.deserialize_value(plain)?);
-                Ok(*value.downcast::<T>().expect("T is Value"))
+            let (prefix, flash, rest) = envelope::split_plaintext(format, flags, plain)?;
+            let flash = match flash {
+                None => SessionMap::new(),
+                Some(bytes) => match serializer.deserialize_value(bytes) {
+                    Ok(Value::Map(map)) => map,
+                    Ok(_) => {
+                        return Err(OpenError::Deserialize(
+                            "the flash messages are not a map".into(),
+                        ));
+                    }
+                    Err(error) => return Err(OpenError::Deserialize(error)),
+                },
+            };
+            let value = if TypeId::of::<T>() == TypeId::of::<Value>() {
+                let value: Box<dyn Any> = Box::new(
+                    serializer
+                        .deserialize_value(rest)
+                        .map_err(OpenError::Deserialize)?,
+                );
+                *value.downcast::<T>().expect("T is Value")
             } else {
-                serializer.deserialize(plain)
-            }
+                serializer
+                    .deserialize(rest)
+                    .map_err(OpenError::Deserialize)?
+            };
+            Ok((
+                value,
+                PlaintextPrefix {
+                    session_id: prefix,
+                    flash,
+                },
+            ))
         })?
-        .map_err(OpenError::Deserialize)
     }
 
     fn visit_plaintext(

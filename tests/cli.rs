@@ -719,7 +719,7 @@ fn expiry_is_judged_at_the_given_time() {
     sb.open("ring.toml", &cookie, &["--now", &at(3630)]).ok();
     let late = sb
         .open("ring.toml", &cookie, &["--now", &at(3661)])
-        .rejected("expired");
+        .rejected("absolutely_expired");
     assert!(
         late.stderr
             .contains("expired at 2025-06-15T16:06:40Z (1750003600)"),
@@ -730,14 +730,14 @@ fn expiry_is_judged_at_the_given_time() {
         &cookie,
         &["--now", &at(3630), "--clock-skew", "0s"],
     )
-    .rejected("expired");
+    .rejected("absolutely_expired");
     // The application's max age caps the sealed lifetime.
     sb.open(
         "ring.toml",
         &cookie,
         &["--now", &at(1900), "--max-age", "30m"],
     )
-    .rejected("expired");
+    .rejected("absolutely_expired");
     // Renewal window: due when less than 10 minutes remain.
     let due = sb
         .open(
@@ -747,7 +747,27 @@ fn expiry_is_judged_at_the_given_time() {
         )
         .ok()
         .json();
+    // A re-seal cannot extend the absolute timeout: nothing is due without an
+    // idle timeout that ends first.
+    assert_eq!(due["facts"]["renewal_due"], false);
+    let due = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &[
+                "--now",
+                &at(2000),
+                "--idle-timeout",
+                "40 min",
+                "--renew-within",
+                "25min",
+                "--facts",
+            ],
+        )
+        .ok()
+        .json();
     assert_eq!(due["facts"]["renewal_due"], true);
+    assert_eq!(due["facts"]["ends_by"], "idle");
     assert_eq!(due["facts"]["needs_reissue"], true);
     // Issued in the future, and revoked by a not-before cutoff.
     let early = sb
@@ -939,7 +959,7 @@ fn inspect_reads_the_header_without_any_key() {
     for needle in [
         "version     8 (aes-gcm-msgpack",
         &format!("key id      {k1}"),
-        "issued at   2025-06-15T15:06:40Z (1750000000)\n",
+        "created at  2025-06-15T15:06:40Z (1750000000)\n",
         "expires at  2025-06-15T16:06:40Z (1750003600); valid for 59m more\n",
         "nonce 12",
     ] {
@@ -1238,7 +1258,7 @@ fn inspect_prints_times_past_year_9999_without_a_date() {
     assert_eq!(info["expired"], false);
     let text = sb.run(&["inspect", "--now", &T0.to_string()], &later).ok();
     for needle in [
-        "issued at   after 9999-12-31T23:59:59Z (253402300800)",
+        "created at  after 9999-12-31T23:59:59Z (253402300800)",
         "expires at  after 9999-12-31T23:59:59Z (253402304400); valid for",
     ] {
         assert!(text.stdout.contains(needle), "{needle}: {}", text.stdout);
@@ -1298,7 +1318,7 @@ fn open_facts_of_a_cookie_sealed_past_year_9999_have_no_date() {
             &huge,
         ],
     )
-    .rejected("expired");
+    .rejected("absolutely_expired");
     let doc = sb
         .open(
             "ring.toml",
@@ -1315,7 +1335,9 @@ fn open_facts_of_a_cookie_sealed_past_year_9999_have_no_date() {
         )
         .ok()
         .json();
-    assert_eq!(doc["facts"]["renewal_due"], true);
+    // Format 2 renews only against an idle timeout, and none is set.
+    assert_eq!(doc["facts"]["renewal_due"], false);
+    assert_eq!(doc["facts"]["format"], 2);
 }
 
 #[test]
@@ -1603,6 +1625,14 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
         matches!(as_value, Err(OpenError::Deserialize(_))),
         "the payload must not be a session value for this test: {as_value:?}"
     );
+    // Format 2 plaintext: the 16-byte session id, then the payload.
+    let id = typed
+        .open_at(&cookie, T0)
+        .unwrap()
+        .facts
+        .session_id
+        .unwrap();
+    let plain = [id.as_bytes().as_slice(), &[0xff, 0xff]].concat();
 
     let out = sb.open("ring.toml", &cookie, &["--now", &t0]).not_a_value();
     let expected = format!(
@@ -1618,7 +1648,7 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
     let hex_out = sb
         .open("ring.toml", &cookie, &["--now", &t0, "--plaintext", "hex"])
         .ok();
-    assert_eq!(hex_out.stdout, "ffff\n");
+    assert_eq!(hex_out.stdout, format!("{}\n", hex(&plain)));
     assert!(hex_out.stderr.is_empty(), "{hex_out:?}");
     let b64 = sb
         .open(
@@ -1627,7 +1657,9 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
             &["--now", &t0, "--plaintext", "base64"],
         )
         .ok();
-    assert_eq!(b64.stdout, "//8=\n");
+    use base64::Engine as _;
+    let b64_text = base64::engine::general_purpose::STANDARD.encode(&plain);
+    assert_eq!(b64.stdout, format!("{b64_text}\n"));
     let doc = sb
         .open(
             "ring.toml",
@@ -1636,7 +1668,7 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
         )
         .ok()
         .json();
-    assert_eq!(doc["plaintext_hex"], "ffff");
+    assert_eq!(doc["plaintext_hex"], hex(&plain));
     assert_eq!(doc["facts"]["key_id"], k1);
     assert_eq!(doc["facts"]["expires_at"], T0 + 3600);
     assert!(doc.get("value").is_none(), "{doc}");
@@ -1669,7 +1701,7 @@ fn an_authentic_typed_payload_is_told_from_a_forgery_and_can_be_printed() {
         sb.open("ring.toml", &altered, &with(&["--now", &t0], plaintext))
             .rejected("authentication_failed");
         sb.open("ring.toml", &cookie, &with(&["--now", &late], plaintext))
-            .rejected("expired");
+            .rejected("absolutely_expired");
         sb.open(
             "ring.toml",
             &cookie,
@@ -2032,7 +2064,7 @@ fn flags_take_the_words_of_the_session_configuration() {
         &cookie,
         &["--now", &late, "--expires", "30 minutes"],
     )
-    .rejected("expired");
+    .rejected("absolutely_expired");
     // renew_within takes the same durations.
     let due = sb
         .open(
@@ -2042,7 +2074,27 @@ fn flags_take_the_words_of_the_session_configuration() {
         )
         .ok()
         .json();
+    // A re-seal cannot extend the absolute timeout: nothing is due without an
+    // idle timeout that ends first.
+    assert_eq!(due["facts"]["renewal_due"], false);
+    let due = sb
+        .open(
+            "ring.toml",
+            &cookie,
+            &[
+                "--now",
+                &late,
+                "--idle-timeout",
+                "40 min",
+                "--renew-within",
+                "25min",
+                "--facts",
+            ],
+        )
+        .ok()
+        .json();
     assert_eq!(due["facts"]["renewal_due"], true);
+    assert_eq!(due["facts"]["ends_by"], "idle");
     assert_eq!(
         toml("expires = \"3 hours\"\nrenew_within = \"2 h 30 min\"").renew_within,
         Some(std::time::Duration::from_secs(9000))

@@ -9,7 +9,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sealed_cookie::cipher::XChaCha20Poly1305;
-use sealed_cookie::envelope::{HEADER_LEN, encoded_len};
+use sealed_cookie::envelope::{HEADER_2_LEN, HEADER_LEN, encoded_len};
 use sealed_cookie::serializer::{Json, Postcard};
 use sealed_cookie::{
     Codec, CodecBuilder, ConfigError, CookieAttributes, FixedClock, Key, KeyError, Keyring,
@@ -122,8 +122,8 @@ fn expiry_skew_and_not_before() {
         "inside the skew allowance"
     );
     match codec.open_at(&cookie, T0 + 3600 + 60) {
-        Err(OpenError::Expired { expired_at }) => assert_eq!(expired_at, T0 + 3600),
-        other => panic!("expected expired, got {other:?}"),
+        Err(OpenError::AbsolutelyExpired { expired_at }) => assert_eq!(expired_at, T0 + 3600),
+        other => panic!("expected absolutely expired, got {other:?}"),
     }
     assert!(
         codec.open_at(&cookie, T0 - 60).is_ok(),
@@ -161,7 +161,7 @@ fn a_shorter_configured_max_age_caps_older_cookies() {
     );
     assert!(matches!(
         short.open_at(&cookie, T0 + 600),
-        Err(OpenError::Expired { .. })
+        Err(OpenError::AbsolutelyExpired { .. })
     ));
 }
 
@@ -191,20 +191,21 @@ fn reseal_never_extends_and_refuses_expired_sessions() {
 #[test]
 fn renewal_window_flags_reissue() {
     let codec = builder(Keyring::new(key(1)))
+        .idle_timeout(Duration::from_secs(1800))
         .renew_within(Duration::from_secs(600))
         .build()
         .unwrap();
     let cookie = codec.seal_at(&value(), T0).unwrap();
-    let early = codec.open_at(&cookie, T0 + 3000).unwrap().facts;
+    let early = codec.open_at(&cookie, T0 + 1200).unwrap().facts;
     assert!(!early.renewal_due && !early.needs_reissue);
-    let late = codec.open_at(&cookie, T0 + 3001).unwrap().facts;
+    let late = codec.open_at(&cookie, T0 + 1201).unwrap().facts;
     assert!(late.renewal_due && late.needs_reissue && !late.old_key);
     // Past expiry but inside the skew allowance: opened, yet never renewed into a
-    // fresh lifetime, and re-sealing refuses it.
-    let stale = codec.open_at(&cookie, T0 + 3600).unwrap().facts;
+    // fresh window, and re-sealing refuses it.
+    let stale = codec.open_at(&cookie, T0 + 1800).unwrap().facts;
     assert!(!stale.renewal_due && !stale.needs_reissue);
     assert!(matches!(
-        codec.reseal_at(&value(), &stale, T0 + 3600),
+        codec.reseal_at(&value(), &stale, T0 + 1800),
         Err(SealError::AlreadyExpired { .. })
     ));
 }
@@ -288,12 +289,16 @@ fn over_budget_fails_with_exact_figures_and_the_limit_fits() {
         full > 4096 - 4,
         "capacity leaves at most one base64 quantum unused: {full}"
     );
-    assert_eq!(cookie.len(), encoded_len(HEADER_LEN + 24 + capacity + 16));
+    // Format 2: a 22-byte header, and the 16-byte session id before the value.
+    assert_eq!(
+        cookie.len(),
+        encoded_len(HEADER_2_LEN + 24 + 16 + capacity + 16)
+    );
 
     let too_big = vec![0xa5; capacity - 1];
     let expected = attributes.rendered_len(
         "sid",
-        encoded_len(HEADER_LEN + 24 + capacity + 1 + 16),
+        encoded_len(HEADER_2_LEN + 24 + 16 + capacity + 1 + 16),
         Some(3600),
         Some(0),
     );

@@ -3,15 +3,28 @@
 
 use libfuzzer_sys::fuzz_target;
 use sealed_cookie::envelope::{
-    self, FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header, encoded_len,
+    self, FLAG_BROWSER_SESSION, FLAG_COMPRESSED, FLAG_FLASH, FLAG_PADDED, Format, Header,
+    SESSION_ID_LEN, encoded_len,
 };
 
 fuzz_target!(|data: &[u8]| {
+    let format = data.first().map(|&b| Format::of_version_byte(b));
+    let known = match format {
+        Some(Format::V2) => FLAG_COMPRESSED | FLAG_PADDED | FLAG_BROWSER_SESSION | FLAG_FLASH,
+        _ => FLAG_COMPRESSED | FLAG_PADDED,
+    };
     match Header::parse(data) {
         Ok(header) => {
-            assert!(data.len() >= HEADER_LEN);
-            assert_eq!(header.to_bytes()[..], data[..HEADER_LEN]);
-            assert_eq!(header.flags & !(FLAG_COMPRESSED | FLAG_PADDED), 0);
+            let len = header.format.header_len();
+            assert!(data.len() >= len);
+            assert_eq!(Some(header.format), format);
+            assert!(header.version <= 127);
+            assert!(header.sealed_at >= header.issued_at);
+            // Re-encoding gives the bytes back, unless the seal's age saturated.
+            if header.sealed_at < u64::MAX {
+                assert_eq!(header.to_bytes()[..], data[..len]);
+            }
+            assert_eq!(header.flags & !known, 0);
             match header.expires_at() {
                 Some(at) => {
                     assert_ne!(header.lifetime, 0);
@@ -21,8 +34,18 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         Err(_) => {
-            assert!(data.len() < HEADER_LEN || data[5] & !(FLAG_COMPRESSED | FLAG_PADDED) != 0);
+            let len = format.map_or(0, Format::header_len);
+            assert!(data.len() < len.max(1) || data[5] & !known != 0);
         }
+    }
+
+    // The plaintext prefix of format 2: never reads past the input.
+    if let Some((&flags, plain)) = data.split_first()
+        && let Ok((id, flash, value)) = envelope::split_plaintext(Format::V2, flags, plain)
+    {
+        assert!(id.is_some());
+        let flash_len = flash.map_or(0, |f| f.len() + 2);
+        assert_eq!(SESSION_ID_LEN + flash_len + value.len(), plain.len());
     }
 
     match envelope::unpad(data) {

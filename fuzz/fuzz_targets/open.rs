@@ -92,12 +92,15 @@ where
         2 => (NOW - 10 * u64::from(MAX_AGE), MAX_AGE, false),
         _ => (NOW + 10_000, MAX_AGE, false),
     };
+    // Format 1 here; the roundtrip target seals and opens format 2.
     let header = Header {
+        format: sealed_cookie::Format::V1,
         version: spec.version,
         key_id: key_id(accepted),
         flags,
         issued_at,
         lifetime,
+        sealed_at: issued_at,
     };
     let material: &[u8] = if accepted { &ACCEPTED } else { &PRIMARY };
     let cookie = forge(spec, material, &header, payload);

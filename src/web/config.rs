@@ -140,14 +140,14 @@ pub enum WebConfigError {
         /// The shortest accepted.
         min: Duration,
     },
-    /// The renewal window is set but sessions never expire.
+    /// The renewal window is set but sessions have no idle timeout to renew.
     #[error(
-        "a renewal window needs an expiry: set expires (e.g. \"1 hour\") or remove renew_within"
+        "a renewal window needs an idle timeout: set idle_timeout (e.g. \"30 minutes\") or remove renew_within"
     )]
     RenewalWithoutExpiry,
-    /// The renewal window is as long as the expiry: every request would renew.
+    /// The renewal window is as long as the idle timeout: every request would renew.
     #[error(
-        "renewal window of {window:?} is not shorter than the expiry of {max_age:?}: shorten renew_within"
+        "renewal window of {window:?} is not shorter than the idle timeout of {max_age:?}: shorten renew_within (the default is half the idle timeout)"
     )]
     RenewalWindowTooLong {
         /// The window.
@@ -162,6 +162,16 @@ pub enum WebConfigError {
         cap: usize,
         /// Largest accepted.
         max: usize,
+    },
+    /// The absolute timeout is given twice, under its two names, differently.
+    #[error(
+        "absolute_timeout ({absolute:?}) and expires ({max_age:?}) both set the absolute timeout: keep one"
+    )]
+    TwoAbsoluteTimeouts {
+        /// `absolute_timeout`.
+        absolute: Duration,
+        /// `expires` (`max_age`).
+        max_age: Duration,
     },
     /// The codec rejected the configuration.
     #[error(transparent)]

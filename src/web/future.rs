@@ -7,8 +7,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::header::SET_COOKIE;
 use http::{HeaderValue, Response, StatusCode};
 
@@ -16,7 +14,7 @@ use super::layer::{Shared, removal, set_cookie};
 use super::payload::LayerCodec;
 use super::session::Session;
 use super::{cache, chunking, metrics};
-use crate::envelope::{self, HEADER_LEN, Header};
+use crate::codec::SealOptions;
 use crate::error::SealError;
 
 /// What the client holds, as seen on the request.
@@ -168,7 +166,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
     let mut state = session.lock();
     let reissue = state.facts.is_some_and(|facts| facts.needs_reissue);
     let holds_any = held.main || held.chunks > 0;
-    if state.map.is_empty() {
+    if state.map.is_empty() && state.flash.is_empty() {
         // Nothing to keep: delete what the client holds if it changed or was bad.
         if holds_any && (state.changed || held.rejected || reissue) {
             return Ok(deletions(shared, held, held.main, 1));
@@ -182,11 +180,20 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         handler: state.changed || state.renew,
         adopted: state.adopted,
     };
-    let keep = state
-        .facts
-        .filter(|facts| !state.renew && !facts.renewal_due);
+    // Renewal for activity re-seals too, keeping the creation time: only the
+    // handler's renew() starts a new session (new id, new creation time).
+    let continues = state.facts.filter(|_| !state.renew);
     let (facts, renewed) = (state.facts, state.renew);
-    let sealed = codec.seal(&mut state.map, keep.as_ref());
+    let browser_session = !super::session::persistent(&state, shared.persistent);
+    let now = codec.now();
+    let flash = std::mem::take(&mut state.flash);
+    let options = SealOptions {
+        continues: continues.as_ref(),
+        browser_session,
+        flash: Some(&flash),
+    };
+    let sealed = codec.seal(&mut state.map, &options, now);
+    state.flash = flash;
     drop(state);
     let sealed = match sealed {
         Ok(sealed) => sealed,
@@ -216,7 +223,10 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
             return Err(());
         }
     };
-    let (max_age, expires_at) = lifetime_of(codec, &sealed);
+    // A browser-session cookie carries neither Max-Age nor Expires.
+    let expires_at = sealed.expires_at.filter(|_| !browser_session);
+    let max_age = expires_at.map(|at| at.saturating_sub(now));
+    let sealed = sealed.value;
     let name = shared.name();
     let whole = codec.measured_len(name, sealed.len(), max_age, expires_at);
     // The cookies to set, as (name, value): the sealed value itself, or a
@@ -293,16 +303,4 @@ fn deletions(shared: &Shared, held: Held, main: bool, from: usize) -> Vec<String
         headers.push(removal(attributes, &chunking::chunk_name(name, index)));
     }
     headers
-}
-
-/// `Max-Age` and expiry of a freshly sealed value, read from its header.
-fn lifetime_of(codec: &dyn LayerCodec, sealed: &str) -> (Option<u64>, Option<u64>) {
-    let mut bytes = [0u8; HEADER_LEN];
-    let header = sealed
-        .get(..envelope::encoded_len(HEADER_LEN))
-        .and_then(|text| URL_SAFE_NO_PAD.decode_slice(text, &mut bytes).ok())
-        .and_then(|_| Header::parse(&bytes).ok());
-    let expires_at = header.and_then(|header| header.expires_at());
-    let max_age = expires_at.map(|at| at.saturating_sub(codec.now()));
-    (max_age, expires_at)
 }

@@ -59,6 +59,8 @@ pub(crate) struct Shared {
     pub(crate) cache_control: CacheControl,
     /// Whether a 5xx response still carries the handler's session changes.
     pub(crate) commit_on_server_error: bool,
+    /// Whether cookies are persistent (`Max-Age`) unless the handler chooses.
+    pub(crate) persistent: bool,
     /// Largest serialized payload the layer can write (all chunks together).
     pub(crate) payload_capacity: usize,
     /// Reads Perl session cookies when the request has none of ours.
@@ -108,7 +110,8 @@ impl Shared {
         request_room: usize,
     ) -> usize {
         let name = codec.cookie_name();
-        let max_age = codec.max_age().map(|age| age.as_secs());
+        // The longest attributes: a persistent cookie's.
+        let max_age = codec.fresh_expiry().map(|age| age.as_secs());
         let single = cookie_budget
             .saturating_sub(codec.measured_len(name, 0, max_age, max_age))
             .min(
@@ -254,7 +257,14 @@ impl SessionLayer {
     /// # Errors
     /// When the entries do not fit the budget (or the declared session type).
     pub fn seal(&self, entries: &SessionMap) -> Result<String, SealError> {
-        self.shared.codec().seal(&mut entries.clone(), None)
+        let codec = self.shared.codec();
+        let options = crate::codec::SealOptions {
+            browser_session: !self.shared.persistent,
+            ..Default::default()
+        };
+        codec
+            .seal(&mut entries.clone(), &options, codec.now())
+            .map(|sealed| sealed.value)
     }
 
     /// Opens a session cookie value at the layer clock's time, as the layer would.
@@ -288,7 +298,10 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             budget: DEFAULT_BUDGET,
             max_chunks: None,
             max_age: None,
+            idle_timeout: None,
+            absolute_timeout: None,
             renew_within: None,
+            persistent: true,
             request_header_budget: DEFAULT_REQUEST_HEADER_BUDGET,
             request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
             cache_control: CacheControl::Private,
@@ -324,7 +337,10 @@ pub struct SessionLayerBuilder<P = Value> {
     budget: usize,
     max_chunks: Option<usize>,
     max_age: Option<Duration>,
+    idle_timeout: Option<Duration>,
+    absolute_timeout: Option<Duration>,
     renew_within: Option<Duration>,
+    persistent: bool,
     request_header_budget: usize,
     request_header_headroom: usize,
     cache_control: CacheControl,
@@ -376,19 +392,58 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         self
     }
 
-    /// Lifetime of a session from its issued-at; enforced by the server and sent
-    /// as `Max-Age`. Without it the cookie lasts until the browser closes.
-    pub fn max_age(mut self, max_age: Duration) -> Self {
-        self.max_age = Some(max_age);
-        self.codec = self.codec.max_age(max_age);
+    /// The idle timeout: a session that makes no request for this long ends.
+    /// Activity re-seals the cookie, at most once per renewal window (default
+    /// half the idle timeout), so read-only traffic does not write a cookie on
+    /// every request.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = Some(timeout);
         self
     }
 
-    /// Sliding expiry: a session with less than `window` left is sealed fresh on
-    /// its next request. Needs [`SessionLayerBuilder::max_age`].
+    /// The absolute timeout: a session ends this long after it began (sign-in,
+    /// or [`Session::renew`](super::Session::renew)), however active; nothing
+    /// extends it.
+    pub fn absolute_timeout(mut self, timeout: Duration) -> Self {
+        self.absolute_timeout = Some(timeout);
+        self
+    }
+
+    /// The format 1 lifetime setting (TOML `expires`). Alone, or beside an idle
+    /// or absolute timeout, it is the absolute timeout. With
+    /// [`SessionLayerBuilder::renew_within`] and neither timeout set, it keeps
+    /// its old sliding meaning: an idle timeout (a session lives `max_age` from
+    /// its last renewal) and no absolute limit.
+    pub fn max_age(mut self, max_age: Duration) -> Self {
+        self.max_age = Some(max_age);
+        self
+    }
+
+    /// How early before its idle expiry an active session is re-sealed (default
+    /// half the idle timeout; shorter than it). Needs an idle timeout, or
+    /// `max_age` in its sliding meaning.
     pub fn renew_within(mut self, window: Duration) -> Self {
         self.renew_within = Some(window);
-        self.codec = self.codec.renew_within(window);
+        self
+    }
+
+    /// Whether cookies are persistent, written with `Max-Age` (default), or
+    /// browser-session cookies, which the browser drops when it closes; a
+    /// handler chooses per session with [`Session::set_persistent`]
+    /// ("remember me"). The server enforces both timeouts either way.
+    ///
+    /// [`Session::set_persistent`]: super::Session::set_persistent
+    pub fn persistent(mut self, persistent: bool) -> Self {
+        self.persistent = persistent;
+        self
+    }
+
+    /// The envelope format that seals (default 2, which carries the session id,
+    /// creation time and flash messages); both open. Keep
+    /// [`Format::V1`](crate::Format::V1) while older servers that read only format
+    /// 1 serve the same users; flash messages and idle timeouts need format 2.
+    pub fn envelope_format(mut self, format: crate::Format) -> Self {
+        self.codec = self.codec.envelope_format(format);
         self
     }
 
@@ -583,14 +638,36 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         {
             *domain = stripped.to_owned();
         }
-        if let (Some(window), max_age) = (self.renew_within, self.max_age) {
-            match max_age {
+        let (idle, absolute) = match (self.idle_timeout, self.absolute_timeout, self.max_age) {
+            // Format 1's sliding session: max_age from the last renewal.
+            (None, None, Some(max_age)) if self.renew_within.is_some() => (Some(max_age), None),
+            (idle, Some(absolute), Some(max_age)) if absolute != max_age => {
+                let _ = idle;
+                return Err(WebConfigError::TwoAbsoluteTimeouts { absolute, max_age });
+            }
+            (idle, absolute, max_age) => (idle, absolute.or(max_age)),
+        };
+        if let Some(window) = self.renew_within {
+            match idle {
                 None => return Err(WebConfigError::RenewalWithoutExpiry),
-                Some(max_age) if window >= max_age => {
-                    return Err(WebConfigError::RenewalWindowTooLong { window, max_age });
+                Some(idle) if window >= idle => {
+                    return Err(WebConfigError::RenewalWindowTooLong {
+                        window,
+                        max_age: idle,
+                    });
                 }
                 Some(_) => {}
             }
+        }
+        let mut codec = self.codec;
+        if let Some(idle) = idle {
+            codec = codec.idle_timeout(idle);
+        }
+        if let Some(absolute) = absolute {
+            codec = codec.absolute_timeout(absolute);
+        }
+        if let Some(window) = self.renew_within {
+            codec = codec.renew_within(window);
         }
         if let Some(cap) = self.max_chunks
             && !(1..=MAX_CHUNKS).contains(&cap)
@@ -603,8 +680,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         // With chunking on, the codec seals up to the chunks' combined size and the
         // layer checks each chunk against the per-cookie budget.
         let total = self.budget.saturating_mul(self.max_chunks.unwrap_or(1));
-        let codec = self
-            .codec
+        let codec = codec
             .attributes(attributes)
             .budget(total)
             .max_value_len(total)
@@ -612,7 +688,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         P::check_declared(&codec)?;
         if let Some(cap) = self.max_chunks {
             let name = super::chunking::chunk_name(codec.cookie_name(), cap);
-            let max_age = codec.max_age().map(|age| age.as_secs());
+            let max_age = codec.fresh_expiry().map(|age| age.as_secs());
             let empty = codec.measured_len(&name, 1, max_age, max_age);
             if empty > self.budget {
                 return Err(WebConfigError::Codec(crate::ConfigError::BudgetTooSmall {
@@ -675,6 +751,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
                 request_room,
                 cache_control: self.cache_control,
                 commit_on_server_error: self.commit_on_server_error,
+                persistent: self.persistent,
                 payload_capacity,
                 #[cfg(feature = "perl-compat")]
                 perl,

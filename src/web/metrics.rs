@@ -16,7 +16,7 @@
 //!
 //! Without the feature every function here is empty.
 
-use crate::codec::Facts;
+use crate::lifecycle::Facts;
 
 /// A cookie opened.
 pub(crate) fn opened(facts: &Facts) {

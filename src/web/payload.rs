@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::WebConfigError;
 use crate::attributes::CookieAttributes;
-use crate::codec::{Codec, Facts, Opened};
+use crate::codec::{Codec, Opened, SealOptions, Sealed};
 use crate::error::{ConfigError, OpenError, SealError};
 use crate::keyring::{KeyId, Keyring};
 use crate::value::{SessionMap, Value};
@@ -195,12 +195,18 @@ pub(crate) fn entries_of<T: Serialize>(value: &T) -> Result<SessionMap, serde_js
 pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
     fn open(&self, cookie: &str) -> Result<Opened<SessionMap>, OpenError>;
     fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<SessionMap>, OpenError>;
-    /// Seals fresh, or re-seals keeping `facts`' issued-at.
-    fn seal(&self, entries: &mut SessionMap, facts: Option<&Facts>) -> Result<String, SealError>;
+    /// Seals the entries as `options` say, at `now`.
+    fn seal(
+        &self,
+        entries: &mut SessionMap,
+        options: &SealOptions<'_>,
+        now: u64,
+    ) -> Result<Sealed, SealError>;
     fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError>;
     fn cookie_name(&self) -> &str;
     fn attributes(&self) -> &CookieAttributes;
     fn max_age(&self) -> Option<Duration>;
+    fn fresh_expiry(&self) -> Option<Duration>;
     fn budget(&self) -> usize;
     fn now(&self) -> u64;
     fn current_version(&self) -> u8;
@@ -222,16 +228,25 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
         LayerCodec::open_at(self, cookie, Codec::now(self))
     }
     fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<SessionMap>, OpenError> {
-        let Opened { value, facts } = Codec::open_at(self, cookie, now)?;
+        let Opened {
+            value,
+            facts,
+            flash,
+        } = Codec::open_at(self, cookie, now)?;
         Ok(Opened {
             value: value.into_entries()?,
             facts,
+            flash,
         })
     }
-    fn seal(&self, entries: &mut SessionMap, facts: Option<&Facts>) -> Result<String, SealError> {
-        P::with_payload(entries, |payload| match facts {
-            Some(facts) => self.reseal(payload, facts),
-            None => Codec::seal(self, payload),
+    fn seal(
+        &self,
+        entries: &mut SessionMap,
+        options: &SealOptions<'_>,
+        now: u64,
+    ) -> Result<Sealed, SealError> {
+        P::with_payload(entries, |payload| {
+            self.seal_session_at(payload, options, now)
         })
     }
     fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError> {
@@ -245,6 +260,9 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     }
     fn max_age(&self) -> Option<Duration> {
         Codec::max_age(self)
+    }
+    fn fresh_expiry(&self) -> Option<Duration> {
+        Codec::fresh_expiry(self)
     }
     fn budget(&self) -> usize {
         Codec::budget(self)

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::future::ResponseFuture;
+use super::future::{Held, ResponseFuture};
 use super::layer::Shared;
 use super::payload::LayerCodec;
 use super::session::Session;
@@ -113,67 +113,75 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let shared = &self.shared;
-        let incoming = chunking::read(request.headers(), shared.name(), shared.max_chunks);
-        // One keyring for the whole request, even if a reload lands meanwhile.
-        let snapshot = shared.codec();
-        let codec: &dyn LayerCodec = &***snapshot;
-        let (opened, rejected) = open_candidates(shared, codec, &incoming);
-        #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
-        let mut session = match opened {
-            Some(opened) => Session::opened(opened.value, Some(opened.facts), Arc::clone(shared)),
-            None => Session::opened(SessionMap::new(), None, Arc::clone(shared)),
-        };
-        #[cfg(feature = "perl-compat")]
-        let mut legacy_delete = false;
-        #[cfg(feature = "perl-compat")]
-        if let Some(perl) = &shared.perl
-            && session.facts().is_none()
-        {
-            let now = codec.now();
-            let adopted = perl.adopt(request.headers(), shared.name(), now);
-            legacy_delete = adopted.delete_cookie;
-            if let Some(map) = adopted.map {
-                metrics::legacy_adopted();
-                // Written on the way out, in the current suite, re-sealed (not
-                // renewed): it keeps the Perl cookie's remaining lifetime, cut to
-                // the configured max age, and never gains a longer one.
-                let lifetime = adopted.expires.map_or(0, |expires| {
-                    let left = u64::try_from(expires).unwrap_or(0).saturating_sub(now);
-                    u32::try_from(left).unwrap_or(u32::MAX).max(1)
-                });
-                let facts = crate::Facts {
-                    version: codec.current_version(),
-                    key_id: codec.primary_key_id(),
-                    issued_at: now,
-                    lifetime,
-                    expires_at: (lifetime != 0).then(|| now + u64::from(lifetime)),
-                    compressed: false,
-                    padded: false,
-                    old_key: false,
-                    old_suite: true,
-                    renewal_due: false,
-                    needs_reissue: true,
-                };
-                session = Session::opened(map, Some(facts), Arc::clone(shared));
-                session.lock().adopted = true;
-            }
-        }
+        let (session, held) = open_session(&self.shared, request.headers());
         request.extensions_mut().insert(session.clone());
         ResponseFuture::new(
             self.inner.call(request),
             Arc::clone(&self.shared),
             session,
-            super::future::Held {
-                main: incoming.main_present,
-                chunks: incoming.chunks_held,
-                // A name sent twice may include a cookie planted under another
-                // Path or Domain: deleting "the" rejected cookie could then hit
-                // the user's own, so nothing is deleted.
-                rejected: rejected && !incoming.duplicated,
-                #[cfg(feature = "perl-compat")]
-                legacy_delete,
-            },
+            held,
         )
     }
+}
+
+/// Opens the session the request's cookies carry (or adopts a legacy one) and
+/// notes what the client holds, for the response.
+pub(crate) fn open_session(shared: &Arc<Shared>, headers: &http::HeaderMap) -> (Session, Held) {
+    let incoming = chunking::read(headers, shared.name(), shared.max_chunks);
+    // One keyring for the whole request, even if a reload lands meanwhile.
+    let snapshot = shared.codec();
+    let codec: &dyn LayerCodec = &***snapshot;
+    let (opened, rejected) = open_candidates(shared, codec, &incoming);
+    #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
+    let mut session = match opened {
+        Some(opened) => Session::opened(
+            opened.value,
+            opened.flash,
+            Some(opened.facts),
+            Arc::clone(shared),
+        ),
+        None => Session::opened(
+            SessionMap::new(),
+            SessionMap::new(),
+            None,
+            Arc::clone(shared),
+        ),
+    };
+    #[cfg(feature = "perl-compat")]
+    let mut legacy_delete = false;
+    #[cfg(feature = "perl-compat")]
+    if let Some(perl) = &shared.perl
+        && session.facts().is_none()
+    {
+        let now = codec.now();
+        let adopted = perl.adopt(headers, shared.name(), now);
+        legacy_delete = adopted.delete_cookie;
+        if let Some(map) = adopted.map {
+            metrics::legacy_adopted();
+            // Written on the way out, in the current suite, re-sealed (not
+            // renewed): it keeps the Perl cookie's expiry, cut to the
+            // configured timeouts, and never gains a longer one.
+            let expires = adopted.expires.map(|at| u64::try_from(at).unwrap_or(0));
+            let facts = crate::lifecycle::adopted_facts(
+                codec.current_version(),
+                codec.primary_key_id(),
+                codec.max_age().map(|age| age.as_secs()),
+                now,
+                expires,
+            );
+            session = Session::opened(map, SessionMap::new(), Some(facts), Arc::clone(shared));
+            session.lock().adopted = true;
+        }
+    }
+    let held = Held {
+        main: incoming.main_present,
+        chunks: incoming.chunks_held,
+        // A name sent twice may include a cookie planted under another
+        // Path or Domain: deleting "the" rejected cookie could then hit
+        // the user's own, so nothing is deleted.
+        rejected: rejected && !incoming.duplicated,
+        #[cfg(feature = "perl-compat")]
+        legacy_delete,
+    };
+    (session, held)
 }

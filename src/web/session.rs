@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::layer::Shared;
-use crate::codec::Facts;
+use crate::lifecycle::Facts;
 use crate::value::{SessionMap, Value};
 
 /// A value could not be converted to or from the session's data model.
@@ -39,6 +39,12 @@ pub(crate) struct State {
     pub(crate) read: bool,
     /// Adopted from a legacy cookie: to be re-issued in the current suite.
     pub(crate) adopted: bool,
+    /// Flash messages not yet taken: those the cookie brought and those set now.
+    pub(crate) flash: SessionMap,
+    /// The handler's choice of persistent (`Max-Age`) or browser-session cookie.
+    pub(crate) persistent: Option<bool>,
+    /// The facts of a session the handler destroyed: its id is to be revoked.
+    pub(crate) destroyed: Option<Facts>,
 }
 
 /// The current request's session: a map from strings to [`Value`]s, opened from
@@ -79,10 +85,16 @@ impl fmt::Debug for Session {
 }
 
 impl Session {
-    pub(crate) fn opened(map: SessionMap, facts: Option<Facts>, shared: Arc<Shared>) -> Self {
+    pub(crate) fn opened(
+        map: SessionMap,
+        flash: SessionMap,
+        facts: Option<Facts>,
+        shared: Arc<Shared>,
+    ) -> Self {
         Self {
             state: Arc::new(Mutex::new(State {
                 map,
+                flash,
                 facts,
                 ..State::default()
             })),
@@ -199,22 +211,131 @@ impl Session {
         }
     }
 
-    /// Ends the session: removes every entry and deletes the cookie and every
-    /// chunk. Entries added later in the same request start a new session.
+    /// Ends the session (logout): removes every entry and flash message and
+    /// deletes the cookie and every chunk. With a revocation store configured,
+    /// the session's id is also revoked until its absolute expiry, so that a
+    /// copy of the cookie taken before is refused too (the response waits for
+    /// the store). Entries added later in the same request start a new session.
     pub fn destroy(&self) {
         let mut state = self.lock();
         state.map.clear();
-        state.facts = None;
+        state.flash.clear();
+        if let Some(facts) = state.facts.take() {
+            state.destroyed = Some(facts);
+        }
         state.renew = false;
         state.changed = true;
     }
 
-    /// Seals the session fresh on the way out: a new issued-at and a full
-    /// lifetime. Call it when privileges change, e.g. after a login.
+    /// Starts the session again on the way out, keeping its entries: a new
+    /// session id and a new creation time, from which the absolute timeout
+    /// counts. Call it when privileges change, above all at sign-in, so that an
+    /// id known before (session fixation) names nothing afterwards.
     pub fn renew(&self) {
         let mut state = self.lock();
         state.renew = true;
         state.changed = true;
+    }
+
+    /// [`Session::renew`], dropping every entry and flash message set before:
+    /// values planted before sign-in do not survive it. Insert the signed-in
+    /// user's entries after calling it.
+    pub fn renew_empty(&self) {
+        let mut state = self.lock();
+        state.map.clear();
+        state.flash.clear();
+        state.renew = true;
+        state.changed = true;
+    }
+
+    /// Writes the cookie as a persistent one (`Max-Age` and, when configured,
+    /// `Expires`: it survives a browser restart, "remember me") or as a
+    /// browser-session cookie (neither attribute: the browser drops it when it
+    /// closes). The server enforces both timeouts either way. The choice is
+    /// sealed in the cookie and kept by later requests; the default comes from
+    /// the layer's configuration (`persistent`).
+    pub fn set_persistent(&self, persistent: bool) {
+        let mut state = self.lock();
+        state.persistent = Some(persistent);
+        state.changed = true;
+    }
+
+    /// Whether the cookie is (or will be) written as a persistent cookie.
+    #[must_use]
+    pub fn is_persistent(&self) -> bool {
+        let state = self.read();
+        let default = self.shared.as_ref().is_none_or(|shared| shared.persistent);
+        persistent(&state, default)
+    }
+
+    /// The session's id: 128 random bits given when it began and kept until it
+    /// is renewed; `None` for a session not yet sealed (or from format 1). For
+    /// admin tools and logs, and for [`RevocationStore::revoke_session`].
+    ///
+    /// [`RevocationStore::revoke_session`]: super::RevocationStore::revoke_session
+    #[must_use]
+    pub fn id(&self) -> Option<crate::SessionId> {
+        self.read().facts.and_then(|facts| facts.session_id)
+    }
+
+    /// Sets a flash message: a value for a later request, sealed in the same
+    /// cookie (and counted in its budget) until [`Session::take_flash`] reads it
+    /// once. Setting the key again replaces it.
+    ///
+    /// # Errors
+    /// When `value` has no JSON form.
+    pub fn flash<T: Serialize + ?Sized>(
+        &self,
+        key: &str,
+        value: &T,
+    ) -> Result<(), SessionValueError> {
+        let value = Value::from_serialize(value).map_err(|error| SessionValueError {
+            key: key.to_owned(),
+            error,
+        })?;
+        let mut state = self.lock();
+        state.flash.insert(key.to_owned(), value);
+        state.changed = true;
+        Ok(())
+    }
+
+    /// Reads the flash message under `key` and removes it: it is seen once.
+    ///
+    /// ```
+    /// use sealed_cookie::web::Session;
+    /// let session = Session::default();
+    /// session.flash("notice", "Saved.")?;
+    /// assert_eq!(session.take_flash::<String>("notice")?.as_deref(), Some("Saved."));
+    /// assert_eq!(session.take_flash::<String>("notice")?, None);
+    /// # Ok::<(), sealed_cookie::web::SessionValueError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the message does not have `T`'s shape (it is removed all the same).
+    pub fn take_flash<T: DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, SessionValueError> {
+        let taken = {
+            let mut state = self.read();
+            let taken = state.flash.remove(key);
+            state.changed |= taken.is_some();
+            taken
+        };
+        taken
+            .map(|value| {
+                value.deserialize_into().map_err(|error| SessionValueError {
+                    key: key.to_owned(),
+                    error,
+                })
+            })
+            .transpose()
+    }
+
+    /// The keys of the flash messages waiting, without taking them.
+    #[must_use]
+    pub fn flash_keys(&self) -> Vec<String> {
+        self.read().flash.keys().cloned().collect()
     }
 
     /// Whether the session has no entries.
@@ -287,6 +408,18 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// Whether the session's cookie is written persistent: the handler's choice,
+/// else what its cookie was, else the layer's default.
+pub(crate) fn persistent(state: &State, default: bool) -> bool {
+    state
+        .persistent
+        .or(state
+            .facts
+            .filter(|facts| facts.format == crate::Format::V2)
+            .map(|facts| !facts.browser_session))
+        .unwrap_or(default)
 }
 
 #[cfg(feature = "axum")]

@@ -63,11 +63,13 @@ pub fn forge<C: Cipher>(
         flags |= FLAG_PADDED;
     }
     let header = Header {
+        format: sealed_cookie::Format::V1,
         version,
         key_id: key.id(),
         flags,
         issued_at: NOW,
         lifetime: 3600,
+        sealed_at: NOW,
     }
     .to_bytes();
     let label = format!("sealed-cookie/1/aead/{}/{}", cipher.name(), cipher.id());

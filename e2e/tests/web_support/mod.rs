@@ -7,10 +7,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::cookie::{CookieStore as _, Jar};
-use sealed_cookie::envelope::{HEADER_LEN, Header};
+use sealed_cookie::envelope::Header;
 use sealed_cookie::web::SessionLayer;
 use sealed_cookie::{Clock, Key, Keyring};
 
@@ -186,11 +184,7 @@ pub fn set_cookies(response: &reqwest::Response) -> Vec<String> {
 
 /// The header of a sealed cookie value.
 pub fn header_of(sealed: &str) -> Header {
-    let mut bytes = [0u8; HEADER_LEN];
-    URL_SAFE_NO_PAD
-        .decode_slice(&sealed[..24], &mut bytes)
-        .unwrap();
-    Header::parse(&bytes).unwrap()
+    Header::decode(sealed).unwrap()
 }
 
 pub fn key() -> Key {

@@ -4,11 +4,12 @@ use std::io::{Read as _, Write as _};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use sealed_cookie::envelope::{FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
+use sealed_cookie::envelope::{FLAG_BROWSER_SESSION, FLAG_COMPRESSED, FLAG_PADDED, Header};
 use sealed_cookie::keyfile::KeySource;
 use sealed_cookie::serializer::{Json, Serializer as _};
 use sealed_cookie::{
-    Codec, CodecBuilder, CookieAttributes, Facts, Key, Keyring, OpenError, SealError, Value,
+    Codec, CodecBuilder, CookieAttributes, Ending, Facts, Format, Key, Keyring, OpenError,
+    SealError, SealOptions, Value,
 };
 use serde_json::json;
 
@@ -95,7 +96,15 @@ fn builder(args: &CookieArgs, ring: Keyring) -> Result<(CodecBuilder<Value>, Sui
     if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
-    Ok((builder, suites))
+    if let Some(idle) = args.idle_timeout {
+        builder = builder.idle_timeout(idle);
+    }
+    let format = if args.format == 1 {
+        Format::V1
+    } else {
+        Format::V2
+    };
+    Ok((builder.envelope_format(format), suites))
 }
 
 pub fn seal(args: &SealArgs) -> Result<(), Failure> {
@@ -109,7 +118,11 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
         .deserialize_value(text.trim_start_matches('\u{feff}').as_bytes())
         .map_err(|e| Failure::Usage(format!("stdin is not a JSON session value: {e}")))?;
     let now = args.now.unwrap_or_else(|| codec.now());
-    let cookie = codec.seal_at(&value, now).map_err(|e| match e {
+    let options = SealOptions {
+        browser_session: args.cookie.browser_session,
+        ..SealOptions::default()
+    };
+    let sealed = codec.seal_session_at(&value, &options, now).map_err(|e| match e {
         SealError::TooLarge { needed, budget } => Failure::Usage(format!(
             "too large: the Set-Cookie header would be {needed} bytes but the budget is {budget} \
              ({} bytes over); at most {} plaintext bytes fit with these settings (see `sealed-cookie budget`)",
@@ -118,10 +131,12 @@ pub fn seal(args: &SealArgs) -> Result<(), Failure> {
         )),
         other => other.into(),
     })?;
+    let cookie = sealed.value;
     let mut out = std::io::stdout().lock();
     if args.set_cookie {
-        let max_age = codec.max_age().map(|d| d.as_secs());
-        let expires_at = max_age.map(|age| now.saturating_add(age));
+        let expires_at = sealed.expires_at.filter(|_| !args.cookie.browser_session);
+        // A fresh seal lives the whole timeout, even where the date saturates.
+        let max_age = expires_at.and(codec.fresh_expiry().map(|d| d.as_secs()));
         let header = codec
             .attributes()
             .render(codec.cookie_name(), &cookie, max_age, expires_at);
@@ -138,18 +153,30 @@ fn time_json(secs: Option<u64>) -> serde_json::Value {
 
 fn facts_json(facts: &Facts, suites: &Suites) -> serde_json::Value {
     json!({
+        "format": facts.format.number(),
         "version": facts.version,
         "suite": suites.by_version(facts.version).map(|s| s.name),
         "key_id": facts.key_id.to_string(),
+        "session_id": facts.session_id.map(|id| id.to_string()),
         "issued_at": facts.issued_at,
         "issued_at_rfc3339": rfc3339(facts.issued_at),
+        "sealed_at": facts.sealed_at,
+        "sealed_at_rfc3339": rfc3339(facts.sealed_at),
         "lifetime": facts.lifetime,
+        "idle_expires_at": facts.idle_expires_at,
+        "absolute_expires_at": facts.absolute_expires_at,
         "expires_at": facts.expires_at,
         "expires_at_rfc3339": time_json(facts.expires_at),
+        "ends_by": facts.ends_by.map(|ending| match ending {
+            Ending::Idle => "idle",
+            Ending::Absolute => "absolute",
+        }),
+        "browser_session": facts.browser_session,
         "compressed": facts.compressed,
         "padded": facts.padded,
         "old_key": facts.old_key,
         "old_suite": facts.old_suite,
+        "old_format": facts.old_format,
         "renewal_due": facts.renewal_due,
         "needs_reissue": facts.needs_reissue,
     })
@@ -184,6 +211,9 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
     if let Some(age) = args.max_age.or(args.expires) {
         builder = builder.max_age(age);
     }
+    if let Some(idle) = args.idle_timeout {
+        builder = builder.idle_timeout(idle);
+    }
     if let Some(window) = args.renew_within {
         builder = builder.renew_within(window);
     }
@@ -206,11 +236,11 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
     match codec.open_at(&input.value, now) {
         Ok(opened) => {
             let value = serde_json::Value::from(opened.value);
-            print_opened(
-                args,
-                Output::Value(value),
-                &facts_json(&opened.facts, &suites),
-            )
+            let mut facts = facts_json(&opened.facts, &suites);
+            if !opened.flash.is_empty() {
+                facts["flash"] = serde_json::Value::from(Value::Map(opened.flash));
+            }
+            print_opened(args, Output::Value(value), &facts)
         }
         // Deserialization runs only after the cookie authenticated: this is an
         // application's own payload, not a forgery.
@@ -224,10 +254,16 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
                     print_json(&facts_json(&opened.facts, &suites), args.pretty)?
                 );
             }
+            let value_len = sealed_cookie::envelope::split_plaintext(
+                opened.facts.format,
+                header_flags(&opened.facts),
+                &opened.value,
+            )
+            .map_or(opened.value.len(), |(_, _, value)| value.len());
             Err(Failure::NotAValue(not_a_value(
                 &opened.facts,
                 &suites,
-                opened.value.len(),
+                value_len,
                 &reason.to_string(),
             )))
         }
@@ -293,6 +329,15 @@ fn encode_plaintext(bytes: &[u8], format: PlaintextFormat) -> String {
     }
 }
 
+/// The flags that tell how a plaintext is laid out.
+fn header_flags(facts: &Facts) -> u8 {
+    if facts.has_flash {
+        sealed_cookie::envelope::FLAG_FLASH
+    } else {
+        0
+    }
+}
+
 /// What an authentic cookie whose payload is not a session value is.
 fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &str) -> String {
     let suite = suites.by_version(facts.version);
@@ -312,7 +357,7 @@ fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &st
          print it with --plaintext hex or --plaintext base64",
         facts.key_id,
         facts.version,
-        when(facts.issued_at),
+        when(facts.sealed_at),
     )
 }
 
@@ -321,6 +366,12 @@ fn not_a_value(facts: &Facts, suites: &Suites, plaintext_len: usize, reason: &st
 pub fn rejection(error: &OpenError) -> String {
     match error {
         OpenError::Expired { expired_at } => format!("cookie expired at {}", when(*expired_at)),
+        OpenError::IdleExpired { expired_at } => {
+            format!("session idle-expired at {}", when(*expired_at))
+        }
+        OpenError::AbsolutelyExpired { expired_at } => {
+            format!("session absolutely expired at {}", when(*expired_at))
+        }
         OpenError::NotYetValid { issued_at } => {
             format!("cookie is not yet valid: issued at {}", when(*issued_at))
         }
@@ -423,7 +474,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
     let suites = Suites::new(&args.versions.mappings, None)?;
     let suite = suites.by_version(header.version);
     let lengths = suite.map(|s| {
-        let fixed = HEADER_LEN + s.nonce_len() + s.tag_len();
+        let fixed = header.format.header_len() + s.nonce_len() + s.tag_len();
         (s, bytes.len().checked_sub(fixed))
     });
     if let Some((_, None)) = lengths {
@@ -431,7 +482,17 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             "shorter than header, nonce and tag of its suite",
         )));
     }
-    let expires_at = header.expires_at();
+    // Format 2 carries no lifetime: its expiry is the server's timeouts, when given.
+    let timeout = |t: Option<std::time::Duration>| t.map(|d| d.as_secs());
+    let absolute = timeout(args.absolute_timeout).map(|a| header.issued_at.saturating_add(a));
+    let idle = match header.format {
+        Format::V1 => None,
+        Format::V2 => timeout(args.idle_timeout).map(|i| header.sealed_at.saturating_add(i)),
+    };
+    let expires_at = [header.expires_at(), absolute, idle]
+        .into_iter()
+        .flatten()
+        .min();
     let expired = expires_at.map(|e| now >= e);
     let role = key_role(args, &header)?;
 
@@ -439,6 +500,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
     if args.json {
         let mut doc = json!({
             "name": input.name,
+            "format": header.format.number(),
             "version": header.version,
             "suite": suite.map(|s| s.name),
             "key_id": header.key_id.to_string(),
@@ -447,6 +509,9 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             "padded": header.flags & FLAG_PADDED != 0,
             "issued_at": header.issued_at,
             "issued_at_rfc3339": rfc3339(header.issued_at),
+            "sealed_at": header.sealed_at,
+            "sealed_at_rfc3339": rfc3339(header.sealed_at),
+            "browser_session": header.flags & FLAG_BROWSER_SESSION != 0,
             "lifetime": header.lifetime,
             "expires_at": expires_at,
             "expires_at_rfc3339": time_json(expires_at),
@@ -454,7 +519,7 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             "now": now,
             "text_len": input.value.len(),
             "total_len": bytes.len(),
-            "header_len": HEADER_LEN,
+            "header_len": header.format.header_len(),
             "nonce_len": lengths.map(|(s, _)| s.nonce_len()),
             "ciphertext_len": lengths.and_then(|(_, c)| c),
             "tag_len": lengths.map(|(s, _)| s.tag_len()),
@@ -498,15 +563,23 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             yes_no(header.flags & FLAG_COMPRESSED != 0),
             yes_no(header.flags & FLAG_PADDED != 0)
         )?;
-        writeln!(out, "issued at   {}", when(header.issued_at))?;
+        writeln!(out, "format      {}", header.format.number())?;
+        if header.format == Format::V2 {
+            writeln!(out, "created at  {}", when(header.issued_at))?;
+            writeln!(out, "sealed at   {}", when(header.sealed_at))?;
+        } else {
+            writeln!(out, "issued at   {}", when(header.issued_at))?;
+        }
         match expires_at {
             Some(e) => {
-                writeln!(
-                    out,
-                    "lifetime    {} s ({})",
-                    header.lifetime,
-                    human(u64::from(header.lifetime))
-                )?;
+                if header.lifetime != 0 {
+                    writeln!(
+                        out,
+                        "lifetime    {} s ({})",
+                        header.lifetime,
+                        human(u64::from(header.lifetime))
+                    )?;
+                }
                 let state = if now >= e {
                     format!("expired {} ago", human(now - e))
                 } else {
@@ -514,14 +587,19 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
                 };
                 writeln!(out, "expires at  {}; {state}", when(e))?;
             }
+            None if header.format == Format::V2 => writeln!(
+                out,
+                "expires at  as the server's timeouts say (give --idle-timeout and --absolute-timeout)"
+            )?,
             None => writeln!(out, "expires at  never (no lifetime sealed)")?,
         }
         match lengths {
             Some((s, Some(ciphertext))) => writeln!(
                 out,
-                "length      {} characters; {} bytes = header {HEADER_LEN} + nonce {} + ciphertext {ciphertext} + tag {}",
+                "length      {} characters; {} bytes = header {} + nonce {} + ciphertext {ciphertext} + tag {}",
                 input.value.len(),
                 bytes.len(),
+                header.format.header_len(),
                 s.nonce_len(),
                 s.tag_len()
             )?,
@@ -551,7 +629,7 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
     let (version, suite) = suites.current();
     let codec = builder.build()?;
     let capacity = codec.plaintext_capacity();
-    let max_age = codec.max_age().map(|d| d.as_secs());
+    let max_age = codec.fresh_expiry().map(|d| d.as_secs());
     let template = codec.attributes().render(
         codec.cookie_name(),
         "<value>",

@@ -141,14 +141,25 @@ struct CookieArgs {
     /// (xchacha-postcard).
     #[arg(long, value_name = "[VERSION=]SUITE", value_parser = suites::parse_choice)]
     suite: Option<suites::SuiteChoice>,
-    /// Session lifetime: `3600` (seconds), `30m`, `12h`, `1 hour`, `2h 30min`, `7days`
-    /// (default: no expiry).
-    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
+    /// Absolute timeout (the session lifetime): `3600` (seconds), `30m`, `12h`,
+    /// `1 hour`, `2h 30min`, `7days` (default: no expiry).
+    #[arg(long, visible_alias = "absolute-timeout", value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
     /// The configuration's word for --max-age: the session lifetime. (An Expires
     /// attribute is --write-expires.)
     #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
     expires: Option<std::time::Duration>,
+    /// Idle timeout: the session ends when not re-sealed for this long.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
+    idle_timeout: Option<std::time::Duration>,
+    /// Envelope format to seal in: 2 (default; session id, creation time, idle
+    /// timeout) or 1 (for servers that read only format 1).
+    #[arg(long, value_name = "1|2", default_value_t = 2, value_parser = clap::value_parser!(u8).range(1..=2))]
+    format: u8,
+    /// Seal as a browser-session cookie: no Max-Age or Expires is written (or
+    /// counted in the budget).
+    #[arg(long)]
+    browser_session: bool,
     /// Path attribute.
     #[arg(long, default_value = "/")]
     path: String,
@@ -231,12 +242,16 @@ struct OpenArgs {
     suite: Option<suites::SuiteChoice>,
     #[command(flatten)]
     versions: SuiteVersions,
-    /// The application's session lifetime: caps the cookie's own lifetime.
-    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
+    /// The application's absolute timeout (session lifetime): caps the cookie's
+    /// own lifetime.
+    #[arg(long, visible_alias = "absolute-timeout", value_name = "DURATION", value_parser = words::parse_duration)]
     max_age: Option<std::time::Duration>,
     /// The configuration's word for --max-age: the session lifetime.
     #[arg(long, value_name = "DURATION", value_parser = words::parse_duration, conflicts_with = "max_age")]
     expires: Option<std::time::Duration>,
+    /// The application's idle timeout (format 2 cookies).
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
+    idle_timeout: Option<std::time::Duration>,
     /// Flag the cookie for renewal when less than this remains (`renew_within`).
     #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
     renew_within: Option<std::time::Duration>,
@@ -269,7 +284,7 @@ struct OpenArgs {
     /// Open a cookie written by Perl's Session::Storage::Secure (Dancer::Session::Cookie),
     /// with the secret from SEALED_COOKIE_PERL_SECRET and old secrets, one a line,
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
-    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
+    #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "idle_timeout", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
     perl: bool,
 }
 
@@ -291,6 +306,13 @@ struct InspectArgs {
     /// Judge expiry against this time (Unix seconds) instead of the clock.
     #[arg(long, value_name = "UNIX_SECS")]
     now: Option<u64>,
+    /// The application's absolute timeout: a format 2 cookie's expiry is the
+    /// server's timeouts, which the cookie does not carry.
+    #[arg(long, visible_alias = "max-age", value_name = "DURATION", value_parser = words::parse_duration)]
+    absolute_timeout: Option<std::time::Duration>,
+    /// The application's idle timeout.
+    #[arg(long, value_name = "DURATION", value_parser = words::parse_duration)]
+    idle_timeout: Option<std::time::Duration>,
     /// Also say whether the key id is in this keyring (only ids are compared; the
     /// cookie is not opened).
     #[arg(long, value_name = "PATH")]
