@@ -902,7 +902,8 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     }
 
     /// Authenticates a cookie and checks its times like [`Codec::open_at`], then
-    /// returns the plaintext bytes (unpadded, decompressed) without reading them
+    /// returns the whole plaintext (unpadded, decompressed; in format 2 the
+    /// session id and any flash messages first) without reading it
     /// as `T`: for tools that must tell an authentic cookie holding some other
     /// type from a forgery.
     ///
@@ -915,7 +916,9 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// let other = Codec::<String>::builder().keyring(keyring).build().unwrap();
     /// assert!(other.open_at(&cookie, 1_700_000_000).is_err());
     /// let opened = other.open_plaintext_at(&cookie, 1_700_000_000).unwrap();
-    /// assert_eq!(*opened.value, [1, 0xff]); // not the UTF-8 a String needs
+    /// // Format 2: the 16-byte session id, then the value, not the UTF-8 a String needs.
+    /// assert_eq!(opened.value[..16], opened.facts.session_id.unwrap().0);
+    /// assert_eq!(opened.value[16..], [1, 0xff]);
     /// # }
     /// ```
     ///
@@ -927,13 +930,21 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         now: u64,
     ) -> Result<Opened<Zeroizing<Vec<u8>>>, OpenError> {
         let cap = self.inner.decompression_cap;
-        self.open_with(cookie, now, |suite, header, payload| {
+        let mut opened = self.open_with(cookie, now, |suite, header, payload| {
             let mut plain = Zeroizing::new(Vec::new());
             suite.visit_plaintext(header.flags, payload, cap, &mut |bytes| {
                 plain.extend_from_slice(bytes);
             })?;
             Ok(plain)
-        })
+        })?;
+        let flags = if opened.facts.has_flash {
+            FLAG_FLASH
+        } else {
+            0
+        };
+        opened.facts.session_id =
+            envelope::split_plaintext(opened.facts.format, flags, &opened.value)?.0;
+        Ok(opened)
     }
 
     /// The checks and the one AEAD attempt shared by every way of opening;
@@ -1100,6 +1111,12 @@ impl<T> Codec<T> {
             .timeouts
             .idle
             .map(|s| Duration::from_secs(u64::from(s)))
+    }
+
+    /// The clock-skew allowance.
+    #[must_use]
+    pub fn clock_skew(&self) -> Duration {
+        Duration::from_secs(self.inner.timeouts.skew)
     }
 
     /// The envelope format that seals.

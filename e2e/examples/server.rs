@@ -6,22 +6,31 @@
 //! ```
 //!
 //! Listens on 127.0.0.1, port `PORT` (default 3000). Settings come from
-//! `examples/server.toml` (an expiry of one hour with a ten-minute renewal window,
-//! chunking, no `Secure` on plain http), or the file `SEALED_COOKIE_CONFIG` names,
+//! `examples/server.toml` (an idle timeout of 30 minutes, an absolute timeout of
+//! 8 hours, chunking, no `Secure` on plain http), or the file `SEALED_COOKIE_CONFIG` names,
 //! then every `SEALED_COOKIE_*` variable; a misspelt one is an error. Keys come
 //! from `SEALED_COOKIE_KEYRING` (a keyring file, see `sealed-cookie keyring init`)
 //! or `SEALED_COOKIE_KEYS` (comma-separated base64url, primary first); without
 //! either a fresh key is generated and sessions do not survive a restart.
 //!
-//! Routes: `/` (a page with a visit counter, a login form, a cart and logout),
-//! `POST /login`, `POST /logout`, `POST /cart`, `POST /cart/clear`,
+//! With `SEALED_COOKIE_REVOCATION_URL` (`redis://127.0.0.1:6379/0`, with the
+//! `redis` feature, or `memory`), logout revokes the session: a copy of the cookie
+//! taken before is refused from then on.
+//!
+//! Routes: `/` (a page with a visit counter, a login form with "remember me", a
+//! flash message after sign-in, a cart and logout), `POST /login` (`user`, and
+//! `remember=on` for a persistent cookie), `POST /logout` (revokes the session
+//! when a store is configured), `POST /logout/everywhere` (ends every session of
+//! the signed-in user), `POST /cart`, `POST /cart/clear`,
 //! `GET /api/counter` (`{"count": N}`), `GET /api/session` (the session as JSON),
-//! `POST /api/cart` (`{"item": "...", "quantity": N}`), `POST /api/cart/clear`, and
+//! `POST /api/cart` (`{"item": "...", "quantity": N}`), `POST /api/cart/clear`,
+//! `GET /api/flash` (the flash message waiting, taken: `{"notice": ...}`), and
 //! `GET /metrics` (the layer's counters, in Prometheus' text format).
 
 use std::net::SocketAddr;
 
-use axum::extract::Form;
+use axum::extract::{Extension, Form};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -54,16 +63,27 @@ pub fn app(layer: SessionLayer) -> Router {
         .route("/", get(index))
         .route("/login", post(login))
         .route("/logout", post(logout))
+        .route("/logout/everywhere", post(logout_everywhere))
+        .route("/api/flash", get(flash_json))
         .route("/cart", post(cart_form))
         .route("/cart/clear", post(cart_clear_form))
         .route("/api/counter", get(counter))
         .route("/api/session", get(session_json))
         .route("/api/cart", post(cart_json))
         .route("/api/cart/clear", post(cart_clear_json))
-        .layer(layer)
+        .layer(layer.clone())
+        // For logout everywhere, which needs the layer's revocation store.
+        .layer(Extension(layer))
 }
 
 async fn index(mut session: TypedSession<AppSession>) -> Html<String> {
+    let notice = session
+        .session()
+        .take_flash::<String>("notice")
+        .ok()
+        .flatten()
+        .map(|text| format!(r#"<p id="notice">{}</p>"#, escape(&text)))
+        .unwrap_or_default();
     session.visits += 1;
     if let Err(error) = session.save() {
         tracing::error!(%error, "session could not be saved");
@@ -77,6 +97,7 @@ async fn index(mut session: TypedSession<AppSession>) -> Html<String> {
         None => r#"<p id="user-none">Not signed in.</p>
 <form method="post" action="/login">
   <input id="username" name="user" placeholder="name" required>
+  <label><input id="remember" name="remember" type="checkbox"> Remember me</label>
   <button id="login" type="submit">Log in</button>
 </form>"#
             .to_owned(),
@@ -87,6 +108,7 @@ async fn index(mut session: TypedSession<AppSession>) -> Html<String> {
 <html><head><meta charset="utf-8"><title>sealed-cookie example</title></head>
 <body>
 <h1>sealed-cookie</h1>
+{notice}
 <p>Visits in this session: <b id="visits">{visits}</b></p>
 {account}
 <h2>Cart</h2>
@@ -106,23 +128,62 @@ async fn index(mut session: TypedSession<AppSession>) -> Html<String> {
 #[derive(Deserialize)]
 struct LoginForm {
     user: String,
+    /// `on` when "remember me" is ticked.
+    #[serde(default)]
+    remember: Option<String>,
 }
 
 async fn login(session: Session, Form(form): Form<LoginForm>) -> impl IntoResponse {
     let user = form.user.trim();
     if !user.is_empty() {
-        if let Err(error) = session.insert("user", user) {
+        // New privileges: a new session id and creation time, so that an id
+        // known before sign-in names nothing afterwards.
+        session.renew();
+        // A persistent cookie only when asked: otherwise it ends with the browser.
+        session.set_persistent(form.remember.as_deref() == Some("on"));
+        let saved = session
+            .insert("user", user)
+            .and_then(|()| session.flash("notice", &format!("Signed in as {user}.")));
+        if let Err(error) = saved {
             tracing::error!(%error, "session could not be saved");
         }
-        // New privileges: a fresh issued-at and a full lifetime.
-        session.renew();
     }
     Redirect::to("/")
 }
 
+/// Ends the session; with a revocation store, a copy of its cookie is refused too.
 async fn logout(session: Session) -> Redirect {
     session.destroy();
     Redirect::to("/")
+}
+
+/// Ends every session of the signed-in user, on every server sharing the store.
+async fn logout_everywhere(
+    Extension(layer): Extension<SessionLayer>,
+    session: Session,
+) -> impl IntoResponse {
+    let Ok(Some(user)) = session.get::<String>("user") else {
+        return (StatusCode::FORBIDDEN, "not signed in").into_response();
+    };
+    match layer.revoke_user(&user, layer.now()).await {
+        Ok(()) => {
+            session.destroy();
+            Redirect::to("/").into_response()
+        }
+        Err(error) => {
+            tracing::error!(%error, "logout everywhere failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the revocation store did not answer",
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn flash_json(session: Session) -> Json<serde_json::Value> {
+    let notice = session.take_flash::<String>("notice").ok().flatten();
+    Json(serde_json::json!({ "notice": notice }))
 }
 
 #[derive(Deserialize)]
@@ -180,8 +241,11 @@ async fn session_json(session: Session) -> Json<serde_json::Value> {
     let facts = session.facts().map(|facts| {
         serde_json::json!({
             "key_id": facts.key_id.to_string(),
+            "session_id": facts.session_id.map(|id| id.to_string()),
             "issued_at": facts.issued_at,
+            "sealed_at": facts.sealed_at,
             "expires_at": facts.expires_at,
+            "ends_by": facts.ends_by.map(|ending| format!("{ending:?}").to_lowercase()),
         })
     });
     Json(serde_json::json!({

@@ -15,6 +15,7 @@ use super::layer::{
     SessionLayer, SessionLayerBuilder,
 };
 use super::payload::{SessionPayload, Typed};
+use super::revocation::OnStoreError;
 use crate::attributes::SameSite;
 use crate::codec::{DEFAULT_BUDGET, SizeRule};
 use crate::error::{ConfigError, KeyError};
@@ -173,6 +174,12 @@ pub enum WebConfigError {
         /// `expires` (`max_age`).
         max_age: Duration,
     },
+    /// `envelope_format` is neither 1 nor 2.
+    #[error("envelope_format {0} is unknown: use 2 (the default) or 1")]
+    UnknownEnvelopeFormat(u8),
+    /// `revocation_url` names no store this build can open.
+    #[error("{0}")]
+    RevocationUrl(String),
     /// The codec rejected the configuration.
     #[error(transparent)]
     Codec(#[from] ConfigError),
@@ -254,6 +261,31 @@ pub struct SessionConfig {
     pub cache_control: CacheControl,
     /// Whether a 5xx response still writes the session's changes (default false).
     pub commit_on_server_error: bool,
+    /// Idle timeout as a human duration: a session not used for this long ends
+    /// (none by default).
+    #[serde(deserialize_with = "human_duration")]
+    pub idle_timeout: Option<Duration>,
+    /// Absolute timeout: a session ends this long after sign-in, however active
+    /// (none by default; `expires` is its older name).
+    #[serde(deserialize_with = "human_duration")]
+    pub absolute_timeout: Option<Duration>,
+    /// Allowance for clocks that disagree between servers (default 60 s).
+    #[serde(deserialize_with = "human_duration")]
+    pub clock_skew: Option<Duration>,
+    /// Persistent cookies (`Max-Age`, default) or browser-session cookies; a
+    /// handler chooses per session with `Session::set_persistent`.
+    pub persistent: bool,
+    /// Envelope format that seals: 2 (default) or 1, while servers that read
+    /// only format 1 still serve the same users.
+    pub envelope_format: u8,
+    /// Revocation store: `memory`, or `redis://host:port/db` (feature `redis`);
+    /// none by default.
+    pub revocation_url: Option<String>,
+    /// While the store does not answer: `refuse` (default) or `accept`.
+    #[serde(deserialize_with = "on_store_error")]
+    pub revocation_on_error: OnStoreError,
+    /// The session entry naming the user, for `revoke_user` (default `user`).
+    pub revocation_user_entry: String,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -288,6 +320,21 @@ impl fmt::Debug for SessionConfig {
             .field("size_rule", &self.size_rule)
             .field("cache_control", &self.cache_control)
             .field("commit_on_server_error", &self.commit_on_server_error)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("absolute_timeout", &self.absolute_timeout)
+            .field("clock_skew", &self.clock_skew)
+            .field("persistent", &self.persistent)
+            .field("envelope_format", &self.envelope_format)
+            // A Redis URL may hold a password.
+            .field(
+                "revocation_url",
+                &self
+                    .revocation_url
+                    .as_deref()
+                    .map(crate::keyfile::mask_runs),
+            )
+            .field("revocation_on_error", &self.revocation_on_error)
+            .field("revocation_user_entry", &self.revocation_user_entry)
             .finish()
     }
 }
@@ -314,6 +361,14 @@ impl Default for SessionConfig {
             size_rule: SizeRule::WholeLine,
             cache_control: CacheControl::Private,
             commit_on_server_error: false,
+            idle_timeout: None,
+            absolute_timeout: None,
+            clock_skew: None,
+            persistent: true,
+            envelope_format: 2,
+            revocation_url: None,
+            revocation_on_error: OnStoreError::Refuse,
+            revocation_user_entry: "user".to_owned(),
         }
     }
 }
@@ -548,6 +603,33 @@ impl SessionConfig {
                 "KEYRING" | "KEYRING_FILE" => {
                     self.keyring_file = optional(&value).map(PathBuf::from);
                 }
+                "IDLE_TIMEOUT" | "ABSOLUTE_TIMEOUT" | "CLOCK_SKEW" => {
+                    let duration = optional(&value)
+                        .map(|text| parse_duration(&text))
+                        .transpose()
+                        .map_err(|_| invalid(DURATION_FORM))?;
+                    match setting {
+                        "IDLE_TIMEOUT" => self.idle_timeout = duration,
+                        "ABSOLUTE_TIMEOUT" => self.absolute_timeout = duration,
+                        _ => self.clock_skew = duration,
+                    }
+                }
+                "PERSISTENT" => {
+                    self.persistent = parse_bool(&value).ok_or_else(|| invalid(BOOL_FORM))?;
+                }
+                "ENVELOPE_FORMAT" => {
+                    self.envelope_format = match value.trim() {
+                        "1" => 1,
+                        "2" => 2,
+                        _ => return Err(invalid("1 or 2")),
+                    };
+                }
+                "REVOCATION_URL" => self.revocation_url = optional(&value),
+                "REVOCATION_ON_ERROR" => {
+                    self.revocation_on_error =
+                        OnStoreError::parse(&value).ok_or_else(|| invalid("refuse or accept"))?;
+                }
+                "REVOCATION_USER_ENTRY" => self.revocation_user_entry = value.trim().to_owned(),
                 "KEYRING_RELOAD" => {
                     self.keyring_reload = optional(&value)
                         .map(|text| parse_duration(&text))
@@ -722,6 +804,23 @@ impl SessionConfig {
         if let Some(expires) = self.expires {
             builder = builder.max_age(expires);
         }
+        if let Some(idle) = self.idle_timeout {
+            builder = builder.idle_timeout(idle);
+        }
+        if let Some(absolute) = self.absolute_timeout {
+            builder = builder.absolute_timeout(absolute);
+        }
+        if let Some(skew) = self.clock_skew {
+            builder = builder.clock_skew(skew);
+        }
+        builder = builder
+            .persistent(self.persistent)
+            .envelope_format_number(self.envelope_format)
+            .revocation_on_error(self.revocation_on_error)
+            .revocation_user_entry(self.revocation_user_entry.clone());
+        if let Some(url) = &self.revocation_url {
+            builder = builder.revocation_url(url);
+        }
         if let Some(window) = self.renew_within {
             builder = builder.renew_within(window);
         }
@@ -776,6 +875,14 @@ const SETTINGS: &[&str] = &[
     "KEYRING",
     "KEYRING_FILE",
     "KEYRING_RELOAD",
+    "IDLE_TIMEOUT",
+    "ABSOLUTE_TIMEOUT",
+    "CLOCK_SKEW",
+    "PERSISTENT",
+    "ENVELOPE_FORMAT",
+    "REVOCATION_URL",
+    "REVOCATION_ON_ERROR",
+    "REVOCATION_USER_ENTRY",
 ];
 
 /// `SEALED_COOKIE_*` variables that other parts read: the keys (the default
@@ -843,6 +950,10 @@ fn human_duration<'de, D: Deserializer<'de>>(
         })
     })
     .transpose()
+}
+
+fn on_store_error<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OnStoreError, D::Error> {
+    from_text(deserializer, OnStoreError::parse, "refuse or accept")
 }
 
 fn same_site<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SameSite>, D::Error> {

@@ -31,32 +31,56 @@ pub(crate) struct Held {
     pub(crate) legacy_delete: bool,
 }
 
+/// The boxed future of a request whose session a revocation store checks.
+type Checked<O> = Pin<Box<dyn Future<Output = O> + Send>>;
+
 pin_project_lite::pin_project! {
     /// Response future of [`SessionService`](super::SessionService).
-    pub struct ResponseFuture<F> {
+    pub struct ResponseFuture<F: Future> {
         #[pin]
-        inner: F,
-        shared: Arc<Shared>,
-        session: Session,
-        held: Held,
+        kind: Kind<F>,
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+pin_project_lite::pin_project! {
+    #[project = KindProjection]
+    enum Kind<F: Future> {
+        // No revocation store: the session was opened in `call`, no allocation.
+        Direct {
+            #[pin]
+            inner: F,
+            shared: Arc<Shared>,
+            session: Session,
+            held: Held,
+        },
+        // A revocation store is asked before the handler runs, and told after.
+        Checked {
+            future: Checked<F::Output>,
+        },
+    }
+}
+
+impl<F: Future> fmt::Debug for ResponseFuture<F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResponseFuture")
-            .field("session", &self.session)
-            .finish_non_exhaustive()
+        f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F> ResponseFuture<F> {
+impl<F: Future> ResponseFuture<F> {
     pub(crate) fn new(inner: F, shared: Arc<Shared>, session: Session, held: Held) -> Self {
         Self {
-            inner,
-            shared,
-            session,
-            held,
+            kind: Kind::Direct {
+                inner,
+                shared,
+                session,
+                held,
+            },
+        }
+    }
+
+    pub(crate) fn checked(future: Checked<F::Output>) -> Self {
+        Self {
+            kind: Kind::Checked { future },
         }
     }
 }
@@ -69,54 +93,78 @@ where
     type Output = Result<Response<B>, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let mut response = ready!(this.inner.poll(cx))?;
-        let shared = &**this.shared;
-        if response.status().is_server_error() && !shared.commit_on_server_error {
-            // The request failed: the client keeps the cookie it had.
-            if this.session.lock().changed {
-                tracing::info!(
-                    status = response.status().as_u16(),
-                    cookie = shared.name(),
-                    "server error: the session changes of this request are not written"
-                );
+        match self.project().kind.project() {
+            KindProjection::Direct {
+                inner,
+                shared,
+                session,
+                held,
+            } => {
+                let response = ready!(inner.poll(cx))?;
+                Poll::Ready(Ok(write_session(shared, session, *held, response)))
             }
-            return Poll::Ready(Ok(response));
+            KindProjection::Checked { future } => future.as_mut().poll(cx),
         }
-        #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
-        let Ok(mut headers) = cookies_to_set(shared, this.session, *this.held) else {
-            return Poll::Ready(Ok(server_error()));
-        };
-        #[cfg(feature = "perl-compat")]
-        if let (true, Some(perl)) = (this.held.legacy_delete, &shared.perl) {
-            headers.push(removal(shared.attributes(), &perl.cookie_name));
-        }
-        let read = this.session.lock().read;
-        let response_headers = response.headers_mut();
-        for header in &headers {
-            match HeaderValue::try_from(header.as_str()) {
-                Ok(value) => {
-                    response_headers.append(SET_COOKIE, value);
-                }
-                Err(_) => {
-                    tracing::error!("session Set-Cookie header is not a valid header value");
-                    return Poll::Ready(Ok(server_error()));
-                }
-            }
-        }
-        if !headers.is_empty() {
-            cache::keep_private(response_headers, shared.cache_control);
-        }
-        if read {
-            cache::vary_on_cookie(response_headers);
-        }
-        Poll::Ready(Ok(response))
     }
 }
 
+/// Adds the session's `Set-Cookie` lines (and cache headers) to the handler's
+/// response, or replaces it with a `500` when the session cannot be written.
+pub(crate) fn write_session<B: Default>(
+    shared: &Shared,
+    session: &Session,
+    held: Held,
+    mut response: Response<B>,
+) -> Response<B> {
+    if response.status().is_server_error() && !shared.commit_on_server_error {
+        // The request failed: the client keeps the cookie it had.
+        if session.lock().changed {
+            tracing::info!(
+                status = response.status().as_u16(),
+                cookie = shared.name(),
+                "server error: the session changes of this request are not written"
+            );
+        }
+        return response;
+    }
+    #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
+    let Ok(mut headers) = cookies_to_set(shared, session, held) else {
+        return server_error();
+    };
+    #[cfg(feature = "perl-compat")]
+    if let (true, Some(perl)) = (held.legacy_delete, &shared.perl) {
+        headers.push(removal(shared.attributes(), &perl.cookie_name));
+    }
+    let read = session.lock().read;
+    let response_headers = response.headers_mut();
+    for header in &headers {
+        match HeaderValue::try_from(header.as_str()) {
+            Ok(value) => {
+                response_headers.append(SET_COOKIE, value);
+            }
+            Err(_) => {
+                tracing::error!("session Set-Cookie header is not a valid header value");
+                return server_error();
+            }
+        }
+    }
+    if !headers.is_empty() {
+        cache::keep_private(response_headers, shared.cache_control);
+    }
+    if read {
+        cache::vary_on_cookie(response_headers);
+    }
+    response
+}
+
 fn server_error<B: Default>() -> Response<B> {
+    status_only(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// An empty response with `status`.
+pub(crate) fn status_only<B: Default>(status: StatusCode) -> Response<B> {
     let mut response = Response::new(B::default());
-    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    *response.status_mut() = status;
     response
 }
 

@@ -10,6 +10,7 @@ use tower_layer::Layer;
 
 use super::cache::CacheControl;
 use super::config::WebConfigError;
+use super::revocation::{OnStoreError, RevocationStore, StoreError};
 use super::service::SessionService;
 use crate::attributes::{CookieAttributes, SameSite};
 use crate::cipher::Cipher;
@@ -61,6 +62,8 @@ pub(crate) struct Shared {
     pub(crate) commit_on_server_error: bool,
     /// Whether cookies are persistent (`Max-Age`) unless the handler chooses.
     pub(crate) persistent: bool,
+    /// The revocation store, when one is configured.
+    pub(crate) revocation: Option<super::revocation::engine::Revocation>,
     /// Largest serialized payload the layer can write (all chunks together).
     pub(crate) payload_capacity: usize,
     /// Reads Perl session cookies when the request has none of ours.
@@ -302,6 +305,10 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             absolute_timeout: None,
             renew_within: None,
             persistent: true,
+            revocation: None,
+            deferred: None,
+            revocation_on_error: OnStoreError::Refuse,
+            revocation_user_entry: "user".to_owned(),
             request_header_budget: DEFAULT_REQUEST_HEADER_BUDGET,
             request_header_headroom: DEFAULT_REQUEST_HEADER_HEADROOM,
             cache_control: CacheControl::Private,
@@ -314,6 +321,57 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
 }
 
 impl SessionLayer {
+    /// The revocation store, when one is configured.
+    #[must_use]
+    pub fn revocation_store(&self) -> Option<Arc<dyn RevocationStore>> {
+        self.shared
+            .revocation
+            .as_ref()
+            .map(|revocation| Arc::clone(&revocation.store))
+    }
+
+    /// Revokes the session with this id (an admin tool: the session's owner
+    /// logs out with [`Session::destroy`](super::Session::destroy)), for as long
+    /// as a session alive now could last: the absolute timeout, or forever when
+    /// only an idle timeout (which activity renews) or none is set.
+    ///
+    /// # Errors
+    /// When no store is configured, or the store fails.
+    pub async fn revoke_session(&self, id: crate::SessionId) -> Result<(), StoreError> {
+        let store = self.store()?;
+        let until = self.longest_remaining(self.now());
+        store.revoke_session(id, until).await
+    }
+
+    /// Ends every session of `user` that began before `at` (Unix seconds): log
+    /// out everywhere, or after a password change. Sessions begun later (a new
+    /// sign-in) are unaffected. The entry is kept until the sessions it strikes
+    /// reach their absolute timeout (forever without one).
+    ///
+    /// # Errors
+    /// When no store is configured, or the store fails.
+    pub async fn revoke_user(&self, user: &str, at: u64) -> Result<(), StoreError> {
+        let store = self.store()?;
+        let until = self.longest_remaining(at);
+        store.revoke_user(user, at, until).await
+    }
+
+    fn store(&self) -> Result<Arc<dyn RevocationStore>, StoreError> {
+        self.revocation_store().ok_or_else(|| {
+            StoreError::new("no revocation store is configured: set revocation_url or call SessionLayerBuilder::revocation")
+        })
+    }
+
+    /// `from` plus the absolute timeout and the skew: the latest a session alive
+    /// at `from` can still open; `None` without an absolute timeout.
+    fn longest_remaining(&self, from: u64) -> Option<u64> {
+        let codec = self.shared.codec();
+        codec.max_age().map(|absolute| {
+            from.saturating_add(absolute.as_secs())
+                .saturating_add(codec.clock_skew().as_secs())
+        })
+    }
+
     /// The chunk cap, when chunking is on.
     #[must_use]
     pub fn max_chunks(&self) -> Option<usize> {
@@ -341,6 +399,11 @@ pub struct SessionLayerBuilder<P = Value> {
     absolute_timeout: Option<Duration>,
     renew_within: Option<Duration>,
     persistent: bool,
+    revocation: Option<Arc<dyn RevocationStore>>,
+    /// A configuration mistake found before `build` (a bad URL, format number).
+    deferred: Option<WebConfigError>,
+    revocation_on_error: OnStoreError,
+    revocation_user_entry: String,
     request_header_budget: usize,
     request_header_headroom: usize,
     cache_control: CacheControl,
@@ -435,6 +498,57 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
     /// [`Session::set_persistent`]: super::Session::set_persistent
     pub fn persistent(mut self, persistent: bool) -> Self {
         self.persistent = persistent;
+        self
+    }
+
+    /// Consults `store` for every authentic session (one round trip): a session
+    /// whose id was revoked ([`Session::destroy`](super::Session::destroy)), or
+    /// whose user was logged out everywhere since it began, is refused. See
+    /// [`revocation`](super::revocation).
+    pub fn revocation(self, store: impl RevocationStore) -> Self {
+        self.revocation_store(Arc::new(store))
+    }
+
+    /// As [`SessionLayerBuilder::revocation`], with a store shared elsewhere
+    /// (an admin endpoint, a background job).
+    pub fn revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.revocation = Some(store);
+        self
+    }
+
+    /// The store a `revocation_url` names (`memory`, `redis://host:port/db`);
+    /// a URL this build cannot open fails [`SessionLayerBuilder::build`].
+    pub fn revocation_url(mut self, url: &str) -> Self {
+        match super::revocation::store_from_url(url) {
+            Ok(store) => self.revocation = Some(store),
+            Err(message) => self.deferred = Some(WebConfigError::RevocationUrl(message)),
+        }
+        self
+    }
+
+    /// The envelope format by number, from a configuration (1 or 2).
+    pub(crate) fn envelope_format_number(self, number: u8) -> Self {
+        match number {
+            1 => self.envelope_format(crate::Format::V1),
+            2 => self.envelope_format(crate::Format::V2),
+            other => Self {
+                deferred: Some(WebConfigError::UnknownEnvelopeFormat(other)),
+                ..self
+            },
+        }
+    }
+
+    /// What to do while the store does not answer (default
+    /// [`OnStoreError::Refuse`]).
+    pub fn revocation_on_error(mut self, on_error: OnStoreError) -> Self {
+        self.revocation_on_error = on_error;
+        self
+    }
+
+    /// The session entry that names the session's user, for
+    /// [`SessionLayer::revoke_user`] (default `user`; a string or an integer).
+    pub fn revocation_user_entry(mut self, entry: impl Into<String>) -> Self {
+        self.revocation_user_entry = entry.into();
         self
     }
 
@@ -632,6 +746,9 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
     /// # Errors
     /// A [`WebConfigError`] that says what to change.
     pub fn build(self) -> Result<SessionLayer, WebConfigError> {
+        if let Some(error) = self.deferred {
+            return Err(error);
+        }
         let mut attributes = self.attributes;
         if let Some(domain) = &mut attributes.domain
             && let Some(stripped) = domain.strip_prefix('.')
@@ -752,6 +869,13 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
                 cache_control: self.cache_control,
                 commit_on_server_error: self.commit_on_server_error,
                 persistent: self.persistent,
+                revocation: self
+                    .revocation
+                    .map(|store| super::revocation::engine::Revocation {
+                        store,
+                        on_error: self.revocation_on_error,
+                        user_entry: self.revocation_user_entry,
+                    }),
                 payload_capacity,
                 #[cfg(feature = "perl-compat")]
                 perl,

@@ -8,9 +8,10 @@
 //! | `sealed_cookie_opened_total` | counter | `key_id`, `key` (`primary` or `old`), `suite` (`current` or `old`) |
 //! | `sealed_cookie_rejected_total` | counter | `kind` ([`OpenError::kind`](crate::OpenError::kind)) |
 //! | `sealed_cookie_legacy_adopted_total` | counter | |
-//! | `sealed_cookie_reissued_total` | counter | `reason`: `old_key`, `old_suite`, `renewal` |
+//! | `sealed_cookie_reissued_total` | counter | `reason`: `old_key`, `old_suite`, `old_format`, `renewal` |
 //! | `sealed_cookie_renewed_total` | counter | (by the handler: `Session::renew`) |
 //! | `sealed_cookie_too_large_total` | counter | (a seal over the budget) |
+//! | `sealed_cookie_revoked_total` | counter | (a session revoked at logout) |
 //! | `sealed_cookie_set_cookie_bytes` | histogram | (bytes of each `Set-Cookie` line written) |
 //! | `sealed_cookie_chunks` | histogram | (cookies one session was written as) |
 //!
@@ -55,6 +56,8 @@ pub(crate) fn reissued(facts: &Facts) {
             "old_key"
         } else if facts.old_suite {
             "old_suite"
+        } else if facts.old_format {
+            "old_format"
         } else {
             "renewal"
         };
@@ -68,6 +71,12 @@ pub(crate) fn reissued(facts: &Facts) {
 pub(crate) fn renewed() {
     #[cfg(feature = "metrics")]
     metrics::counter!("sealed_cookie_renewed_total").increment(1);
+}
+
+/// A destroyed session's id revoked in the store.
+pub(crate) fn revoked() {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("sealed_cookie_revoked_total").increment(1);
 }
 
 /// A seal refused as over the budget.

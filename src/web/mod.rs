@@ -56,6 +56,7 @@ mod layer;
 pub mod metrics;
 mod payload;
 mod reload;
+pub mod revocation;
 mod service;
 mod session;
 
@@ -69,6 +70,7 @@ pub use layer::{
 };
 pub use payload::{SessionPayload, Typed};
 pub use reload::MIN_RELOAD_INTERVAL;
+pub use revocation::{OnStoreError, RevocationStore};
 pub use service::SessionService;
 pub use session::{Session, SessionValueError};
 #[cfg(feature = "axum")]

@@ -207,6 +207,8 @@ pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
     fn attributes(&self) -> &CookieAttributes;
     fn max_age(&self) -> Option<Duration>;
     fn fresh_expiry(&self) -> Option<Duration>;
+    fn idle_timeout(&self) -> Option<Duration>;
+    fn clock_skew(&self) -> Duration;
     fn budget(&self) -> usize;
     fn now(&self) -> u64;
     fn current_version(&self) -> u8;
@@ -263,6 +265,12 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     }
     fn fresh_expiry(&self) -> Option<Duration> {
         Codec::fresh_expiry(self)
+    }
+    fn idle_timeout(&self) -> Option<Duration> {
+        Codec::idle_timeout(self)
+    }
+    fn clock_skew(&self) -> Duration {
+        Codec::clock_skew(self)
     }
     fn budget(&self) -> usize {
         Codec::budget(self)

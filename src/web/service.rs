@@ -7,9 +7,10 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::future::{Held, ResponseFuture};
+use super::future::{Held, ResponseFuture, write_session};
 use super::layer::Shared;
 use super::payload::LayerCodec;
+use super::revocation::engine as revocation;
 use super::session::Session;
 use super::{chunking, metrics};
 use crate::codec::Opened;
@@ -101,8 +102,11 @@ impl<S> SessionService<S> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S>
 where
-    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
-    ResBody: Default,
+    S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    ReqBody: Send + 'static,
+    ResBody: Default + Send + 'static,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -113,7 +117,23 @@ where
     }
 
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
-        let (session, held) = open_session(&self.shared, request.headers());
+        let (session, mut held) = open_session(&self.shared, request.headers());
+        if self.shared.revocation.is_some() {
+            // The store answers asynchronously: the inner service is called once
+            // it has, on a clone (the ready one moves into the future, as tower
+            // asks of services that call later).
+            let clone = self.inner.clone();
+            let mut inner = std::mem::replace(&mut self.inner, clone);
+            let shared = Arc::clone(&self.shared);
+            return ResponseFuture::checked(Box::pin(async move {
+                let revocation = shared.revocation.as_ref().expect("checked above");
+                revocation::verify(&shared, revocation, &session, &mut held).await;
+                request.extensions_mut().insert(session.clone());
+                let response = inner.call(request).await?;
+                let response = write_session(&shared, &session, held, response);
+                Ok(revocation::revoke_destroyed(&shared, revocation, &session, response).await)
+            }));
+        }
         request.extensions_mut().insert(session.clone());
         ResponseFuture::new(
             self.inner.call(request),

@@ -1,0 +1,177 @@
+//! Revocations in Redis, shared by every server: one `MGET` per request, and
+//! entries that expire (`SET ... EX`) when the sessions they strike would.
+
+use std::time::Duration;
+
+use deadpool_redis::{Config, Pool, Runtime, Timeouts};
+
+use super::{RevocationQuery, RevocationStore, StoreError, StoreFuture, Verdict};
+use crate::SessionId;
+
+/// Longest wait for a connection or a reply: a store that does not answer
+/// within it counts as unreachable.
+const STORE_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections kept open per process.
+const POOL_SIZE: usize = 16;
+
+/// A [`RevocationStore`] in Redis, over a pool of connections (deadpool-redis).
+///
+/// Keys: `sealed-cookie:session:<32 hex digits>` (value `1`) for a revoked
+/// session, `sealed-cookie:user:<user>` (value: the cutoff in Unix seconds) for
+/// a user logged out everywhere; each expires when its `until` passes.
+#[derive(Clone)]
+pub struct RedisStore {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("pool", &self.pool.status())
+            .finish()
+    }
+}
+
+fn session_key(id: SessionId) -> String {
+    format!("sealed-cookie:session:{id}")
+}
+
+fn user_key(user: &str) -> String {
+    format!("sealed-cookie:user:{user}")
+}
+
+/// Seconds from `now` to `until`, at least 1 (Redis refuses `EX 0`).
+fn ttl(until: u64, now: u64) -> u64 {
+    until.saturating_sub(now).max(1)
+}
+
+impl RedisStore {
+    /// A store for `url` (`redis://host:port/db`); no connection is made until
+    /// the first request, so a server starts while Redis is down.
+    ///
+    /// # Errors
+    /// When the URL is not a Redis URL.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        // Parsed now, so that a typo fails at start-up rather than per request.
+        redis::Client::open(url).map_err(|error| {
+            StoreError::new(format_args!(
+                "revocation_url is not a Redis URL (redis://host:port/db): {:?}",
+                error.kind()
+            ))
+        })?;
+        let mut config = Config::from_url(url);
+        let pool_config = config.get_pool_config();
+        config.pool = Some(deadpool_redis::PoolConfig {
+            max_size: POOL_SIZE,
+            timeouts: Timeouts {
+                wait: Some(STORE_TIMEOUT),
+                create: Some(STORE_TIMEOUT),
+                recycle: Some(STORE_TIMEOUT),
+            },
+            ..pool_config
+        });
+        let pool = config
+            .create_pool(Some(Runtime::Tokio1))
+            .map_err(|error| StoreError::new(format_args!("Redis pool: {error}")))?;
+        Ok(Self { pool })
+    }
+
+    async fn connection(&self) -> Result<deadpool_redis::Connection, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|error| StoreError::new(format_args!("Redis unreachable: {error}")))
+    }
+
+    async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
+        let mut connection = self.connection().await?;
+        match tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(StoreError::new(format_args!("Redis: {error}"))),
+            Err(_) => Err(StoreError::new(format_args!(
+                "Redis did not answer within {STORE_TIMEOUT:?}"
+            ))),
+        }
+    }
+
+    async fn set(&self, key: String, value: String, until: Option<u64>) -> Result<(), StoreError> {
+        let mut command = redis::cmd("SET");
+        command.arg(key).arg(value);
+        if let Some(until) = until {
+            command.arg("EX").arg(ttl(until, crate::SystemClock.now()));
+        }
+        self.run::<()>(command).await
+    }
+}
+
+use crate::Clock as _;
+
+impl RevocationStore for RedisStore {
+    fn check<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, Verdict> {
+        Box::pin(async move {
+            let keys: Vec<String> = query
+                .session_id
+                .map(session_key)
+                .into_iter()
+                .chain(query.user.map(user_key))
+                .collect();
+            if keys.is_empty() {
+                return Ok(Verdict::Live);
+            }
+            let mut command = redis::cmd("MGET");
+            command.arg(&keys);
+            let values: Vec<Option<String>> = self.run(command).await?;
+            let mut values = values.into_iter();
+            let session = match query.session_id {
+                Some(_) => values.next().flatten().is_some(),
+                None => false,
+            };
+            let user = match query.user {
+                Some(_) => values
+                    .next()
+                    .flatten()
+                    .map(|text| {
+                        text.parse::<u64>().map_err(|_| {
+                            StoreError::new("a user cutoff in Redis is not a number of seconds")
+                        })
+                    })
+                    .transpose()?,
+                None => None,
+            };
+            Ok(Verdict::of(session, user, query.created_at))
+        })
+    }
+
+    fn revoke_session(&self, id: SessionId, until: Option<u64>) -> StoreFuture<'_, ()> {
+        Box::pin(self.set(session_key(id), "1".to_owned(), until))
+    }
+
+    fn revoke_user<'a>(
+        &'a self,
+        user: &'a str,
+        at: u64,
+        until: Option<u64>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(self.set(user_key(user), at.to_string(), until))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_ttls() {
+        assert_eq!(
+            session_key(SessionId([0xab; 16])),
+            format!("sealed-cookie:session:{}", "ab".repeat(16))
+        );
+        assert_eq!(user_key("alice"), "sealed-cookie:user:alice");
+        assert_eq!(ttl(100, 40), 60);
+        assert_eq!(ttl(100, 100), 1);
+        assert_eq!(ttl(100, 200), 1);
+        assert!(RedisStore::open("not a url").is_err());
+        // A valid URL builds without Redis running.
+        RedisStore::open("redis://127.0.0.1:1/0").expect("a pool, no connection yet");
+    }
+}
