@@ -943,7 +943,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             0
         };
         opened.facts.session_id =
-            envelope::split_plaintext(opened.facts.format, flags, &opened.value)?.0;
+            envelope::split_plaintext(opened.facts.format, flags, &opened.value)?.session_id;
         Ok(opened)
     }
 

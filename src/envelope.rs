@@ -251,8 +251,18 @@ impl Header {
     }
 }
 
-/// Splits an authentic plaintext (unpadded, decompressed) into the session id,
-/// the serialized flash messages and the serialized value: format 2 writes
+/// The parts of a plaintext: session id, serialized flash messages, serialized value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaintextParts<'a> {
+    /// The session id (format 2).
+    pub session_id: Option<SessionId>,
+    /// The flash messages as the serializer wrote them (format 2, flag 0x08).
+    pub flash: Option<&'a [u8]>,
+    /// The session value (or application type) as the serializer wrote it.
+    pub value: &'a [u8],
+}
+
+/// Splits an authentic plaintext (unpadded, decompressed): format 2 writes
 /// `session id (16) || [flash length (u16, big-endian) || flash] || value`, the
 /// bracketed part only under [`FLAG_FLASH`]; format 1 writes the value alone.
 ///
@@ -262,25 +272,37 @@ pub fn split_plaintext(
     format: Format,
     flags: u8,
     plain: &[u8],
-) -> Result<(Option<SessionId>, Option<&[u8]>, &[u8]), OpenError> {
+) -> Result<PlaintextParts<'_>, OpenError> {
+    let short = || OpenError::Malformed("plaintext shorter than its session id and flash");
     if format == Format::V1 {
-        return Ok((None, None, plain));
+        return Ok(PlaintextParts {
+            session_id: None,
+            flash: None,
+            value: plain,
+        });
     }
-    let short = OpenError::Malformed("plaintext shorter than its session id and flash");
-    let (id, rest) = plain.split_first_chunk::<SESSION_ID_LEN>().ok_or(short)?;
+    let (id, rest) = plain
+        .split_first_chunk::<SESSION_ID_LEN>()
+        .ok_or_else(short)?;
+    let session_id = Some(SessionId(*id));
     if flags & FLAG_FLASH == 0 {
-        return Ok((Some(SessionId(*id)), None, rest));
+        return Ok(PlaintextParts {
+            session_id,
+            flash: None,
+            value: rest,
+        });
     }
-    let short = OpenError::Malformed("plaintext shorter than its session id and flash");
-    let (len, rest) = rest.split_first_chunk::<2>().ok_or(short)?;
+    let (len, rest) = rest.split_first_chunk::<2>().ok_or_else(short)?;
     let len = usize::from(u16::from_be_bytes(*len));
     if rest.len() < len {
-        return Err(OpenError::Malformed(
-            "plaintext shorter than its session id and flash",
-        ));
+        return Err(short());
     }
     let (flash, value) = rest.split_at(len);
-    Ok((Some(SessionId(*id)), Some(flash), value))
+    Ok(PlaintextParts {
+        session_id,
+        flash: Some(flash),
+        value,
+    })
 }
 
 /// Length of the unpadded base64url text for `bytes` bytes (`usize::MAX` if
@@ -375,7 +397,7 @@ mod tests {
         let mut v1 = bytes;
         v1[0] = 7;
         let v1 = &v1[..HEADER_LEN];
-        assert!(Header::parse(&v1).is_err());
+        assert!(Header::parse(v1).is_err());
         // Byte 128 parses as version 0, which no codec registers.
         let mut reserved = bytes;
         reserved[0] = 0x80;

@@ -338,8 +338,9 @@ where
     ) -> Result<(T, PlaintextPrefix), OpenError> {
         let serializer = &self.suite.serializer;
         plaintext_of(&self.suite.compressor, flags, payload, cap, &mut |plain| {
-            let (prefix, flash, rest) = envelope::split_plaintext(format, flags, plain)?;
-            let flash = match flash {
+            let parts = envelope::split_plaintext(format, flags, plain)?;
+            let (prefix, rest) = (parts.session_id, parts.value);
+            let flash = match parts.flash {
                 None => SessionMap::new(),
                 Some(bytes) => match serializer.deserialize_value(bytes) {
                     Ok(Value::Map(map)) => map,

@@ -28,7 +28,7 @@ use hkdf::Hkdf;
 use sealed_cookie::cipher::{Aes256Gcm, Aes256Siv, Cipher, XChaCha20Poly1305};
 use sealed_cookie::compressor::{Compressor, NoCompression, Zstd};
 use sealed_cookie::serializer::{Json, MessagePack, Postcard, Serializer};
-use sealed_cookie::{Codec, FixedClock, Format, Key, Keyring, Padding, Suite, Value};
+use sealed_cookie::{Codec, FixedClock, Format, Key, Keyring, Padding, SealOptions, Suite, Value};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
@@ -59,6 +59,30 @@ struct Vector {
     plaintext_hex: String,
     envelope_hex: String,
     cookie: String,
+    /// Envelope format (absent in v1.json: 1).
+    #[serde(default = "format_1", skip_serializing_if = "is_format_1")]
+    format: u8,
+    /// Format 2: when the cookie was sealed (`issued_at` is the session's
+    /// creation), its session id, browser-session mark, flash messages, and the
+    /// idle timeout its expiry is judged with (0: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_at: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session_id_hex: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    browser_session: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    flash: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idle_timeout: Option<u32>,
+}
+
+fn format_1() -> u8 {
+    1
+}
+
+fn is_format_1(format: &u8) -> bool {
+    *format == 1
 }
 
 /// What the plaintext is: a session value (SPEC.md, "Session values"), or the
@@ -86,6 +110,7 @@ struct SerdeForm(Value);
 const SERDE_WRITTEN: usize = 5;
 
 const FILE: &str = include_str!("vectors/v1.json");
+const FILE_2: &str = include_str!("vectors/v2.json");
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -141,7 +166,14 @@ fn build_with<C: Cipher + Clone, S: Serializer + Clone, Z: Compressor + Clone>(
             .suite(v.version, suite)
             .cookie_name(v.cookie_name.as_str())
             .clock(FixedClock(v.issued_at))
-            .envelope_format(Format::V1);
+            .envelope_format(if v.format == 2 {
+                Format::V2
+            } else {
+                Format::V1
+            });
+        if let Some(idle) = v.idle_timeout {
+            builder = builder.idle_timeout(std::time::Duration::from_secs(u64::from(idle)));
+        }
         if v.lifetime != 0 {
             builder = builder.max_age(std::time::Duration::from_secs(u64::from(v.lifetime)));
         }
@@ -337,6 +369,12 @@ fn definitions() -> Vec<Vector> {
         plaintext_hex: String::new(),
         envelope_hex: String::new(),
         cookie: String::new(),
+        format: 1,
+        sealed_at: None,
+        session_id_hex: None,
+        browser_session: false,
+        flash: None,
+        idle_timeout: None,
     };
     vec![
         def(
@@ -513,4 +551,193 @@ fn print_vectors() {
         v.envelope_hex = hex(&URL_SAFE_NO_PAD.decode(&v.cookie).unwrap());
     }
     println!("{}", serde_json::to_string_pretty(&vectors).unwrap());
+}
+
+/// The format 2 definitions: fresh seals re-sealed later, so that the age of
+/// the seal is not 0, with and without flash messages and the browser-session mark.
+fn definitions_2() -> Vec<Vector> {
+    let sample: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/sample-session.json")).unwrap();
+    let key = URL_SAFE_NO_PAD.encode((0u8..32).collect::<Vec<_>>());
+    let def = |description: &str,
+               version,
+               cipher: &str,
+               serializer: &str,
+               compressor: &str,
+               padding,
+               lifetime,
+               nonce_len: usize,
+               value: serde_json::Value,
+               browser_session,
+               flash: Option<serde_json::Value>| Vector {
+        description: description.into(),
+        version,
+        cipher: cipher.into(),
+        serializer: serializer.into(),
+        compressor: compressor.into(),
+        padding,
+        key: key.clone(),
+        key_id: String::new(),
+        subkey_hex: String::new(),
+        cookie_name: "session".into(),
+        issued_at: 1_700_000_000,
+        lifetime,
+        nonce_hex: hex(&(0..nonce_len).map(|i| 0xb0 + i as u8).collect::<Vec<_>>()),
+        value,
+        payload: Payload::Value,
+        plaintext_hex: String::new(),
+        envelope_hex: String::new(),
+        cookie: String::new(),
+        format: 2,
+        sealed_at: Some(1_700_000_900),
+        session_id_hex: Some(hex(&(0u8..16).map(|i| 0xc0 + i).collect::<Vec<_>>())),
+        browser_session,
+        flash,
+        idle_timeout: Some(1800),
+    };
+    vec![
+        def(
+            "format 2, default suite: the sample session, re-sealed 900 s after it began, 8 h absolute lifetime",
+            1,
+            "xchacha20poly1305",
+            "postcard",
+            "none",
+            0,
+            28_800,
+            24,
+            sample,
+            false,
+            None,
+        ),
+        def(
+            "format 2, AES-256-GCM + postcard: a browser-session cookie with a flash message, no lifetime",
+            2,
+            "aes256gcm",
+            "postcard",
+            "none",
+            0,
+            0,
+            12,
+            serde_json::json!({"user": "alice", "n": 7}),
+            true,
+            Some(serde_json::json!({"notice": "Saved."})),
+        ),
+        def(
+            "format 2, XChaCha20-Poly1305 + MessagePack + zstd + padding to 32: a long cart and a flash message",
+            3,
+            "xchacha20poly1305",
+            "msgpack",
+            "zstd",
+            32,
+            3600,
+            24,
+            long_cart(),
+            false,
+            Some(serde_json::json!({"n": 1})),
+        ),
+    ]
+}
+
+/// Seals a format 2 vector: a fresh session at `issued_at`, then re-sealed at
+/// `sealed_at` with its flash messages and browser-session mark.
+fn seal_2(v: &Vector, built: &Built) -> String {
+    let value = Value::from(v.value.clone());
+    let nonce = unhex(&v.nonce_hex);
+    let id = sealed_cookie::SessionId(
+        unhex(v.session_id_hex.as_ref().unwrap())
+            .try_into()
+            .unwrap(),
+    );
+    let sealed_at = v.sealed_at.unwrap();
+    let first = built
+        .codec
+        .seal_vector(
+            &value,
+            &SealOptions::default(),
+            v.issued_at,
+            Some(id),
+            &nonce,
+        )
+        .unwrap();
+    let facts = built.codec.open_at(&first, sealed_at).unwrap().facts;
+    let flash = v.flash.clone().map(|flash| match Value::from(flash) {
+        Value::Map(map) => map,
+        _ => panic!("flash messages are a map"),
+    });
+    let options = SealOptions {
+        continues: Some(&facts),
+        browser_session: v.browser_session,
+        flash: flash.as_ref(),
+    };
+    built
+        .codec
+        .seal_vector(&value, &options, sealed_at, Some(id), &nonce)
+        .unwrap()
+}
+
+#[test]
+fn every_format_2_vector_opens_and_reproduces_byte_for_byte() {
+    let file: VectorFile = serde_json::from_str(FILE_2).unwrap();
+    assert_eq!(file.format, "sealed-cookie envelope format 2");
+    assert_eq!(file.vectors.len(), definitions_2().len());
+    for v in &file.vectors {
+        let what = &v.description;
+        let built = build(v);
+        assert_eq!(hex(&built.subkey), v.subkey_hex, "{what}: subkey");
+        let envelope = URL_SAFE_NO_PAD.decode(&v.cookie).unwrap();
+        assert_eq!(hex(&envelope), v.envelope_hex, "{what}: envelope");
+        assert_eq!(envelope[0], v.version + 128, "{what}: version byte");
+        let sealed_at = v.sealed_at.unwrap();
+        let opened = built.codec.open_at(&v.cookie, sealed_at).unwrap();
+        assert_eq!(opened.value, Value::from(v.value.clone()), "{what}");
+        let flash = v.flash.clone().map(Value::from);
+        assert_eq!(
+            (!opened.flash.is_empty()).then(|| Value::Map(opened.flash.clone())),
+            flash,
+            "{what}: flash"
+        );
+        let facts = opened.facts;
+        assert_eq!(facts.format, Format::V2);
+        assert_eq!((facts.issued_at, facts.sealed_at), (v.issued_at, sealed_at));
+        assert_eq!(facts.lifetime, v.lifetime);
+        assert_eq!(facts.browser_session, v.browser_session);
+        assert_eq!(
+            facts.session_id.map(|id| hex(&id.0)),
+            v.session_id_hex.clone()
+        );
+        let idle_end = sealed_at + u64::from(v.idle_timeout.unwrap());
+        assert_eq!(facts.idle_expires_at, Some(idle_end));
+        let plaintext = built.codec.open_plaintext_at(&v.cookie, sealed_at).unwrap();
+        assert_eq!(hex(&plaintext.value), v.plaintext_hex, "{what}: plaintext");
+        assert_eq!(seal_2(v, &built), v.cookie, "{what}: reproduced cookie");
+        // The idle timeout ends it 1800 s after the seal (60 s of skew).
+        assert!(matches!(
+            built.codec.open_at(&v.cookie, idle_end + 60),
+            Err(sealed_cookie::OpenError::IdleExpired { .. }
+                | sealed_cookie::OpenError::AbsolutelyExpired { .. })
+        ));
+    }
+}
+
+#[test]
+#[ignore = "prints the format 2 vectors; the frozen file is never regenerated"]
+fn print_vectors_2() {
+    let mut vectors = definitions_2();
+    for v in &mut vectors {
+        v.key_id = Key::from_base64(&v.key).unwrap().id().to_string();
+        let built = build(v);
+        v.subkey_hex = hex(&built.subkey);
+        v.cookie = seal_2(v, &built);
+        v.envelope_hex = hex(&URL_SAFE_NO_PAD.decode(&v.cookie).unwrap());
+        let plaintext = built
+            .codec
+            .open_plaintext_at(&v.cookie, v.sealed_at.unwrap())
+            .unwrap();
+        v.plaintext_hex = hex(&plaintext.value);
+    }
+    let file = VectorFile {
+        format: "sealed-cookie envelope format 2".into(),
+        vectors,
+    };
+    println!("{}", serde_json::to_string_pretty(&file).unwrap());
 }

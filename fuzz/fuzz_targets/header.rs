@@ -41,11 +41,11 @@ fuzz_target!(|data: &[u8]| {
 
     // The plaintext prefix of format 2: never reads past the input.
     if let Some((&flags, plain)) = data.split_first()
-        && let Ok((id, flash, value)) = envelope::split_plaintext(Format::V2, flags, plain)
+        && let Ok(parts) = envelope::split_plaintext(Format::V2, flags, plain)
     {
-        assert!(id.is_some());
-        let flash_len = flash.map_or(0, |f| f.len() + 2);
-        assert_eq!(SESSION_ID_LEN + flash_len + value.len(), plain.len());
+        assert!(parts.session_id.is_some());
+        let flash_len = parts.flash.map_or(0, |f| f.len() + 2);
+        assert_eq!(SESSION_ID_LEN + flash_len + parts.value.len(), plain.len());
     }
 
     match envelope::unpad(data) {

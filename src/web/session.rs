@@ -45,6 +45,9 @@ pub(crate) struct State {
     pub(crate) persistent: Option<bool>,
     /// The facts of a session the handler destroyed: its id is to be revoked.
     pub(crate) destroyed: Option<Facts>,
+    /// The facts of a cookie the revocation store could not check: not the
+    /// handler's session, but a logout must still revoke it.
+    pub(crate) unverified: Option<Facts>,
 }
 
 /// The current request's session: a map from strings to [`Value`]s, opened from
@@ -220,7 +223,7 @@ impl Session {
         let mut state = self.lock();
         state.map.clear();
         state.flash.clear();
-        if let Some(facts) = state.facts.take() {
+        if let Some(facts) = state.facts.take().or(state.unverified.take()) {
             state.destroyed = Some(facts);
         }
         state.renew = false;

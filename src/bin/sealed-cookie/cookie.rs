@@ -259,7 +259,7 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
                 header_flags(&opened.facts),
                 &opened.value,
             )
-            .map_or(opened.value.len(), |(_, _, value)| value.len());
+            .map_or(opened.value.len(), |parts| parts.value.len());
             Err(Failure::NotAValue(not_a_value(
                 &opened.facts,
                 &suites,

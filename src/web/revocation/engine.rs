@@ -80,7 +80,8 @@ pub(crate) async fn verify(
                     "revocation store unreachable: serving this request without its session \
                      (revocation_on_error = refuse); the cookie is kept"
                 );
-                forget(session);
+                let facts = forget(session);
+                session.lock().unverified = facts;
             }
             OnStoreError::Accept => {
                 tracing::warn!(
@@ -100,12 +101,12 @@ fn display_id(facts: &Facts) -> String {
         .map_or_else(|| "none".to_owned(), |id| id.to_string())
 }
 
-/// Empties the session as if the request had carried none.
-fn forget(session: &Session) {
+/// Empties the session as if the request had carried none; its facts.
+fn forget(session: &Session) -> Option<Facts> {
     let mut state = session.lock();
     state.map.clear();
     state.flash.clear();
-    state.facts = None;
+    state.facts.take()
 }
 
 /// Until when a revocation of a session with these facts matters: until it

@@ -1,0 +1,205 @@
+//! Revocation against a real Redis: the test starts `redis-server` itself on a
+//! free loopback port in a temporary directory, stops it mid-run, starts it
+//! again, and kills it at the end.
+
+#![cfg(all(
+    feature = "axum",
+    feature = "redis",
+    feature = "xchacha20poly1305",
+    feature = "postcard"
+))]
+
+mod web_support;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sealed_cookie::Keyring;
+use sealed_cookie::web::revocation::RedisStore;
+use sealed_cookie::web::{OnStoreError, SessionLayer};
+use web_support::{Client, key, serve};
+
+/// A `redis-server` of this test's own.
+struct Redis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Redis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = Self {
+            port,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server again on the same port and waits until it answers.
+    fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (Debian package redis-server; .ci/run installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.command("PING").as_deref() != Some("+PONG") {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// One inline command; the first line of the reply.
+    fn command(&self, command: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        stream.write_all(format!("{command}\r\n").as_bytes()).ok()?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).ok()?;
+        Some(line.trim_end().to_owned())
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn layer(keyring: &Keyring, redis: &Redis, on_error: OnStoreError) -> SessionLayer {
+    SessionLayer::builder()
+        .keyring(keyring.clone())
+        .secure(false)
+        .idle_timeout(Duration::from_secs(1800))
+        .absolute_timeout(Duration::from_secs(8 * 3600))
+        .revocation(RedisStore::open(&redis.url()).unwrap())
+        .revocation_on_error(on_error)
+        .build()
+        .unwrap()
+}
+
+async fn signed_in_as(client: &Client, server: &web_support::Server) -> serde_json::Value {
+    client.session(server).await.0["session"]["user"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logout_revokes_the_copy_and_revoke_user_ends_sessions_on_every_server() {
+    let redis = Redis::start();
+    let keyring = Keyring::new(key());
+    let (layer_a, layer_b) = (
+        layer(&keyring, &redis, OnStoreError::Refuse),
+        layer(&keyring, &redis, OnStoreError::Refuse),
+    );
+    let (a, b) = (serve(layer_a.clone()).await, serve(layer_b).await);
+
+    // A copy of the cookie taken before logout is refused after it, on both servers.
+    let client = Client::new();
+    assert_eq!(client.login(&a, "alice").await, 303);
+    let copy = client.cookie(&a, "session").unwrap();
+    let (status, cookies) = client.post(&a, "/logout").await;
+    assert_eq!(status, 303);
+    assert!(
+        cookies.iter().any(|c| c.contains("Max-Age=0")),
+        "{cookies:?}"
+    );
+    for server in [&a, &b] {
+        let thief = Client::new();
+        thief.set_cookie(server, &format!("session={copy}"));
+        assert_eq!(signed_in_as(&thief, server).await, serde_json::Value::Null);
+    }
+    // The store keeps it no longer than a copy could live: the idle timeout
+    // from logout (30 min) plus the 60 s skew.
+    let keys = redis.command("KEYS sealed-cookie:session:*").unwrap();
+    assert_eq!(keys, "*1", "one revoked session: {keys}");
+
+    // revoke_user ends every session of the user, on every server sharing Redis.
+    let (on_a, on_b, other) = (Client::new(), Client::new(), Client::new());
+    assert_eq!(on_a.login(&a, "bob").await, 303);
+    assert_eq!(on_b.login(&b, "bob").await, 303);
+    assert_eq!(other.login(&b, "carol").await, 303);
+    assert_eq!(signed_in_as(&on_a, &a).await, "bob");
+    assert_eq!(signed_in_as(&on_b, &b).await, "bob", "server b opens it");
+    // Sessions begun before the cutoff: one second ahead of now.
+    let at = layer_a.now() + 1;
+    layer_a.revoke_user("bob", at).await.unwrap();
+    let ttl: i64 = redis
+        .command("TTL sealed-cookie:user:bob")
+        .unwrap()
+        .trim_start_matches(':')
+        .parse()
+        .unwrap();
+    assert!((8 * 3600..=8 * 3600 + 62).contains(&ttl), "TTL {ttl}");
+    assert_eq!(signed_in_as(&on_a, &a).await, serde_json::Value::Null);
+    assert_eq!(signed_in_as(&on_b, &a).await, serde_json::Value::Null);
+    assert_eq!(signed_in_as(&on_b, &b).await, serde_json::Value::Null);
+    assert_eq!(signed_in_as(&other, &b).await, "carol", "other users stay");
+    // Signing in again after the cutoff works.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let again = Client::new();
+    assert_eq!(again.login(&a, "bob").await, 303);
+    assert_eq!(signed_in_as(&again, &b).await, "bob");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_store_refuses_or_accepts_as_configured() {
+    let mut redis = Redis::start();
+    let keyring = Keyring::new(key());
+    let refuse = serve(layer(&keyring, &redis, OnStoreError::Refuse)).await;
+    let accept = serve(layer(&keyring, &redis, OnStoreError::Accept)).await;
+    let client = Client::new();
+    assert_eq!(client.login(&refuse, "alice").await, 303);
+    let cookie = client.cookie(&refuse, "session").unwrap();
+    let elsewhere = Client::new();
+    elsewhere.set_cookie(&accept, &format!("session={cookie}"));
+    assert_eq!(signed_in_as(&client, &refuse).await, "alice");
+
+    redis.stop();
+    // Refuse: no session while the store is down, and the cookie is kept.
+    let (body, cookies) = client.session(&refuse).await;
+    assert_eq!(body["session"], serde_json::json!({}));
+    assert!(cookies.is_empty(), "the cookie is not deleted: {cookies:?}");
+    // Accept: the session is used unchecked.
+    assert_eq!(signed_in_as(&elsewhere, &accept).await, "alice");
+
+    redis.restart();
+    // Back: the same cookie opens again.
+    assert_eq!(signed_in_as(&client, &refuse).await, "alice");
+
+    // Logout with the store down: 503 under refuse, the cookie deleted anyway.
+    redis.stop();
+    let (status, cookies) = client.post(&refuse, "/logout").await;
+    assert_eq!(status, 503);
+    assert!(
+        cookies.iter().any(|c| c.contains("Max-Age=0")),
+        "{cookies:?}"
+    );
+    redis.restart();
+    // The logout did not take: the copy still opens, which is why it said 503.
+    let copy = Client::new();
+    copy.set_cookie(&refuse, &format!("session={cookie}"));
+    assert_eq!(signed_in_as(&copy, &refuse).await, "alice");
+}
