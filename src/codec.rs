@@ -672,10 +672,11 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         let inner = &*self.inner;
         let format = inner.write_format;
         let flash = options.flash.filter(|flash| !flash.is_empty());
+        let cap = self.lifetime_cap();
         let (issued_at, lifetime) = match options.continues {
-            None => (now, inner.max_age.unwrap_or(0)),
+            None => (now, cap.unwrap_or(0)),
             Some(facts) => {
-                let lifetime = match (facts.lifetime, inner.max_age) {
+                let lifetime = match (facts.lifetime, cap) {
                     (0, max_age) => max_age.unwrap_or(0),
                     (sealed, Some(max_age)) => sealed.min(max_age),
                     (sealed, None) => sealed,
@@ -1089,7 +1090,19 @@ impl<T> Codec<T> {
         let inner = &*self.inner;
         inner
             .timeouts
-            .expiry_of_seal(inner.write_format, 0, 0, inner.max_age.unwrap_or(0))
+            .expiry_of_seal(inner.write_format, 0, 0, self.lifetime_cap().unwrap_or(0))
+    }
+
+    /// The longest lifetime a seal writes into the header. Format 1 records no
+    /// seal time, so no idle expiry: its cookies live the absolute timeout or,
+    /// when only an idle timeout is set, that long from sign-in, and never
+    /// without an expiry the codec was given.
+    fn lifetime_cap(&self) -> Option<u32> {
+        let inner = &*self.inner;
+        match inner.write_format {
+            Format::V1 => inner.max_age.or(inner.timeouts.idle),
+            Format::V2 => inner.max_age,
+        }
     }
 
     /// The cookie name bound into every cookie.

@@ -29,9 +29,22 @@
 //! }
 //! ```
 //!
-//! What it does not do: a copy of the cookie taken before logout still opens until
-//! it expires, since nothing is stored on the server to strike it from. Keep
-//! lifetimes short; a not-before cutoff or a key rotation ends every session at once.
+//! **Lifetimes.** A session ends after its idle timeout without a request and at
+//! its absolute timeout after sign-in however active (`idle_timeout`,
+//! `absolute_timeout`); both are checked by the server from authenticated data,
+//! and activity re-seals the cookie at most once per half idle window. Cookies
+//! are persistent or browser-session ones ([`web::Session::set_persistent`],
+//! "remember me"), every session has a random 128-bit id that sign-in renews
+//! ([`web::Session::renew`]), and flash messages ride in the same cookie.
+//!
+//! **Logout.** Without a store, a copy of the cookie taken before logout still
+//! opens until it expires: nothing on the server strikes it out. Configure a
+//! revocation store (`SEALED_COOKIE_REVOCATION_URL=redis://127.0.0.1:6379/0`,
+//! feature `redis`, or `memory` for one process) and [`web::Session::destroy`]
+//! revokes the session's id on every server sharing the store, while
+//! [`web::SessionLayer::revoke_user`] logs a user out everywhere. Without one,
+//! keep lifetimes short; a not-before cutoff or a key rotation ends every session
+//! at once.
 //!
 //! Without a framework, [`Codec`] seals and opens any serde type:
 //!
@@ -41,8 +54,9 @@
 //! - A **version byte** picks the suite and a **key id** picks the key: one AEAD
 //!   attempt per cookie, and rotation or algorithm upgrades open old cookies while
 //!   issuing new ones ([`Facts::needs_reissue`]).
-//! - **Server-side expiry** from the authenticated header, a clock-skew allowance,
-//!   and a not-before cutoff that revokes every older cookie.
+//! - **Server-side expiry** from the authenticated header (idle and absolute
+//!   timeouts, [`Facts::ends_by`]), a clock-skew allowance, and a not-before cutoff
+//!   that revokes every older cookie.
 //! - An **exact size budget**: the whole `Set-Cookie` string is measured before a
 //!   value is returned ([`SealError::TooLarge`]).
 //!
@@ -82,6 +96,8 @@
 //! | `perl-compat` | no | [`perl`]: open `Session::Storage::Secure` / `Dancer::Session::Cookie` cookies |
 //! | `tower` | no | [`web::SessionLayer`]: a tower session layer, configured in code or from TOML / the environment |
 //! | `axum` | no | `Session` and `TypedSession` as axum extractors (implies `tower`) |
+//! | `redis` | no | [`web::revocation::RedisStore`]: revocation shared through Redis (implies `tower`) |
+//! | `metrics` | no | counters and histograms through the `metrics` facade (implies `tower`) |
 //! | `keyfile` | no | [`keyfile`]: keyring files (TOML, JSON) and `SEALED_COOKIE_KEYS` |
 //! | `cli` | no | the `sealed-cookie` command-line tool (every cipher, serializer and compressor) |
 //! | `test-vectors` | no | [`Codec::seal_with_nonce`], for reproducing frozen vectors only |

@@ -3,7 +3,11 @@
 //! they need, so that the library's own build (and `cargo run --example
 //! sample_session`) needs none of them.
 
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// A binary built into the same target directory as the running test: the
 /// `sealed-cookie` tool (`""` as `kind`) or an example (`"examples"`).
@@ -60,4 +64,113 @@ pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
         .expect("piped")
         .write_all(stdin.as_bytes());
     child.wait_with_output().expect("the tool's output")
+}
+
+/// A `redis-server` of a test's (or benchmark's) own, on a free loopback port,
+/// with its files in a temporary directory; killed when dropped.
+pub struct Redis {
+    port: u16,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// Starts one and waits until it answers.
+    ///
+    /// # Panics
+    /// When `redis-server` is not installed or does not start.
+    #[must_use]
+    pub fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let mut redis = Self {
+            port,
+            dir: tempfile::tempdir().expect("a temporary directory"),
+            child: None,
+        };
+        redis.restart();
+        redis
+    }
+
+    /// Its URL, database 0.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// Starts the server again on the same port and waits until it answers.
+    ///
+    /// # Panics
+    /// When it does not start again.
+    pub fn restart(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server runs (Debian package redis-server; .ci/run installs it)");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.command("PING").as_deref() != Some("+PONG") {
+            assert!(Instant::now() < deadline, "redis-server did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills it (as an outage would).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// One inline command; the first line of the reply.
+    #[must_use]
+    pub fn command(&self, command: &str) -> Option<String> {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+        stream.write_all(format!("{command}\r\n").as_bytes()).ok()?;
+        let mut line = String::new();
+        BufReader::new(stream).read_line(&mut line).ok()?;
+        Some(line.trim_end().to_owned())
+    }
+}
+
+impl Redis {
+    /// How many times Redis ran `command` (lower case) since the last
+    /// `CONFIG RESETSTAT`, from `INFO commandstats`.
+    #[must_use]
+    pub fn calls(&self, command: &str) -> u64 {
+        use std::io::Read as _;
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
+        stream.write_all(b"INFO commandstats\r\n").expect("sent");
+        let mut reader = BufReader::new(stream);
+        let mut size = String::new();
+        reader.read_line(&mut size).expect("a bulk reply");
+        let size: usize = size
+            .trim()
+            .trim_start_matches('$')
+            .parse()
+            .expect("a length");
+        let mut body = vec![0; size];
+        reader.read_exact(&mut body).expect("the reply");
+        let body = String::from_utf8(body).expect("text");
+        let prefix = format!("cmdstat_{command}:calls=");
+        body.lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .and_then(|rest| rest.split(',').next())
+            .map_or(0, |calls| calls.parse().expect("a count"))
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }

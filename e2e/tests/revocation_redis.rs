@@ -11,84 +11,13 @@
 
 mod web_support;
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sealed_cookie::Keyring;
 use sealed_cookie::web::revocation::RedisStore;
 use sealed_cookie::web::{OnStoreError, SessionLayer};
+use sealed_cookie_e2e::Redis;
 use web_support::{Client, key, serve};
-
-/// A `redis-server` of this test's own.
-struct Redis {
-    port: u16,
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl Redis {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let mut redis = Self {
-            port,
-            dir: tempfile::tempdir().expect("a temporary directory"),
-            child: None,
-        };
-        redis.restart();
-        redis
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    /// Starts the server again on the same port and waits until it answers.
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (Debian package redis-server; .ci/run installs it)");
-        self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while self.command("PING").as_deref() != Some("+PONG") {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// One inline command; the first line of the reply.
-    fn command(&self, command: &str) -> Option<String> {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-        stream.write_all(format!("{command}\r\n").as_bytes()).ok()?;
-        let mut line = String::new();
-        BufReader::new(stream).read_line(&mut line).ok()?;
-        Some(line.trim_end().to_owned())
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
 
 fn layer(keyring: &Keyring, redis: &Redis, on_error: OnStoreError) -> SessionLayer {
     SessionLayer::builder()
@@ -135,6 +64,14 @@ async fn logout_revokes_the_copy_and_revoke_user_ends_sessions_on_every_server()
     // from logout (30 min) plus the 60 s skew.
     let keys = redis.command("KEYS sealed-cookie:session:*").unwrap();
     assert_eq!(keys, "*1", "one revoked session: {keys}");
+
+    // One round trip per request: an MGET, and no PING to check the connection.
+    assert_eq!(redis.command("CONFIG RESETSTAT").as_deref(), Some("+OK"));
+    for _ in 0..10 {
+        client.counter(&a).await;
+    }
+    // (The first request, logged out, starts a session: nothing to check.)
+    assert_eq!((redis.calls("mget"), redis.calls("ping")), (9, 0));
 
     // revoke_user ends every session of the user, on every server sharing Redis.
     let (on_a, on_b, other) = (Client::new(), Client::new(), Client::new());

@@ -1,9 +1,13 @@
-"""An independent implementation of the sealed-cookie wire format, version 1.
+"""An independent implementation of the sealed-cookie wire format, envelope formats 1 and 2.
 
-Written from SPEC.md alone: key ids and subkeys (section 4), the envelope (sections 1
-and 2), sealing (section 5), opening with every check of section 6 in order, zstd
-(section 3), padding, the cookie attributes of section 11 and the session values of
-section 12 under postcard, MessagePack and JSON.
+Written from SPEC.md and the crate's code: key ids and subkeys (section 4), the
+envelope of both formats (sections 1 and 2: the 18-byte format 1 header, the 22-byte
+format 2 header whose first byte is the suite version + 128), sealing (section 5:
+in format 2 the plaintext begins with a 16-byte session id and may carry flash
+messages), opening with every check of section 6 in order, the lifecycle (idle and
+absolute timeouts, renewal, re-issue), zstd (section 3), padding, the cookie
+attributes of section 11 and the session values of section 12 under postcard,
+MessagePack and JSON.
 
 The ciphers come from pycryptodome, zstd from zstandard (libzstd) and MessagePack
 framing from msgpack; nothing cryptographic is written here.
@@ -33,11 +37,20 @@ U64_MAX = 2**64 - 1
 I64_MIN = -(2**63)
 I64_MAX = 2**63 - 1
 
-HEADER_LEN = 18
-HEADER_CHARS = 24
+HEADER_LEN = 18  # format 1
+HEADER_CHARS = 24  # base64url characters of 18 bytes: a format 1 header, read alone
+HEADER_2_LEN = 22  # format 2
+HEADER_2_CHARS = 32  # 24 bytes: a format 2 header and 2 nonce bytes, read alone
+FORMAT_2_BIT = 0x80  # added to the suite version in the first byte of a format 2 header
+SESSION_ID_LEN = 16
 FLAG_COMPRESSED = 0x01
 FLAG_PADDED = 0x02
-KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_PADDED
+FLAG_BROWSER_SESSION = 0x04  # format 2 only
+FLAG_FLASH = 0x08  # format 2 only
+KNOWN_FLAGS = FLAG_COMPRESSED | FLAG_PADDED  # format 1
+KNOWN_FLAGS_1 = KNOWN_FLAGS
+KNOWN_FLAGS_2 = KNOWN_FLAGS_1 | FLAG_BROWSER_SESSION | FLAG_FLASH
+FORMATS = (1, 2)
 
 MAX_DEPTH = 64
 RECORDS_BUDGET = 16384
@@ -95,6 +108,8 @@ class OpenError(Exception):
         "revoked",
         "not_yet_valid",
         "expired",
+        "idle_expired",
+        "absolutely_expired",
         "decompression_over_cap",
         "decompression_failed",
         "deserialization_failed",
@@ -935,21 +950,114 @@ def all_named_suites() -> list:
 # --------------------------------------------------------------------------- header
 
 
+def format_of_version_byte(byte: int) -> int:
+    """The envelope format a first header byte names: 2 when bit 0x80 is set."""
+    return 2 if byte & FORMAT_2_BIT else 1
+
+
+def header_len(fmt: int) -> int:
+    return HEADER_LEN if fmt == 1 else HEADER_2_LEN
+
+
+def known_flags(fmt: int) -> int:
+    return KNOWN_FLAGS_1 if fmt == 1 else KNOWN_FLAGS_2
+
+
 @dataclass(frozen=True)
 class Header:
+    """A header of either format.
+
+    `version` is the suite version (1 to 127; 0 when read from byte 0 or 128);
+    `issued_at` is format 1's issued-at or format 2's `created_at`; `sealed_at` is
+    `created_at + age` in format 2 and `issued_at` in format 1 (which records no
+    seal time of its own).
+    """
+
     version: int
     key_id: int
     flags: int
     issued_at: int
     lifetime: int
+    format: int = 1
+    sealed_at: Optional[int] = None
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"envelope format {self.format}")
+        if self.sealed_at is None:
+            object.__setattr__(self, "sealed_at", self.issued_at)
+
+    @property
+    def header_len(self) -> int:
+        return header_len(self.format)
+
+    @property
+    def version_byte(self) -> int:
+        return self.version if self.format == 1 else self.version | FORMAT_2_BIT
+
+    @property
+    def age(self) -> int:
+        return self.sealed_at - self.issued_at
+
+    @property
+    def browser_session(self) -> bool:
+        return bool(self.flags & FLAG_BROWSER_SESSION)
+
+    @property
+    def has_flash(self) -> bool:
+        return bool(self.flags & FLAG_FLASH)
+
+    def unknown_flags(self) -> int:
+        return self.flags & ~known_flags(self.format) & 0xFF
 
     def pack(self) -> bytes:
-        return struct.pack(">BIBQI", self.version, self.key_id, self.flags, self.issued_at, self.lifetime)
+        if self.format == 1:
+            return struct.pack(">BIBQI", self.version, self.key_id, self.flags, self.issued_at, self.lifetime)
+        age = self.sealed_at - self.issued_at
+        if not 0 <= age <= U32_MAX:
+            raise ValueError("format 2 seals 0 to 2^32 - 1 seconds after the session began")
+        return struct.pack(
+            ">BIBQII", self.version | FORMAT_2_BIT, self.key_id, self.flags, self.issued_at, age, self.lifetime
+        )
 
     @classmethod
     def unpack(cls, b: bytes) -> "Header":
-        assert len(b) == HEADER_LEN
-        return cls(*struct.unpack(">BIBQI", b))
+        """The header at the start of `b` (an envelope, or the header alone): its
+        format from the first byte, then that format's length. Flags are not
+        checked here (see `unknown_flags` and `decode_header`)."""
+        b = bytes(b)
+        if not b:
+            raise ValueError("shorter than the header")
+        fmt = format_of_version_byte(b[0])
+        if len(b) < header_len(fmt):
+            raise ValueError("shorter than the header")
+        if fmt == 1:
+            return cls(*struct.unpack(">BIBQI", b[:HEADER_LEN]))
+        v, kid, flags, created, age, lifetime = struct.unpack(">BIBQII", b[:HEADER_2_LEN])
+        return cls(v & ~FORMAT_2_BIT, kid, flags, created, lifetime, 2, _sat(created, age))
+
+
+def decode_header(cookie: str) -> Header:
+    """Section 2.3: the header read from the cookie value alone.
+
+    The first 24 characters (18 bytes); when their first byte names format 2, the
+    first 32 (24 bytes: the 22 of the header and 2 of the nonce). Short values, bad
+    base64url and flags unknown to the format are *malformed*.
+    """
+    try:
+        if len(cookie) < HEADER_CHARS:
+            raise ValueError("shorter than the header")
+        hb = b64url_decode(cookie[:HEADER_CHARS])
+        if format_of_version_byte(hb[0]) == 2:
+            if len(cookie) < HEADER_2_CHARS:
+                raise ValueError("shorter than the header")
+            hb = b64url_decode(cookie[:HEADER_2_CHARS])
+        header = Header.unpack(hb)
+    except ValueError as e:
+        raise OpenError("malformed", f"header: {e}") from None
+    if header.unknown_flags():
+        raise OpenError("malformed", f"unknown flags 0x{header.flags:02x} in format {header.format}")
+    return header
 
 
 def _sat(a: int, b: int) -> int:
@@ -957,6 +1065,7 @@ def _sat(a: int, b: int) -> int:
 
 
 def effective_expiry(issued_at: int, lifetime: int, max_age: Optional[int]) -> Optional[int]:
+    """The absolute expiry: `issued_at + max_age`, cut to `issued_at + lifetime`."""
     if lifetime:
         e = _sat(issued_at, lifetime)
         if max_age:
@@ -965,6 +1074,57 @@ def effective_expiry(issued_at: int, lifetime: int, max_age: Optional[int]) -> O
     if max_age:
         return _sat(issued_at, max_age)
     return None
+
+
+def earliest(idle: Optional[int], absolute: Optional[int]) -> tuple[Optional[int], Optional[str]]:
+    """The effective expiry and which limit gives it ("idle" or "absolute"; a tie is absolute)."""
+    if idle is not None and absolute is not None and idle < absolute:
+        return idle, "idle"
+    if absolute is not None:
+        return absolute, "absolute"
+    if idle is not None:
+        return idle, "idle"
+    return None, None
+
+
+# --------------------------------------------------------------------------- plaintext (section 5, step 1)
+
+
+def compose_plaintext(
+    fmt: int, value_bytes: bytes, session_id: Optional[bytes] = None, flash_bytes: Optional[bytes] = None
+) -> bytes:
+    """Format 1: the value alone. Format 2: session id || [u16 BE length || flash] || value."""
+    if fmt == 1:
+        if session_id is not None or flash_bytes is not None:
+            raise SealError("flash", "envelope format 1 has no session id nor flash messages")
+        return bytes(value_bytes)
+    if session_id is None or len(session_id) != SESSION_ID_LEN:
+        raise SealError("session_id", "a format 2 plaintext begins with a 16-byte session id")
+    out = bytes(session_id)
+    if flash_bytes is not None:
+        if len(flash_bytes) > 0xFFFF:
+            raise SealError("flash", "they take more than 65535 bytes")
+        out += len(flash_bytes).to_bytes(2, "big") + bytes(flash_bytes)
+    return out + bytes(value_bytes)
+
+
+def split_plaintext(fmt: int, flags: int, plain: bytes) -> tuple[Optional[bytes], Optional[bytes], bytes]:
+    """(session id, flash bytes, value bytes) of an authentic plaintext (section 6, step 12)."""
+    if fmt == 1:
+        return None, None, plain
+    short = "plaintext shorter than its session id and flash"
+    if len(plain) < SESSION_ID_LEN:
+        raise OpenError("malformed", short)
+    sid, rest = plain[:SESSION_ID_LEN], plain[SESSION_ID_LEN:]
+    if not flags & FLAG_FLASH:
+        return sid, None, rest
+    if len(rest) < 2:
+        raise OpenError("malformed", short)
+    n = int.from_bytes(rest[:2], "big")
+    rest = rest[2:]
+    if len(rest) < n:
+        raise OpenError("malformed", short)
+    return sid, rest[:n], rest[n:]
 
 
 # --------------------------------------------------------------------------- cookie attributes (11)
@@ -988,7 +1148,10 @@ class Attributes:
     domain: Optional[str] = None
     write_expires: bool = False
 
-    def render(self, header: Header, now: int) -> str:
+    def render(self, expires_at: Optional[int], now: int) -> str:
+        """The attributes after `name=value`; `expires_at` is the effective expiry
+        written as Max-Age (and Expires), None for none (no lifetime, or a
+        browser-session cookie)."""
         parts = []
         if self.http_only:
             parts.append("; HttpOnly")
@@ -1004,11 +1167,10 @@ class Attributes:
             parts.append(f"; Path={self.path}")
         if self.domain:
             parts.append(f"; Domain={self.domain}")
-        if header.lifetime:
-            expiry = _sat(header.issued_at, header.lifetime)
-            parts.append(f"; Max-Age={max(expiry - now, 0)}")
+        if expires_at is not None:
+            parts.append(f"; Max-Age={max(expires_at - now, 0)}")
             if self.write_expires:
-                parts.append(f"; Expires={imf_fixdate(expiry)}")
+                parts.append(f"; Expires={imf_fixdate(expires_at)}")
         return "".join(parts)
 
 
@@ -1071,13 +1233,67 @@ class Keyring:
 
 
 @dataclass
+class Facts:
+    """What an opened cookie says about itself (the crate's `Facts`)."""
+
+    format: int
+    version: int
+    key_id: int
+    issued_at: int  # format 1: issued-at; format 2: created_at (when the session began)
+    sealed_at: int  # format 1: issued-at
+    session_id: Optional[bytes]
+    lifetime: int
+    idle_expires_at: Optional[int]
+    absolute_expires_at: Optional[int]
+    expires_at: Optional[int]
+    ends_by: Optional[str]  # "idle", "absolute" or None
+    browser_session: bool
+    has_flash: bool
+    compressed: bool
+    padded: bool
+    old_key: bool = False
+    old_suite: bool = False
+    old_format: bool = False
+    renewal_due: bool = False
+    needs_reissue: bool = False
+
+    def to_json(self) -> dict:
+        """The fields of the tool's `open --facts` (without the RFC 3339 copies and
+        the suite name, which depend on the tool's table)."""
+        return {
+            "format": self.format,
+            "version": self.version,
+            "key_id": f"{self.key_id:08x}",
+            "session_id": self.session_id.hex() if self.session_id is not None else None,
+            "issued_at": self.issued_at,
+            "sealed_at": self.sealed_at,
+            "lifetime": self.lifetime,
+            "idle_expires_at": self.idle_expires_at,
+            "absolute_expires_at": self.absolute_expires_at,
+            "expires_at": self.expires_at,
+            "ends_by": self.ends_by,
+            "browser_session": self.browser_session,
+            "compressed": self.compressed,
+            "padded": self.padded,
+            "old_key": self.old_key,
+            "old_suite": self.old_suite,
+            "old_format": self.old_format,
+            "renewal_due": self.renewal_due,
+            "needs_reissue": self.needs_reissue,
+        }
+
+
+@dataclass
 class Opened:
     value: Any
-    plaintext: bytes
+    plaintext: bytes  # the whole plaintext: in format 2 the session id and flash first
     header: Header
     expiry: Optional[int]
     needs_reissue: bool
     key_id: int
+    facts: Optional[Facts] = None
+    flash: dict = field(default_factory=dict)  # format 2 flash messages (empty when none)
+    value_bytes: bytes = b""  # the serialized session value alone
 
     @property
     def compressed(self) -> bool:
@@ -1087,9 +1303,41 @@ class Opened:
     def padded(self) -> bool:
         return bool(self.header.flags & FLAG_PADDED)
 
+    @property
+    def session_id(self) -> Optional[bytes]:
+        return self.facts.session_id if self.facts is not None else None
+
+
+@dataclass
+class Sealed:
+    value: str
+    expires_at: Optional[int]  # the effective expiry of the seal (earlier timeout)
+    session_id: Optional[bytes]  # format 2
+
+
+@dataclass
+class _Plan:
+    format: int
+    issued_at: int
+    sealed_at: int
+    lifetime: int
+    flags: int
+    session_id: Optional[bytes]
+    flash: Optional[dict]
+    expires_at: Optional[int]
+    counted_expiry: Optional[int]  # Max-Age and Expires as written (none for a browser-session cookie)
+
+
+_FROM_HEADER = object()
+
 
 class Codec:
-    """Seals and opens cookies of one name under a keyring and registered suites."""
+    """Seals and opens cookies of one name under a keyring and registered suites.
+
+    `max_age` is the absolute timeout (and the lifetime of a fresh cookie);
+    `idle_timeout` ends a format 2 session not re-sealed for that long;
+    `envelope_format` is the format that seals (2 by default, as the crate; both open).
+    """
 
     def __init__(
         self,
@@ -1105,6 +1353,8 @@ class Codec:
         max_value_len: Optional[int] = None,
         decompression_cap: int = DEFAULT_DECOMPRESSION_CAP,
         attributes: Optional[Attributes] = None,
+        idle_timeout: Optional[int] = None,
+        envelope_format: int = 2,
     ) -> None:
         self.keyring = keyring
         self.suites: dict[int, Suite] = {}
@@ -1123,6 +1373,14 @@ class Codec:
         if max_age is not None and not 1 <= int(max_age) <= U32_MAX:
             raise ConfigError("max_age must be 1 to 2^32 - 1 seconds")
         self.max_age = int(max_age) if max_age is not None else None
+        if idle_timeout is not None and not 1 <= int(idle_timeout) <= U32_MAX:
+            raise ConfigError("idle_timeout must be 1 to 2^32 - 1 seconds")
+        self.idle_timeout = int(idle_timeout) if idle_timeout is not None else None
+        if renew_within is not None and self.idle_timeout is not None and renew_within >= self.idle_timeout:
+            raise ConfigError("renew_within must be shorter than the idle timeout")
+        if envelope_format not in FORMATS:
+            raise ConfigError(f"envelope format {envelope_format}")
+        self.envelope_format = envelope_format
         self.clock_skew = int(clock_skew)
         self.not_before = not_before
         self.renew_within = renew_within
@@ -1133,32 +1391,172 @@ class Codec:
         self.decompression_cap = decompression_cap
         self.attributes = attributes if attributes is not None else Attributes()
 
+    # -- lifecycle
+
+    def expiries(self, fmt: int, issued_at: int, sealed_at: int, lifetime: int) -> tuple[Optional[int], Optional[int]]:
+        """(idle expiry, absolute expiry): absolute = issued_at + max_age, cut to
+        issued_at + lifetime when the cookie sealed one; idle = sealed_at +
+        idle_timeout, in format 2 only."""
+        absolute = effective_expiry(issued_at, lifetime, self.max_age)
+        idle = _sat(sealed_at, self.idle_timeout) if fmt == 2 and self.idle_timeout else None
+        return idle, absolute
+
+    def expiry_of(self, header: Header) -> Optional[int]:
+        """Max-Age and Expires of a cookie with this header: its effective expiry,
+        none for a browser-session cookie."""
+        if header.flags & FLAG_BROWSER_SESSION:
+            return None
+        return earliest(*self.expiries(header.format, header.issued_at, header.sealed_at, header.lifetime))[0]
+
+    def _window(self) -> Optional[int]:
+        if self.renew_within is not None:
+            return self.renew_within
+        return self.idle_timeout // 2 if self.idle_timeout else None
+
+    def _renewal_due(self, now: int, expires_at: Optional[int], ends_by: Optional[str], fmt: int) -> bool:
+        window = self._window()
+        if window is None or expires_at is None:
+            return False
+        live = now < expires_at and expires_at - now < window
+        return live if fmt == 1 else live and ends_by == "idle"
+
+    def check_time(self, header: Header, now: int) -> Facts:
+        """Steps 7 to 9 on an authentic header, and its facts (without old key/suite)."""
+        # 7. revocation cutoff, on the session's creation time
+        if self.not_before is not None and header.issued_at < self.not_before:
+            raise OpenError("revoked")
+        # 8. not yet valid, on the time of the seal
+        if header.sealed_at > _sat(now, self.clock_skew):
+            raise OpenError("not_yet_valid")
+        # 9. the earlier of the idle and absolute expiries
+        idle, absolute = self.expiries(header.format, header.issued_at, header.sealed_at, header.lifetime)
+        expires_at, ends_by = earliest(idle, absolute)
+        if expires_at is not None and not now < _sat(expires_at, self.clock_skew):
+            if header.format == 1:
+                raise OpenError("expired")
+            raise OpenError("idle_expired" if ends_by == "idle" else "absolutely_expired")
+        return Facts(
+            format=header.format,
+            version=header.version,
+            key_id=header.key_id,
+            issued_at=header.issued_at,
+            sealed_at=header.sealed_at,
+            session_id=None,
+            lifetime=header.lifetime,
+            idle_expires_at=idle,
+            absolute_expires_at=absolute,
+            expires_at=expires_at,
+            ends_by=ends_by,
+            browser_session=bool(header.flags & FLAG_BROWSER_SESSION),
+            has_flash=bool(header.flags & FLAG_FLASH),
+            compressed=bool(header.flags & FLAG_COMPRESSED),
+            padded=bool(header.flags & FLAG_PADDED),
+            old_format=header.format != self.envelope_format,
+            renewal_due=self._renewal_due(now, expires_at, ends_by, header.format),
+        )
+
     # -- sealing (section 5)
 
     def _aad(self, header: bytes, suite: Suite) -> bytes:
         return header + suite.descriptor() + self.name_bytes
 
-    def seal(self, value: Any, now: int, nonce: Optional[bytes] = None) -> str:
-        suite = self.suites[self.current]
-        plaintext = encode_value(suite.serializer, value)
-        return self.seal_plaintext(plaintext, now, nonce=nonce)
-
-    def seal_plaintext(
+    def _plan(
         self,
-        plaintext: bytes,
+        now: int,
+        continues: Optional[Facts] = None,
+        browser_session: bool = False,
+        flash: Optional[dict] = None,
+        session_id: Optional[bytes] = None,
+    ) -> _Plan:
+        fmt = self.envelope_format
+        if flash is not None and not isinstance(flash, dict):
+            raise SerializeError("flash messages are a map")
+        flash = flash or None  # an empty set of flash messages is not written
+        A = self._lifetime_cap(fmt)
+        if continues is None:
+            issued_at, lifetime = now, A or 0
+        else:
+            L = continues.lifetime
+            if L == 0:
+                lifetime = A or 0
+            else:
+                lifetime = min(L, A) if A else L
+            # neither the opened cookie's expiry nor this codec's absolute limit
+            # may have passed: the skew that let it open does not extend it
+            _, absolute = self.expiries(fmt, continues.issued_at, now, lifetime)
+            ends = [e for e in (continues.expires_at, absolute) if e is not None]
+            if ends and now >= min(ends):
+                raise SealError("already_expired", f"expired at {min(ends)}")
+            issued_at = continues.issued_at
+        sealed_at = max(now, issued_at)
+        flags = 0
+        if fmt == 1:
+            if flash is not None:
+                raise SealError("flash", "envelope format 1 has no place for them")
+            sid = None
+        else:
+            if sealed_at - issued_at > U32_MAX:
+                raise SealError("session_too_old", f"began at {issued_at}")
+            if browser_session:
+                flags |= FLAG_BROWSER_SESSION
+            if flash is not None:
+                flags |= FLAG_FLASH
+            if session_id is not None:
+                sid = bytes(session_id)
+            elif continues is not None and continues.session_id is not None:
+                sid = continues.session_id
+            else:
+                sid = secrets.token_bytes(SESSION_ID_LEN)
+            if len(sid) != SESSION_ID_LEN:
+                raise SealError("session_id", "a session id is 16 bytes")
+        expires_at = earliest(*self.expiries(fmt, issued_at, sealed_at, lifetime))[0]
+        return _Plan(fmt, issued_at, sealed_at, lifetime, flags, sid, flash, expires_at,
+                     None if browser_session else expires_at)
+
+    def _lifetime_cap(self, fmt: int) -> Optional[int]:
+        """The lifetime a seal writes (and the cap of a re-issue's): the absolute
+        timeout; in format 1, which records no seal time and so has no idle expiry,
+        the idle timeout when no absolute one is set (never no expiry at all)."""
+        if fmt == 1 and self.max_age is None:
+            return self.idle_timeout
+        return self.max_age
+
+    def seal(self, value: Any, now: int, nonce: Optional[bytes] = None, **options: Any) -> str:
+        """A fresh cookie (a new session) at `now`; `options` as `seal_session`."""
+        return self.seal_session(value, now, nonce=nonce, **options).value
+
+    def seal_session(
+        self,
+        value: Any,
         now: int,
         nonce: Optional[bytes] = None,
-        issued_at: Optional[int] = None,
-        lifetime: Optional[int] = None,
+        *,
+        continues: Optional[Facts] = None,
+        browser_session: bool = False,
+        flash: Optional[dict] = None,
+        session_id: Optional[bytes] = None,
         compressed_payload: Optional[bytes] = None,
-    ) -> str:
-        """Steps 2 to 9 from the serialized plaintext.
-
-        `compressed_payload` replaces the output of compression (to reproduce a
-        vector whose compressed bytes are frozen); it is used only where step 2
-        would compress.
-        """
+    ) -> Sealed:
+        """Seals as the crate's `seal_session_at`: a new session, or the continuation
+        of `continues` (its session id and creation time kept), as a browser-session
+        cookie or not, with flash messages or not (format 2). `session_id` and
+        `nonce` fix what is otherwise random (to reproduce vectors);
+        `compressed_payload` as in `seal_plaintext`."""
+        if isinstance(continues, Opened):
+            continues = continues.facts
+        plan = self._plan(now, continues, browser_session, flash, session_id)
         suite = self.suites[self.current]
+        value_bytes = encode_value(suite.serializer, value)
+        flash_bytes = encode_value(suite.serializer, plan.flash) if plan.flash is not None else None
+        plaintext = compose_plaintext(plan.format, value_bytes, plan.session_id, flash_bytes)
+        payload, flags = self._payload(suite, plaintext, compressed_payload)
+        header = Header(suite.version, self.keyring.primary_id, plan.flags | flags, plan.issued_at,
+                        plan.lifetime, plan.format, plan.sealed_at)
+        cookie = self._finish(suite, header, payload, plan.sealed_at, nonce, expires_at=plan.counted_expiry)
+        return Sealed(cookie, plan.expires_at, plan.session_id)
+
+    def _payload(self, suite: Suite, plaintext: bytes, compressed_payload: Optional[bytes]) -> tuple[bytes, int]:
+        """Steps 2 and 3 over the whole plaintext: compression, then padding."""
         flags = 0
         payload = plaintext
         if (
@@ -1174,14 +1572,46 @@ class Codec:
         if suite.padding:
             payload = pad(payload, suite.padding)
             flags |= FLAG_PADDED
+        return payload, flags
+
+    def seal_plaintext(
+        self,
+        plaintext: bytes,
+        now: int,
+        nonce: Optional[bytes] = None,
+        issued_at: Optional[int] = None,
+        lifetime: Optional[int] = None,
+        compressed_payload: Optional[bytes] = None,
+        sealed_at: Optional[int] = None,
+        extra_flags: int = 0,
+    ) -> str:
+        """Steps 2 to 9 from the whole plaintext, in the codec's envelope format
+        (format 2: the plaintext holds the session id first, see
+        `compose_plaintext`, and `extra_flags` the flags that describe it:
+        0x04 browser-session, 0x08 flash).
+
+        `compressed_payload` replaces the output of compression (to reproduce a
+        vector whose compressed bytes are frozen); it is used only where step 2
+        would compress.
+        """
+        suite = self.suites[self.current]
+        payload, flags = self._payload(suite, plaintext, compressed_payload)
+        fmt = self.envelope_format
         if issued_at is None:
             issued_at = now
         if lifetime is None:
-            lifetime = self.max_age or 0
-        header = Header(suite.version, self.keyring.primary_id, flags, issued_at, lifetime)
+            lifetime = self._lifetime_cap(fmt) or 0
+        if fmt == 1:
+            sealed_at = issued_at
+        elif sealed_at is None:
+            sealed_at = max(now, issued_at)
+        header = Header(suite.version, self.keyring.primary_id, flags | extra_flags, issued_at, lifetime, fmt, sealed_at)
         return self._finish(suite, header, payload, now, nonce)
 
-    def _finish(self, suite: Suite, header: Header, payload: bytes, now: int, nonce: Optional[bytes]) -> str:
+    def _finish(
+        self, suite: Suite, header: Header, payload: bytes, now: int, nonce: Optional[bytes],
+        expires_at: Any = _FROM_HEADER,
+    ) -> str:
         aead = suite.aead
         if nonce is None:
             nonce = secrets.token_bytes(aead.nonce_len)
@@ -1191,34 +1621,31 @@ class Codec:
         subkey = aead.subkey(self.keyring.primary)
         ct, tag = aead.encrypt(subkey, nonce, self._aad(hb, suite), payload)
         cookie = b64url_encode(hb + nonce + ct + tag)
-        needed = len(self.set_cookie(cookie, header, now))
+        if expires_at is _FROM_HEADER:
+            expires_at = self.expiry_of(header)
+        needed = len(f"{self.cookie_name}={cookie}" + self.attributes.render(expires_at, now))
         if needed > self.budget:
             raise TooLarge(needed, self.budget)
         return cookie
 
     def set_cookie(self, cookie: str, header: Header, now: int) -> str:
-        return f"{self.cookie_name}={cookie}" + self.attributes.render(header, now)
+        """The Set-Cookie string section 11 writes for a cookie with this header
+        sealed at `now`: Max-Age (and Expires) from its effective expiry under this
+        codec's timeouts, none for a browser-session cookie."""
+        return f"{self.cookie_name}={cookie}" + self.attributes.render(self.expiry_of(header), now)
 
     def reseal(self, opened: Opened, now: int, value: Any = None, nonce: Optional[bytes] = None) -> str:
-        """Re-issue: primary key, current suite, same issued_at, lifetime never longer."""
-        suite = self.suites[self.current]
-        L = opened.header.lifetime
-        if L == 0:
-            lifetime = self.max_age or 0
-        else:
-            lifetime = min(L, self.max_age) if self.max_age else L
-        if lifetime and now >= _sat(opened.header.issued_at, lifetime):
-            raise SealError("already_expired")
+        """Re-issue: primary key, current suite and format, the same session id,
+        creation time and browser-session mark, a lifetime never longer."""
         v = opened.value if value is None else value
-        return self.seal_plaintext(
-            encode_value(suite.serializer, v), now, nonce=nonce,
-            issued_at=opened.header.issued_at, lifetime=lifetime,
-        )
+        return self.seal_session(
+            v, now, nonce=nonce, continues=opened.facts, browser_session=opened.facts.browser_session
+        ).value
 
     # -- opening (section 6)
 
-    def open_plaintext(self, cookie: str | bytes, now: int) -> tuple[bytes, Header, Suite, Optional[int]]:
-        """Steps 1 to 11: the authenticated, unpadded, decompressed plaintext."""
+    def _open_payload(self, cookie: str | bytes, now: int) -> tuple[bytes, Header, Suite, Facts]:
+        """Steps 1 to 11: the authenticated, unpadded, decompressed plaintext and its facts."""
         # 1. length before any decoding, counted in bytes (as the budget is)
         n = len(cookie.encode("utf-8", "surrogatepass")) if isinstance(cookie, str) else len(cookie)
         if n > self.max_value_len:
@@ -1228,16 +1655,8 @@ class Codec:
                 cookie = bytes(cookie).decode("ascii")
             except UnicodeDecodeError:
                 raise OpenError("malformed", "non-ASCII byte") from None
-        # 2. the first 24 characters, on their own
-        try:
-            hb = b64url_decode(cookie[:HEADER_CHARS]) if len(cookie) >= HEADER_CHARS else None
-        except ValueError as e:
-            raise OpenError("malformed", f"header: {e}") from None
-        if hb is None or len(hb) != HEADER_LEN:
-            raise OpenError("malformed", "shorter than a header")
-        header = Header.unpack(hb)
-        if header.flags & ~KNOWN_FLAGS:
-            raise OpenError("malformed", f"unknown flags 0x{header.flags:02x}")
+        # 2. the header on its own: 24 characters, or 32 for format 2
+        header = decode_header(cookie)
         # 3. version
         suite = self.suites.get(header.version)
         if suite is None:
@@ -1252,26 +1671,23 @@ class Codec:
         except ValueError as e:
             raise OpenError("malformed", str(e)) from None
         aead = suite.aead
-        if len(env) < HEADER_LEN + aead.nonce_len + aead.tag_len:
+        hl = header.header_len
+        if len(env) < hl + aead.nonce_len + aead.tag_len:
             raise OpenError("malformed", "envelope too short")
-        nonce = env[HEADER_LEN : HEADER_LEN + aead.nonce_len]
-        ct = env[HEADER_LEN + aead.nonce_len : len(env) - aead.tag_len]
+        hb = env[:hl]
+        nonce = env[hl : hl + aead.nonce_len]
+        ct = env[hl + aead.nonce_len : len(env) - aead.tag_len]
         tag = env[len(env) - aead.tag_len :]
         # 6. one AEAD attempt
         try:
             payload = aead.decrypt(aead.subkey(key), nonce, self._aad(hb, suite), ct, tag)
         except ValueError:
             raise OpenError("authentication_failed") from None
-        # 7. revocation cutoff
-        if self.not_before is not None and header.issued_at < self.not_before:
-            raise OpenError("revoked")
-        # 8. not yet valid
-        if header.issued_at > _sat(now, self.clock_skew):
-            raise OpenError("not_yet_valid")
-        # 9. expired
-        expiry = effective_expiry(header.issued_at, header.lifetime, self.max_age)
-        if expiry is not None and not now < _sat(expiry, self.clock_skew):
-            raise OpenError("expired")
+        # 7 to 9. revocation, not yet valid, expiry
+        facts = self.check_time(header, now)
+        facts.old_key = header.key_id != self.keyring.primary_id
+        facts.old_suite = header.version != self.current
+        facts.needs_reissue = facts.old_key or facts.old_suite or facts.old_format or facts.renewal_due
         # 10. padding, whatever the suite's policy
         if header.flags & FLAG_PADDED:
             payload = unpad(payload)
@@ -1280,27 +1696,41 @@ class Codec:
             if suite.compressor != "zstd":
                 raise OpenError("decompression_failed", "compressed flag under compressor none")
             payload = zstd_decompress(payload, self.decompression_cap, suite.dictionary)
-        return payload, header, suite, expiry
+        return payload, header, suite, facts
+
+    def open_plaintext(self, cookie: str | bytes, now: int) -> tuple[bytes, Header, Suite, Optional[int]]:
+        """Steps 1 to 12: the whole plaintext (format 2: session id and flash
+        first), its header, suite and effective expiry; not deserialized."""
+        plaintext, header, suite, facts = self._open_payload(cookie, now)
+        split_plaintext(header.format, header.flags, plaintext)  # 12. the prefix is whole
+        return plaintext, header, suite, facts.expires_at
 
     def open(self, cookie: str, now: int) -> Opened:
-        plaintext, header, suite, exp = self.open_plaintext(cookie, now)
-        # 12. deserialization
+        plaintext, header, suite, facts = self._open_payload(cookie, now)
+        # 12. the format 2 prefix: session id, flash messages
+        sid, flash_bytes, value_bytes = split_plaintext(header.format, header.flags, plaintext)
+        facts.session_id = sid
+        # 13. deserialization: the flash messages (a map), then the value
+        flash: dict = {}
         try:
-            value = decode_value(suite.serializer, plaintext)
+            if flash_bytes is not None:
+                flash = decode_value(suite.serializer, flash_bytes)
+                if not isinstance(flash, dict):
+                    raise DeserializeError("the flash messages are not a map")
+            value = decode_value(suite.serializer, value_bytes)
         except DeserializeError as e:
             raise OpenError("deserialization_failed", str(e)) from None
-        needs = header.key_id != self.keyring.primary_id or header.version != self.current
-        if exp is not None and self.renew_within is not None and now < exp and exp - now < self.renew_within:
-            needs = True
-        return Opened(value, plaintext, header, exp, needs, header.key_id)
+        return Opened(value, plaintext, header, facts.expires_at, facts.needs_reissue, header.key_id,
+                      facts, flash, value_bytes)
 
 
 def decrypt_envelope(envelope: bytes, key: bytes, suite: Suite, cookie_name: str) -> bytes:
-    """The raw AEAD payload of an envelope (compressed and padded as sealed)."""
+    """The raw AEAD payload of an envelope of either format (compressed and padded as sealed)."""
     aead = suite.aead
-    hb = envelope[:HEADER_LEN]
-    nonce = envelope[HEADER_LEN : HEADER_LEN + aead.nonce_len]
-    ct = envelope[HEADER_LEN + aead.nonce_len : len(envelope) - aead.tag_len]
+    hl = header_len(format_of_version_byte(envelope[0]))
+    hb = envelope[:hl]
+    nonce = envelope[hl : hl + aead.nonce_len]
+    ct = envelope[hl + aead.nonce_len : len(envelope) - aead.tag_len]
     tag = envelope[len(envelope) - aead.tag_len :]
     aad = hb + suite.descriptor() + cookie_name.encode("ascii")
     return aead.decrypt(aead.subkey(key), nonce, aad, ct, tag)

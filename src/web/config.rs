@@ -230,7 +230,9 @@ pub struct SessionConfig {
     /// `SameSite`: `strict`, `lax` (default), `none`, or `off` (no attribute).
     #[serde(deserialize_with = "same_site")]
     pub same_site: Option<SameSite>,
-    /// Sliding expiry: renew a session with less than this left (needs `expires`).
+    /// How early before its idle expiry an active session is re-sealed (default
+    /// half the idle timeout; needs `idle_timeout`, or `expires` in its old
+    /// sliding meaning).
     #[serde(deserialize_with = "human_duration")]
     pub renew_within: Option<Duration>,
     /// Split sessions too large for one cookie over chunk cookies (default off).
@@ -1244,6 +1246,86 @@ mod tests {
         assert!(
             matches!(error, WebConfigError::KeyringFile { .. }),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn lifecycle_and_revocation_settings_come_from_toml_and_the_environment() {
+        let keyring = || Keyring::new(crate::Key::generate().unwrap());
+        let config = SessionConfig::from_toml_str(
+            "idle_timeout = \"30 minutes\"\nabsolute_timeout = \"8 hours\"\n\
+             clock_skew = \"5s\"\npersistent = false\nenvelope_format = 1\n\
+             revocation_url = \"memory\"\nrevocation_on_error = \"accept\"\n\
+             revocation_user_entry = \"uid\"",
+        )
+        .unwrap();
+        assert_eq!(config.idle_timeout, Some(Duration::from_secs(1800)));
+        assert_eq!(config.absolute_timeout, Some(Duration::from_secs(8 * 3600)));
+        assert_eq!(config.clock_skew, Some(Duration::from_secs(5)));
+        assert!(!config.persistent);
+        assert_eq!(config.revocation_on_error, OnStoreError::Accept);
+        let layer = config.layer_with_keyring(keyring()).unwrap();
+        assert!(layer.revocation_store().is_some());
+        let mut config = SessionConfig::default();
+        config
+            .apply_vars(vars(&[
+                ("SEALED_COOKIE_IDLE_TIMEOUT", "20m"),
+                ("SEALED_COOKIE_ABSOLUTE_TIMEOUT", "2 hours"),
+                ("SEALED_COOKIE_CLOCK_SKEW", "0s"),
+                ("SEALED_COOKIE_PERSISTENT", "off"),
+                ("SEALED_COOKIE_ENVELOPE_FORMAT", "2"),
+                ("SEALED_COOKIE_REVOCATION_URL", "memory"),
+                ("SEALED_COOKIE_REVOCATION_ON_ERROR", "refuse"),
+            ]))
+            .unwrap();
+        assert_eq!(config.idle_timeout, Some(Duration::from_secs(1200)));
+        assert_eq!(config.absolute_timeout, Some(Duration::from_secs(7200)));
+        assert!(!config.persistent);
+        assert!(config.layer_with_keyring(keyring()).is_ok());
+        for (var, value, says) in [
+            ("SEALED_COOKIE_ENVELOPE_FORMAT", "3", "1 or 2"),
+            (
+                "SEALED_COOKIE_REVOCATION_ON_ERROR",
+                "maybe",
+                "refuse or accept",
+            ),
+            (
+                "SEALED_COOKIE_IDLE_TIMEOUT",
+                "soon",
+                "SEALED_COOKIE_IDLE_TIMEOUT",
+            ),
+        ] {
+            let error = SessionConfig::default()
+                .apply_vars(vars(&[(var, value)]))
+                .unwrap_err();
+            assert!(error.to_string().contains(says), "{var}: {error}");
+        }
+        // Mistakes a build reports, saying what to change.
+        let build = |toml: &str| {
+            SessionConfig::from_toml_str(toml)
+                .unwrap()
+                .layer_with_keyring(keyring())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(build("revocation_url = \"postgres://db\"").contains("neither `memory`"));
+        assert!(build("envelope_format = 7").contains("use 2"));
+        assert!(
+            build("expires = \"1h\"\nabsolute_timeout = \"2h\"").contains("keep one"),
+            "two names for one timeout"
+        );
+        assert!(build("renew_within = \"1m\"").contains("idle timeout"));
+        // The old sliding session (expires as an idle timeout) bounded absolutely.
+        let sliding = SessionConfig::from_toml_str(
+            "expires = \"1h\"\nrenew_within = \"10m\"\nabsolute_timeout = \"8h\"",
+        )
+        .unwrap()
+        .layer_with_keyring(keyring())
+        .unwrap();
+        assert_eq!(sliding.max_age(), Some(Duration::from_secs(8 * 3600)));
+        assert_eq!(
+            closest_var("IDLE_TIMOUT").as_deref(),
+            Some("SEALED_COOKIE_IDLE_TIMEOUT")
         );
     }
 

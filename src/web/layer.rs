@@ -474,9 +474,9 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
 
     /// The format 1 lifetime setting (TOML `expires`). Alone, or beside an idle
     /// or absolute timeout, it is the absolute timeout. With
-    /// [`SessionLayerBuilder::renew_within`] and neither timeout set, it keeps
+    /// [`SessionLayerBuilder::renew_within`] and no idle timeout set, it keeps
     /// its old sliding meaning: an idle timeout (a session lives `max_age` from
-    /// its last renewal) and no absolute limit.
+    /// its last renewal), bounded only by an `absolute_timeout` if one is set.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = Some(max_age);
         self
@@ -756,10 +756,12 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             *domain = stripped.to_owned();
         }
         let (idle, absolute) = match (self.idle_timeout, self.absolute_timeout, self.max_age) {
-            // Format 1's sliding session: max_age from the last renewal.
-            (None, None, Some(max_age)) if self.renew_within.is_some() => (Some(max_age), None),
-            (idle, Some(absolute), Some(max_age)) if absolute != max_age => {
-                let _ = idle;
+            // Format 1's sliding session: max_age from the last renewal, which an
+            // absolute timeout may now bound.
+            (None, absolute, Some(max_age)) if self.renew_within.is_some() => {
+                (Some(max_age), absolute)
+            }
+            (_, Some(absolute), Some(max_age)) if absolute != max_age => {
                 return Err(WebConfigError::TwoAbsoluteTimeouts { absolute, max_age });
             }
             (idle, absolute, max_age) => (idle, absolute.or(max_age)),

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use deadpool_redis::{Config, Pool, Runtime, Timeouts};
+use deadpool::Runtime;
+use deadpool::managed::{Manager, Metrics, Object, Pool, RecycleResult, Timeouts};
 
 use super::{RevocationQuery, RevocationStore, StoreError, StoreFuture, Verdict};
 use crate::SessionId;
@@ -14,14 +15,34 @@ const STORE_TIMEOUT: Duration = Duration::from_secs(1);
 /// Connections kept open per process.
 const POOL_SIZE: usize = 16;
 
-/// A [`RevocationStore`] in Redis, over a pool of connections (deadpool-redis).
+/// Makes the pool's connections. A connection is checked by use, not by a
+/// `PING` each time it is taken (one round trip per request): one that fails a
+/// command is dropped from the pool, and the next request connects afresh.
+struct Connections {
+    client: redis::Client,
+}
+
+impl Manager for Connections {
+    type Type = redis::aio::MultiplexedConnection;
+    type Error = redis::RedisError;
+
+    async fn create(&self) -> Result<Self::Type, Self::Error> {
+        self.client.get_multiplexed_async_connection().await
+    }
+
+    async fn recycle(&self, _: &mut Self::Type, _: &Metrics) -> RecycleResult<Self::Error> {
+        Ok(())
+    }
+}
+
+/// A [`RevocationStore`] in Redis, over a pool of connections (deadpool).
 ///
 /// Keys: `sealed-cookie:session:<32 hex digits>` (value `1`) for a revoked
 /// session, `sealed-cookie:user:<user>` (value: the cutoff in Unix seconds) for
 /// a user logged out everywhere; each expires when its `until` passes.
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool,
+    pool: Pool<Connections>,
 }
 
 impl std::fmt::Debug for RedisStore {
@@ -53,30 +74,26 @@ impl RedisStore {
     /// When the URL is not a Redis URL.
     pub fn open(url: &str) -> Result<Self, StoreError> {
         // Parsed now, so that a typo fails at start-up rather than per request.
-        redis::Client::open(url).map_err(|error| {
+        let client = redis::Client::open(url).map_err(|error| {
             StoreError::new(format_args!(
                 "revocation_url is not a Redis URL (redis://host:port/db): {:?}",
                 error.kind()
             ))
         })?;
-        let mut config = Config::from_url(url);
-        let pool_config = config.get_pool_config();
-        config.pool = Some(deadpool_redis::PoolConfig {
-            max_size: POOL_SIZE,
-            timeouts: Timeouts {
+        let pool = Pool::builder(Connections { client })
+            .max_size(POOL_SIZE)
+            .timeouts(Timeouts {
                 wait: Some(STORE_TIMEOUT),
                 create: Some(STORE_TIMEOUT),
                 recycle: Some(STORE_TIMEOUT),
-            },
-            ..pool_config
-        });
-        let pool = config
-            .create_pool(Some(Runtime::Tokio1))
+            })
+            .runtime(Runtime::Tokio1)
+            .build()
             .map_err(|error| StoreError::new(format_args!("Redis pool: {error}")))?;
         Ok(Self { pool })
     }
 
-    async fn connection(&self) -> Result<deadpool_redis::Connection, StoreError> {
+    async fn connection(&self) -> Result<Object<Connections>, StoreError> {
         self.pool
             .get()
             .await
@@ -85,13 +102,18 @@ impl RedisStore {
 
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
         let mut connection = self.connection().await?;
-        match tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(StoreError::new(format_args!("Redis: {error}"))),
-            Err(_) => Err(StoreError::new(format_args!(
+        let reply =
+            tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut *connection)).await;
+        let error = match reply {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => StoreError::new(format_args!("Redis: {error}")),
+            Err(_) => StoreError::new(format_args!(
                 "Redis did not answer within {STORE_TIMEOUT:?}"
-            ))),
-        }
+            )),
+        };
+        // A connection that failed is not handed out again.
+        drop(Object::take(connection));
+        Err(error)
     }
 
     async fn set(&self, key: String, value: String, until: Option<u64>) -> Result<(), StoreError> {
