@@ -1280,7 +1280,15 @@ impl<T> Codec<T> {
     /// ```
     #[must_use]
     pub fn plaintext_capacity(&self) -> usize {
-        let max_age = self.fresh_lifetime();
+        self.plaintext_capacity_of(false)
+    }
+
+    /// [`Codec::plaintext_capacity`] of a persistent cookie (`false`), or of a
+    /// browser-session one (`true`), whose `Set-Cookie` line carries no
+    /// `Max-Age` or `Expires`.
+    #[must_use]
+    pub fn plaintext_capacity_of(&self, browser_session: bool) -> usize {
+        let max_age = self.fresh_lifetime().filter(|_| !browser_session);
         let fits = |n: usize| self.set_cookie_len_for_payload(n, max_age) <= self.inner.budget;
         last_fitting(self.inner.budget, fits)
     }

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use sealed_cookie::envelope::Header;
-use sealed_cookie::{Codec, Value};
+use sealed_cookie::{Codec, Format, Value};
 use sealed_cookie_fuzz::{
     ACCEPTED, MAX_AGE, NOW, PRIMARY, SUITES, SuiteSpec, Typed, codecs, forge, key_id,
     reference_decode, same_value,
@@ -79,11 +79,22 @@ where
         return;
     };
     let spec = SuiteSpec::of(1 + suite % SUITES as u8).expect("registered");
+    // Format 2 when the flags byte says so: its plaintext begins with the session
+    // id and, under flag 0x08, the flash messages, all from the fuzzer's bytes.
+    let format = if flags & 0x40 != 0 {
+        Format::V2
+    } else {
+        Format::V1
+    };
+    let known = match format {
+        Format::V1 => 0x03,
+        Format::V2 => 0x0f,
+    };
     // Unknown flag bits only now and then, so that most inputs reach the payload.
     let flags = if choice & 0x80 != 0 {
-        *flags
+        *flags & !0x40
     } else {
-        flags & 0x03
+        flags & known
     };
     let accepted = choice & 1 != 0;
     let (issued_at, lifetime, in_time) = match (choice >> 1) & 3 {
@@ -92,9 +103,8 @@ where
         2 => (NOW - 10 * u64::from(MAX_AGE), MAX_AGE, false),
         _ => (NOW + 10_000, MAX_AGE, false),
     };
-    // Format 1 here; the roundtrip target seals and opens format 2.
     let header = Header {
-        format: sealed_cookie::Format::V1,
+        format,
         version: spec.version,
         key_id: key_id(accepted),
         flags,
@@ -106,8 +116,8 @@ where
     let cookie = forge(spec, material, &header, payload);
     let codec = &codecs[usize::from(choice >> 3) % codecs.len()];
     let got = codec.open_at(&cookie, NOW);
-    let expected = if in_time && flags & !0x03 == 0 && cookie.len() <= codec.budget() {
-        reference_decode::<T>(spec, flags, payload)
+    let expected = if in_time && flags & !known == 0 && cookie.len() <= codec.budget() {
+        reference_decode::<T>(spec, format, flags, payload)
     } else {
         None
     };
@@ -119,6 +129,8 @@ where
                 opened.value
             );
             assert_eq!(opened.facts.version, spec.version);
+            assert_eq!(opened.facts.format, format);
+            assert_eq!(opened.facts.session_id.is_some(), format == Format::V2);
             assert_eq!(opened.facts.old_key, accepted);
             assert_eq!(opened.facts.padded, flags & 0x02 != 0);
             assert_eq!(opened.facts.compressed, flags & 0x01 != 0);

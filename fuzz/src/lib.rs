@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hkdf::Hkdf;
 use sealed_cookie::cipher::{Aes256Gcm, Aes256Siv, Cipher, XChaCha20Poly1305};
 use sealed_cookie::compressor::{Compressor, NoCompression, Zstd};
-use sealed_cookie::envelope::{self, FLAG_COMPRESSED, FLAG_PADDED, HEADER_LEN, Header};
+use sealed_cookie::envelope::{self, FLAG_COMPRESSED, FLAG_PADDED, Header};
 use sealed_cookie::serializer::{Json, MessagePack, Postcard, Serializer};
 use sealed_cookie::{
     Codec, CodecBuilder, DEFAULT_DECOMPRESSION_CAP, FixedClock, Key, KeyId, Keyring, Padding,
@@ -336,7 +336,7 @@ fn forge_with<C: Cipher>(
     cipher
         .seal_in_place(&key, &nonce, &aad, &mut body, &mut tag)
         .expect("sealing never fails for short input");
-    let mut out = Vec::with_capacity(HEADER_LEN + nonce.len() + body.len() + tag.len());
+    let mut out = Vec::with_capacity(header_bytes.len() + nonce.len() + body.len() + tag.len());
     out.extend_from_slice(&header_bytes);
     out.extend_from_slice(&nonce);
     out.extend_from_slice(&body);
@@ -350,6 +350,7 @@ fn forge_with<C: Cipher>(
 #[must_use]
 pub fn reference_decode<T: DeserializeOwned + 'static>(
     spec: SuiteSpec,
+    format: sealed_cookie::Format,
     flags: u8,
     payload: &[u8],
 ) -> Option<T> {
@@ -370,6 +371,19 @@ pub fn reference_decode<T: DeserializeOwned + 'static>(
     } else {
         payload
     };
+    // Format 2: the session id, then flash messages that must be a map.
+    let parts = envelope::split_plaintext(format, flags, payload).ok()?;
+    if let Some(flash) = parts.flash {
+        let flash = match spec.serializer {
+            0 => Postcard.deserialize_value(flash).ok(),
+            1 => MessagePack.deserialize_value(flash).ok(),
+            _ => Json.deserialize_value(flash).ok(),
+        }?;
+        if !matches!(flash, Value::Map(_)) {
+            return None;
+        }
+    }
+    let payload = parts.value;
     if std::any::TypeId::of::<T>() == std::any::TypeId::of::<Value>() {
         let value = match spec.serializer {
             0 => Postcard.deserialize_value(payload).ok(),

@@ -482,7 +482,8 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
             "shorter than header, nonce and tag of its suite",
         )));
     }
-    // Format 2 carries no lifetime: its expiry is the server's timeouts, when given.
+    // A cookie carries its absolute lifetime, not the server's idle timeout, nor a
+    // shorter absolute timeout the server may apply: those come from the flags.
     let timeout = |t: Option<std::time::Duration>| t.map(|d| d.as_secs());
     let absolute = timeout(args.absolute_timeout).map(|a| header.issued_at.saturating_add(a));
     let idle = match header.format {
@@ -558,10 +559,12 @@ pub fn inspect(args: &InspectArgs) -> Result<(), Failure> {
         }
         writeln!(
             out,
-            "flags       0x{:02x} (compressed: {}, padded: {})",
+            "flags       0x{:02x} (compressed: {}, padded: {}, browser-session: {}, flash: {})",
             header.flags,
             yes_no(header.flags & FLAG_COMPRESSED != 0),
-            yes_no(header.flags & FLAG_PADDED != 0)
+            yes_no(header.flags & FLAG_PADDED != 0),
+            yes_no(header.flags & FLAG_BROWSER_SESSION != 0),
+            yes_no(header.flags & sealed_cookie::envelope::FLAG_FLASH != 0)
         )?;
         writeln!(out, "format      {}", header.format.number())?;
         if header.format == Format::V2 {
@@ -628,8 +631,12 @@ pub fn budget(args: &BudgetArgs) -> Result<(), Failure> {
     let (builder, suites) = builder(&args.cookie, ring)?;
     let (version, suite) = suites.current();
     let codec = builder.build()?;
-    let capacity = codec.plaintext_capacity();
-    let max_age = codec.fresh_expiry().map(|d| d.as_secs());
+    let browser_session = args.cookie.browser_session;
+    let capacity = codec.plaintext_capacity_of(browser_session);
+    let max_age = codec
+        .fresh_expiry()
+        .map(|d| d.as_secs())
+        .filter(|_| !browser_session);
     let template = codec.attributes().render(
         codec.cookie_name(),
         "<value>",

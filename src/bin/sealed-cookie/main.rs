@@ -306,8 +306,8 @@ struct InspectArgs {
     /// Judge expiry against this time (Unix seconds) instead of the clock.
     #[arg(long, value_name = "UNIX_SECS")]
     now: Option<u64>,
-    /// The application's absolute timeout: a format 2 cookie's expiry is the
-    /// server's timeouts, which the cookie does not carry.
+    /// The application's absolute timeout, when shorter than the lifetime the
+    /// cookie carries (a format 2 cookie does not carry the idle timeout).
     #[arg(long, visible_alias = "max-age", value_name = "DURATION", value_parser = words::parse_duration)]
     absolute_timeout: Option<std::time::Duration>,
     /// The application's idle timeout.
