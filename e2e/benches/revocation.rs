@@ -1,5 +1,5 @@
 //! The cost of revocation: the counter route behind `SessionLayer` (AES-256-GCM
-//! + postcard; a valid cookie opened, incremented and re-sealed on every
+//! with postcard; a valid cookie opened, incremented and re-sealed on every
 //! request) without a store, with the in-memory store, and with Redis on
 //! loopback (a `redis-server` the benchmark starts on a free port; one `MGET`
 //! per request through the pool). Served in-process; the ratio of the Redis

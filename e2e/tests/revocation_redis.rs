@@ -140,3 +140,61 @@ async fn an_unreachable_store_refuses_or_accepts_as_configured() {
     copy.set_cookie(&refuse, &format!("session={cookie}"));
     assert_eq!(signed_in_as(&copy, &refuse).await, "alice");
 }
+
+/// The lifecycle over HTTP with revocation through Redis on: an idle session
+/// ends after its idle timeout while an active one lasts until its absolute
+/// timeout, a browser-session cookie carries no lifetime, and a flash message is
+/// seen once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifetimes_browser_sessions_and_flash_hold_with_redis_on() {
+    use web_support::TestClock;
+    let redis = Redis::start();
+    let clock = TestClock::at(1_800_000_000);
+    let server = serve(
+        SessionLayer::builder()
+            .keyring(Keyring::new(key()))
+            .secure(false)
+            .clock(clock.clone())
+            .clock_skew(Duration::ZERO)
+            .idle_timeout(Duration::from_secs(1800))
+            .absolute_timeout(Duration::from_secs(4 * 3600))
+            .persistent(false)
+            .revocation(RedisStore::open(&redis.url()).unwrap())
+            .build()
+            .unwrap(),
+    )
+    .await;
+    let (active, idle) = (Client::new(), Client::new());
+    assert_eq!(active.login(&server, "alice").await, 303);
+    assert_eq!(idle.login(&server, "bob").await, 303);
+    // Browser-session cookies by configuration: neither Max-Age nor Expires.
+    let (_, cookies) = active.counter(&server).await;
+    assert!(
+        !cookies[0].contains("Max-Age") && !cookies[0].contains("Expires"),
+        "{cookies:?}"
+    );
+    // The flash message of the sign-in, once.
+    let flash = |client: &Client| {
+        let (http, url) = (client.http.clone(), server.url("/api/flash"));
+        async move {
+            let body: serde_json::Value = http.get(url).send().await.unwrap().json().await.unwrap();
+            body["notice"].clone()
+        }
+    };
+    assert_eq!(flash(&active).await, "Signed in as alice.");
+    assert_eq!(flash(&active).await, serde_json::Value::Null);
+    // Twenty minutes apart, for four hours: the active session lasts; the idle one
+    // is gone after its first half hour.
+    for step in 1..12 {
+        clock.advance(1200);
+        assert_eq!(signed_in_as(&active, &server).await, "alice", "step {step}");
+    }
+    assert_eq!(signed_in_as(&idle, &server).await, serde_json::Value::Null);
+    clock.advance(1200);
+    assert_eq!(
+        signed_in_as(&active, &server).await,
+        serde_json::Value::Null,
+        "ended at its absolute timeout"
+    );
+    drop(redis);
+}
