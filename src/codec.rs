@@ -670,9 +670,17 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// The header's times and flags, the session id and the expiry of a seal.
     fn plan<'a>(&self, options: &SealOptions<'a>, now: u64) -> Result<Plan<'a>, SealError> {
         let inner = &*self.inner;
-        let format = inner.write_format;
+        // A format 2 session stays in format 2 under a format 1 writer: moving
+        // it back would drop its id (and so its revocation) and its idle time.
+        let format = match options.continues {
+            Some(facts) if facts.format == Format::V2 => Format::V2,
+            _ => inner.write_format,
+        };
         let flash = options.flash.filter(|flash| !flash.is_empty());
-        let cap = self.lifetime_cap();
+        let cap = match format {
+            Format::V1 => self.lifetime_cap(),
+            Format::V2 => inner.max_age,
+        };
         let (issued_at, lifetime) = match options.continues {
             None => (now, cap.unwrap_or(0)),
             Some(facts) => {
@@ -1257,6 +1265,26 @@ impl<T> Codec<T> {
         } else {
             envelope::unpad(&buf).map_or(buf.len(), <[u8]>::len)
         };
+        buf.zeroize();
+        Ok(len)
+    }
+
+    /// Bytes flash messages take in the plaintext: their length and the
+    /// session value the current suite writes for them (before compression).
+    ///
+    /// # Errors
+    /// A serialization error.
+    #[cfg(feature = "tower")]
+    pub(crate) fn flash_len(&self, flash: &SessionMap) -> Result<usize, SealError> {
+        if flash.is_empty() {
+            return Ok(0);
+        }
+        let inner = &*self.inner;
+        let mut buf = Vec::new();
+        inner.suites[inner.current]
+            .1
+            .encode_value(&Value::Map(flash.clone()), &mut buf)?;
+        let len = buf.len() + 2;
         buf.zeroize();
         Ok(len)
     }

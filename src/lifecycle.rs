@@ -58,7 +58,8 @@ pub struct Facts {
     pub old_key: bool,
     /// Sealed under an accepted (not the current) suite.
     pub old_suite: bool,
-    /// Sealed in another envelope format than the codec writes.
+    /// Sealed in format 1 by a codec that writes format 2 (a format 2 cookie
+    /// is never moved back to format 1).
     pub old_format: bool,
     /// The idle timeout is close enough to re-seal for activity (see
     /// [`Timeouts::renewal_due`]).
@@ -213,7 +214,9 @@ impl Timeouts {
             padded: header.flags & crate::envelope::FLAG_PADDED != 0,
             old_key: false,
             old_suite: false,
-            old_format: header.format != write_format,
+            // Format 1 under a format 2 writer; a format 2 cookie is never
+            // moved back to format 1.
+            old_format: header.format == Format::V1 && write_format == Format::V2,
             renewal_due: self.renewal_due(now, expires_at, ends_by, header.format),
             needs_reissue: false,
         })

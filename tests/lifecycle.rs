@@ -226,3 +226,26 @@ fn the_fresh_expiry_is_what_a_fresh_seal_writes() {
         );
     }
 }
+
+#[test]
+fn a_format_1_writer_keeps_format_2_sessions_in_format_2() {
+    let v2 = builder(Keyring::new(key(1))).build().unwrap();
+    let cookie = v2.seal_at(&"alice".to_owned(), T0).unwrap();
+    let v1 = builder(Keyring::new(key(1)))
+        .envelope_format(Format::V1)
+        .build()
+        .unwrap();
+    let opened = v1.open_at(&cookie, T0 + 10).unwrap();
+    assert!(!opened.facts.old_format && !opened.facts.needs_reissue);
+    let again = v1.reseal_at(&opened.value, &opened.facts, T0 + 10).unwrap();
+    let facts = v1.open_at(&again, T0 + 20).unwrap().facts;
+    assert_eq!(
+        facts.format,
+        Format::V2,
+        "never moved back: its id would be lost"
+    );
+    assert_eq!(facts.session_id, opened.facts.session_id);
+    // A fresh seal follows the written format.
+    let fresh = v1.seal_at(&"bob".to_owned(), T0).unwrap();
+    assert_eq!(v1.open_at(&fresh, T0).unwrap().facts.format, Format::V1);
+}

@@ -49,6 +49,8 @@ async fn logout_revokes_the_copy_and_revoke_user_ends_sessions_on_every_server()
     let client = Client::new();
     assert_eq!(client.login(&a, "alice").await, 303);
     let copy = client.cookie(&a, "session").unwrap();
+    let (body, _) = client.session(&a).await;
+    let id = body["facts"]["session_id"].as_str().unwrap().to_owned();
     let (status, cookies) = client.post(&a, "/logout").await;
     assert_eq!(status, 303);
     assert!(
@@ -60,10 +62,17 @@ async fn logout_revokes_the_copy_and_revoke_user_ends_sessions_on_every_server()
         thief.set_cookie(server, &format!("session={copy}"));
         assert_eq!(signed_in_as(&thief, server).await, serde_json::Value::Null);
     }
-    // The store keeps it no longer than a copy could live: the idle timeout
-    // from logout (30 min) plus the 60 s skew.
+    // The store keeps it as long as any copy could live, re-sealed or not: until
+    // the absolute timeout (8 h from sign-in) plus the 60 s skew.
     let keys = redis.command("KEYS sealed-cookie:session:*").unwrap();
     assert_eq!(keys, "*1", "one revoked session: {keys}");
+    let ttl: i64 = redis
+        .command(&format!("TTL sealed-cookie:session:{id}"))
+        .unwrap()
+        .trim_start_matches(':')
+        .parse()
+        .unwrap();
+    assert!((8 * 3600 - 10..=8 * 3600 + 60).contains(&ttl), "TTL {ttl}");
 
     // One round trip per request: an MGET, and no PING to check the connection.
     assert_eq!(redis.command("CONFIG RESETSTAT").as_deref(), Some("+OK"));

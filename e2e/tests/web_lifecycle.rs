@@ -238,3 +238,28 @@ async fn logout_refuses_a_copy_of_the_cookie_with_a_store_and_not_without() {
         }
     }
 }
+
+#[tokio::test]
+async fn sign_in_revokes_the_id_known_before_it() {
+    let clock = TestClock::at(T0);
+    let server = serve(
+        layer(Keyring::new(key()), &clock)
+            .revocation(MemoryStore::new(100))
+            .build()
+            .unwrap(),
+    )
+    .await;
+    // A cookie planted before sign-in (session fixation), with a value in it.
+    let client = Client::new();
+    client.counter(&server).await;
+    let planted = client.cookie(&server, "session").unwrap();
+    login(&client, &server, "user=alice").await;
+    assert_eq!(client.session(&server).await.0["session"]["user"], "alice");
+    // The planted copy names nothing now: its id was revoked at sign-in.
+    let attacker = Client::new();
+    attacker.set_cookie(&server, &format!("session={planted}"));
+    assert_eq!(
+        attacker.session(&server).await.0["session"],
+        serde_json::json!({})
+    );
+}

@@ -724,10 +724,10 @@ def check_lifecycle(tool: Tool, keyring: sc.Keyring, rep: Report) -> None:
     both("re-issued here in format 2: fresh session id, same creation time", up, NOW + 101, T,
          want="format 2, created +0, sealed +100, expiry +1900 by idle, renewal_due false, needs_reissue false")
     codec1 = sc.Codec(keyring, sc.all_named_suites(), 1, max_age=3600, idle_timeout=1800, envelope_format=1)
-    down = codec1.reseal(codec1.open(first, NOW + 100), NOW + 100)
-    both("re-issued here in format 1 (a format 1 writer)", down, NOW + 101, T,
-         want="format 1, created +0, sealed +0, expiry +3600 by absolute, renewal_due false, needs_reissue true")
-    both("format 1 cookie in its renewal window (half the idle timeout)", down, NOW + 2701, T,
+    kept = codec1.reseal(codec1.open(first, NOW + 100), NOW + 100)
+    both("a format 2 session re-issued by a format 1 writer stays in format 2", kept, NOW + 101, T,
+         want="format 2, created +0, sealed +100, expiry +1900 by idle, renewal_due false, needs_reissue false")
+    both("format 1 cookie in its renewal window (half the idle timeout)", f1, NOW + 2701, T,
          want="format 1, created +0, sealed +0, expiry +3600 by absolute, renewal_due true, needs_reissue true")
 
     # format 1 has no idle expiry: a format 1 writer given only an idle timeout seals it as the lifetime

@@ -1451,7 +1451,7 @@ class Codec:
             has_flash=bool(header.flags & FLAG_FLASH),
             compressed=bool(header.flags & FLAG_COMPRESSED),
             padded=bool(header.flags & FLAG_PADDED),
-            old_format=header.format != self.envelope_format,
+            old_format=header.format == 1 and self.envelope_format == 2,
             renewal_due=self._renewal_due(now, expires_at, ends_by, header.format),
         )
 
@@ -1468,7 +1468,9 @@ class Codec:
         flash: Optional[dict] = None,
         session_id: Optional[bytes] = None,
     ) -> _Plan:
-        fmt = self.envelope_format
+        # A format 2 session stays in format 2 under a format 1 writer: moving it
+        # back would drop its id (and so its revocation) and its idle time.
+        fmt = 2 if continues is not None and continues.format == 2 else self.envelope_format
         if flash is not None and not isinstance(flash, dict):
             raise SerializeError("flash messages are a map")
         flash = flash or None  # an empty set of flash messages is not written

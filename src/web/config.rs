@@ -333,7 +333,7 @@ impl fmt::Debug for SessionConfig {
                 &self
                     .revocation_url
                     .as_deref()
-                    .map(crate::keyfile::mask_runs),
+                    .map(super::revocation::masked_url),
             )
             .field("revocation_on_error", &self.revocation_on_error)
             .field("revocation_user_entry", &self.revocation_user_entry)
@@ -1309,6 +1309,9 @@ mod tests {
                 .to_string()
         };
         assert!(build("revocation_url = \"postgres://db\"").contains("neither `memory`"));
+        let secret =
+            SessionConfig::from_toml_str("revocation_url = \"redis://:hunter2@db/0\"").unwrap();
+        assert!(!format!("{secret:?}").contains("hunter2"), "{secret:?}");
         assert!(build("envelope_format = 7").contains("use 2"));
         assert!(
             build("expires = \"1h\"\nabsolute_timeout = \"2h\"").contains("keep one"),

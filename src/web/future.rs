@@ -230,7 +230,16 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
     };
     // Renewal for activity re-seals too, keeping the creation time: only the
     // handler's renew() starts a new session (new id, new creation time).
-    let continues = state.facts.filter(|_| !state.renew);
+    // Under a format 1 writer, a format 1 cookie due for renewal is sealed fresh,
+    // as format 1 always renewed (it records no seal time to move).
+    let format_1_renewal = |facts: &crate::Facts| {
+        facts.renewal_due
+            && facts.format == crate::Format::V1
+            && codec.envelope_format() == crate::Format::V1
+    };
+    let continues = state
+        .facts
+        .filter(|facts| !state.renew && !format_1_renewal(facts));
     let (facts, renewed) = (state.facts, state.renew);
     let browser_session = !super::session::persistent(&state, shared.persistent);
     let now = codec.now();

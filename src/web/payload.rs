@@ -203,11 +203,12 @@ pub(crate) trait LayerCodec: Send + Sync + fmt::Debug {
         now: u64,
     ) -> Result<Sealed, SealError>;
     fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError>;
+    fn flash_len(&self, flash: &SessionMap) -> Result<usize, SealError>;
     fn cookie_name(&self) -> &str;
     fn attributes(&self) -> &CookieAttributes;
     fn max_age(&self) -> Option<Duration>;
     fn fresh_expiry(&self) -> Option<Duration>;
-    fn idle_timeout(&self) -> Option<Duration>;
+    fn envelope_format(&self) -> crate::Format;
     fn clock_skew(&self) -> Duration;
     fn budget(&self) -> usize;
     fn now(&self) -> u64;
@@ -254,6 +255,9 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     fn payload_len(&self, entries: &mut SessionMap) -> Result<usize, SealError> {
         P::with_payload(entries, |payload| Codec::payload_len(self, payload))
     }
+    fn flash_len(&self, flash: &SessionMap) -> Result<usize, SealError> {
+        Codec::flash_len(self, flash)
+    }
     fn cookie_name(&self) -> &str {
         Codec::cookie_name(self)
     }
@@ -266,8 +270,8 @@ impl<P: SessionPayload> LayerCodec for Codec<P> {
     fn fresh_expiry(&self) -> Option<Duration> {
         Codec::fresh_expiry(self)
     }
-    fn idle_timeout(&self) -> Option<Duration> {
-        Codec::idle_timeout(self)
+    fn envelope_format(&self) -> crate::Format {
+        Codec::envelope_format(self)
     }
     fn clock_skew(&self) -> Duration {
         Codec::clock_skew(self)

@@ -45,6 +45,8 @@ pub(crate) struct State {
     pub(crate) persistent: Option<bool>,
     /// The facts of a session the handler destroyed: its id is to be revoked.
     pub(crate) destroyed: Option<Facts>,
+    /// The facts of the session a renewal replaced: its id is to be revoked.
+    pub(crate) renewed_from: Option<Facts>,
     /// The facts of a cookie the revocation store could not check: not the
     /// handler's session, but a logout must still revoke it.
     pub(crate) unverified: Option<Facts>,
@@ -128,11 +130,14 @@ impl Session {
     pub fn remaining_bytes(&self) -> Option<usize> {
         let shared = self.shared.as_ref()?;
         let mut state = self.read();
+        let codec = shared.codec();
         let used = if state.map.is_empty() {
             0
         } else {
-            shared.codec().payload_len(&mut state.map).ok()?
+            codec.payload_len(&mut state.map).ok()?
         };
+        // Flash messages waiting ride in the same cookie.
+        let used = used + codec.flash_len(&state.flash).ok()?;
         Some(shared.payload_capacity.saturating_sub(used))
     }
 
@@ -233,10 +238,15 @@ impl Session {
 
     /// Starts the session again on the way out, keeping its entries: a new
     /// session id and a new creation time, from which the absolute timeout
-    /// counts. Call it when privileges change, above all at sign-in, so that an
-    /// id known before (session fixation) names nothing afterwards.
+    /// counts. Call it right after the user authenticated (sign-in, or a
+    /// re-authentication before a privilege change), so that an id known before
+    /// (session fixation) names nothing afterwards: with a revocation store, the
+    /// previous id is revoked too, and a copy of the old cookie is refused.
     pub fn renew(&self) {
         let mut state = self.lock();
+        if state.renewed_from.is_none() {
+            state.renewed_from = state.facts;
+        }
         state.renew = true;
         state.changed = true;
     }
@@ -246,6 +256,9 @@ impl Session {
     /// user's entries after calling it.
     pub fn renew_empty(&self) {
         let mut state = self.lock();
+        if state.renewed_from.is_none() {
+            state.renewed_from = state.facts;
+        }
         state.map.clear();
         state.flash.clear();
         state.renew = true;

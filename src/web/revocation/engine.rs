@@ -41,12 +41,16 @@ pub(crate) async fn verify(
     session: &Session,
     held: &mut Held,
 ) {
-    let (facts, user) = {
+    let (facts, user, adopted) = {
         let state = session.lock();
-        let Some(facts) = state.facts.filter(|_| !state.adopted) else {
+        let Some(facts) = state.facts else {
             return;
         };
-        (facts, user_of(&state.map, &revocation.user_entry))
+        (
+            facts,
+            user_of(&state.map, &revocation.user_entry),
+            state.adopted,
+        )
     };
     if facts.session_id.is_none() && user.is_none() {
         return;
@@ -54,7 +58,8 @@ pub(crate) async fn verify(
     let query = RevocationQuery {
         session_id: facts.session_id,
         user: user.as_deref(),
-        created_at: facts.issued_at,
+        // A legacy session began before any cutoff set since the migration.
+        created_at: if adopted { 0 } else { facts.issued_at },
         now: shared.codec().now(),
     };
     match revocation.store.check(query).await {
@@ -109,19 +114,20 @@ fn forget(session: &Session) -> Option<Facts> {
     state.facts.take()
 }
 
-/// Until when a revocation of a session with these facts matters: until it
-/// could no longer open anyway, its absolute expiry or the idle timeout from now
-/// (a copy sealed later than now cannot exist), plus the skew allowance.
-pub(crate) fn session_until(facts: &Facts, now: u64, idle: Option<u64>, skew: u64) -> Option<u64> {
-    let idle = idle.map(|idle| now.saturating_add(idle));
-    let until = match (facts.absolute_expires_at, idle) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    until.map(|until| until.saturating_add(skew))
+/// Until when a revocation of a session with these facts matters: its absolute
+/// expiry, plus the skew allowance. Not sooner: a request that opened a copy
+/// before the logout may still re-seal it afterwards, with the same id and a
+/// fresh idle window, so only the absolute limit bounds every copy. `None`
+/// (kept) without an absolute limit.
+pub(crate) fn session_until(facts: &Facts, skew: u64) -> Option<u64> {
+    facts
+        .absolute_expires_at
+        .map(|until| until.saturating_add(skew))
 }
 
-/// After the handler: revokes a destroyed session's id. Under
+/// After the handler: revokes the id of a destroyed session, and the previous id
+/// of a renewed one (so that a copy of the cookie from before sign-in or a
+/// privilege change names nothing afterwards). Under
 /// [`OnStoreError::Refuse`] a revocation that fails turns the response into a
 /// `503` (its cookie deletions kept): the logout did not take.
 pub(crate) async fn revoke_destroyed<B: Default>(
@@ -130,29 +136,37 @@ pub(crate) async fn revoke_destroyed<B: Default>(
     session: &Session,
     response: Response<B>,
 ) -> Response<B> {
-    let Some(facts) = session.lock().destroyed.take() else {
+    let (ended, logout) = {
+        let mut state = session.lock();
+        match state.destroyed.take() {
+            Some(facts) => (Some(facts), true),
+            None => (state.renewed_from.take(), false),
+        }
+    };
+    let Some(facts) = ended else {
         return response;
     };
+    // A renewal the response does not write leaves the client on its old id.
+    if !logout && response.status().is_server_error() && !shared.commit_on_server_error {
+        return response;
+    }
     let Some(id) = facts.session_id else {
         return response;
     };
-    let (now, idle, skew) = {
-        let codec = shared.codec();
-        (
-            codec.now(),
-            codec.idle_timeout().map(|d| d.as_secs()),
-            codec.clock_skew().as_secs(),
-        )
-    };
-    let until = session_until(&facts, now, idle, skew);
+    let until = session_until(&facts, shared.codec().clock_skew().as_secs());
     match revocation.store.revoke_session(id, until).await {
         Ok(()) => {
             metrics::revoked();
-            tracing::info!(cookie = shared.name(), session_id = %id, "session revoked at logout");
+            let when = if logout {
+                "at logout"
+            } else {
+                "as it was renewed"
+            };
+            tracing::info!(cookie = shared.name(), session_id = %id, "session revoked {when}");
             response
         }
         Err(error) => {
-            tracing::error!(%error, cookie = shared.name(), session_id = %id, "session could not be revoked at logout");
+            tracing::error!(%error, cookie = shared.name(), session_id = %id, "session could not be revoked");
             match revocation.on_error {
                 OnStoreError::Accept => response,
                 OnStoreError::Refuse => {
@@ -180,7 +194,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_revocation_lasts_as_long_as_a_copy_could_open() {
+    fn a_revocation_lasts_until_every_copy_has_expired() {
         let codec = crate::Codec::<u8>::builder()
             .keyring(crate::Keyring::new(
                 crate::Key::from_bytes(&[3; 32]).unwrap(),
@@ -190,11 +204,10 @@ mod tests {
         let cookie = codec.seal_at(&1, 50).unwrap();
         let mut facts = codec.open_at(&cookie, 50).unwrap().facts;
         facts.absolute_expires_at = Some(1_000);
-        assert_eq!(session_until(&facts, 100, Some(300), 60), Some(460));
-        assert_eq!(session_until(&facts, 900, Some(300), 60), Some(1_060));
-        assert_eq!(session_until(&facts, 900, None, 0), Some(1_000));
+        assert_eq!(session_until(&facts, 60), Some(1_060));
+        assert_eq!(session_until(&facts, 0), Some(1_000));
         facts.absolute_expires_at = None;
-        assert_eq!(session_until(&facts, 900, None, 60), None);
+        assert_eq!(session_until(&facts, 60), None);
         let map = SessionMap::from([
             ("user".to_owned(), Value::from("alice")),
             ("id".to_owned(), Value::Int(-4)),

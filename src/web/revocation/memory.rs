@@ -167,7 +167,13 @@ impl RevocationStore for MemoryStore {
         let mut entries = self.lock();
         let replacing = entries.users.contains_key(user);
         let result = self.room(&mut entries, replacing).map(|()| {
-            entries.users.insert(user.to_owned(), (at, until));
+            let kept = entries.users.entry(user.to_owned()).or_insert((at, until));
+            // The later cutoff and the longer life: a revocation never weakens.
+            kept.0 = kept.0.max(at);
+            kept.1 = match (kept.1, until) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                _ => None,
+            };
         });
         ready(result)
     }

@@ -141,8 +141,26 @@ impl OnStoreError {
     }
 }
 
+/// A store URL with its password (and user) replaced by `***`, for messages.
+///
+/// ```
+/// use sealed_cookie::web::revocation::masked_url;
+/// assert_eq!(masked_url("redis://:p@ss!@host:6379/0"), "redis://***@host:6379/0");
+/// assert_eq!(masked_url("redis://127.0.0.1/0"), "redis://127.0.0.1/0");
+/// ```
+#[must_use]
+pub fn masked_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return crate::keyfile::mask_runs(url);
+    };
+    match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
 /// Opens the store a `revocation_url` names: `memory`, or `redis://host:port/db`
-/// (`rediss://` for TLS) with the `redis` feature.
+/// (or `redis+unix:///path`) with the `redis` feature.
 ///
 /// # Errors
 /// A message saying what to change, for a configuration error.
@@ -169,7 +187,7 @@ pub fn store_from_url(url: &str) -> Result<std::sync::Arc<dyn RevocationStore>, 
     }
     Err(format!(
         "revocation_url {:?} is neither `memory` nor a redis://host:port/db URL",
-        crate::keyfile::mask_runs(url)
+        masked_url(url)
     ))
 }
 

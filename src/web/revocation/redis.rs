@@ -39,7 +39,9 @@ impl Manager for Connections {
 ///
 /// Keys: `sealed-cookie:session:<32 hex digits>` (value `1`) for a revoked
 /// session, `sealed-cookie:user:<user>` (value: the cutoff in Unix seconds) for
-/// a user logged out everywhere; each expires when its `until` passes.
+/// a user logged out everywhere; each expires when its `until` passes. A second
+/// revocation of the same key keeps the later cutoff and the longer lifetime
+/// (one `EVAL`, atomic in Redis).
 #[derive(Clone)]
 pub struct RedisStore {
     pool: Pool<Connections>,
@@ -116,13 +118,28 @@ impl RedisStore {
         Err(error)
     }
 
-    async fn set(&self, key: String, value: String, until: Option<u64>) -> Result<(), StoreError> {
-        let mut command = redis::cmd("SET");
-        command.arg(key).arg(value);
-        if let Some(until) = until {
-            command.arg("EX").arg(ttl(until, crate::SystemClock.now()));
-        }
-        self.run::<()>(command).await
+    /// Sets `key` to `value` unless it holds a larger number already, with a
+    /// TTL to `until` that never shortens the one it has: a later revocation
+    /// never weakens an earlier one.
+    async fn raise(&self, key: String, value: u64, until: Option<u64>) -> Result<(), StoreError> {
+        // KEYS[1]; ARGV[1] the value; ARGV[2] the TTL in seconds, 0 for none.
+        const RAISE: &str = "\
+            local held = tonumber(redis.call('GET', KEYS[1]) or '-1') \
+            local value = tonumber(ARGV[1]) \
+            local ttl = tonumber(ARGV[2]) \
+            local left = redis.call('TTL', KEYS[1]) \
+            if value < held then value = held end \
+            if ttl == 0 or left == -1 and held >= 0 then \
+                redis.call('SET', KEYS[1], value) \
+            else \
+                if left > ttl then ttl = left end \
+                redis.call('SET', KEYS[1], value, 'EX', ttl) \
+            end \
+            return 1";
+        let ttl = until.map_or(0, |until| ttl(until, crate::SystemClock.now()));
+        let mut command = redis::cmd("EVAL");
+        command.arg(RAISE).arg(1).arg(key).arg(value).arg(ttl);
+        self.run::<i64>(command).await.map(drop)
     }
 }
 
@@ -165,7 +182,7 @@ impl RevocationStore for RedisStore {
     }
 
     fn revoke_session(&self, id: SessionId, until: Option<u64>) -> StoreFuture<'_, ()> {
-        Box::pin(self.set(session_key(id), "1".to_owned(), until))
+        Box::pin(self.raise(session_key(id), 1, until))
     }
 
     fn revoke_user<'a>(
@@ -174,7 +191,7 @@ impl RevocationStore for RedisStore {
         at: u64,
         until: Option<u64>,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(self.set(user_key(user), at.to_string(), until))
+        Box::pin(self.raise(user_key(user), at, until))
     }
 }
 
