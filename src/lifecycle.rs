@@ -61,8 +61,9 @@ pub struct Facts {
     /// Sealed in format 1 by a codec that writes format 2 (a format 2 cookie
     /// is never moved back to format 1).
     pub old_format: bool,
-    /// The idle timeout is close enough to re-seal for activity (see
-    /// [`Timeouts::renewal_due`]).
+    /// The idle timeout is close enough to re-seal for activity: less than the
+    /// renewal window (default half the idle timeout) remains before the idle
+    /// expiry, which is still the earlier limit (SPEC.md, "Lifecycle").
     pub renewal_due: bool,
     /// The cookie should be sealed again: old key, suite or format, or renewal
     /// due. [`Codec::reseal`](crate::Codec::reseal) moves it to the primary key,

@@ -516,8 +516,9 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         self
     }
 
-    /// The store a `revocation_url` names (`memory`, `redis://host:port/db`);
-    /// a URL this build cannot open fails [`SessionLayerBuilder::build`].
+    /// The store a `revocation_url` names (`memory`, `redis://host:port/db`,
+    /// `redis+unix:///path`); a URL this build cannot open fails
+    /// [`SessionLayerBuilder::build`].
     pub fn revocation_url(mut self, url: &str) -> Self {
         match super::revocation::store_from_url(url) {
             Ok(store) => self.revocation = Some(store),

@@ -222,9 +222,9 @@ impl Session {
     /// Ends the session (logout): removes every entry and flash message and
     /// deletes the cookie and every chunk. With a revocation store configured,
     /// the session's id is also revoked for as long as a copy could still open
-    /// (the earlier of its absolute expiry and the idle timeout from now, plus
-    /// the clock skew), so that a copy of the cookie taken before is refused too
-    /// (the response waits for the store). Entries added later in the same request start a new session.
+    /// (until its absolute expiry plus the clock skew; for good without an
+    /// absolute timeout), so that a copy of the cookie taken before is refused
+    /// too (the response waits for the store). Entries added later in the same request start a new session.
     pub fn destroy(&self) {
         let mut state = self.lock();
         state.map.clear();

@@ -103,14 +103,16 @@ impl StoreError {
 /// sessions it strikes would be refused as expired anyway): the store may drop
 /// it then. `None` keeps it.
 pub trait RevocationStore: Send + Sync + 'static {
-    /// Whether the session or its user is revoked.
+    /// Whether the session or its user is revoked. The layer does not time the
+    /// store out: bound every wait (the Redis store gives up after 1 s).
     fn check<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, Verdict>;
 
     /// Revokes one session: a cookie with this id is refused from now on.
     fn revoke_session(&self, id: SessionId, until: Option<u64>) -> StoreFuture<'_, ()>;
 
     /// Revokes every session of `user` begun before `at` (seconds since the
-    /// epoch). A later call replaces the cutoff.
+    /// epoch). A store should never let a later call weaken an earlier one:
+    /// keep the later cutoff and the longer `until`, as the crate's stores do.
     fn revoke_user<'a>(&'a self, user: &'a str, at: u64, until: Option<u64>)
     -> StoreFuture<'a, ()>;
 }
@@ -171,10 +173,14 @@ pub fn store_from_url(url: &str) -> Result<std::sync::Arc<dyn RevocationStore>, 
             DEFAULT_MEMORY_CAPACITY,
         )));
     }
-    if url.starts_with("redis://")
-        || url.starts_with("rediss://")
-        || url.starts_with("redis+unix://")
-    {
+    if url.starts_with("rediss://") {
+        return Err(
+            "rediss:// (Redis over TLS) is not supported: use redis:// on a trusted network or \
+             redis+unix:// on the same host"
+                .to_owned(),
+        );
+    }
+    if url.starts_with("redis://") || url.starts_with("redis+unix://") {
         #[cfg(feature = "redis")]
         return RedisStore::open(url)
             .map(|store| std::sync::Arc::new(store) as std::sync::Arc<dyn RevocationStore>)
@@ -211,6 +217,11 @@ mod tests {
         assert!(store_from_url("memory").is_ok());
         let error = store_from_url("postgres://x").err().unwrap();
         assert!(error.contains("neither `memory` nor a redis://"), "{error}");
+        let error = store_from_url("rediss://:secret@host/0").err().unwrap();
+        assert!(
+            error.contains("not supported") && !error.contains("secret"),
+            "{error}"
+        );
         assert_eq!(OnStoreError::parse(" Accept "), Some(OnStoreError::Accept));
         assert_eq!(OnStoreError::parse("maybe"), None);
     }
