@@ -153,17 +153,8 @@ impl Session {
     /// # Errors
     /// When the stored value does not have `T`'s shape.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionValueError> {
-        let state = self.read();
-        state
-            .map
-            .get(key)
-            .map(|value| {
-                value.deserialize_into().map_err(|error| SessionValueError {
-                    key: key.to_owned(),
-                    error,
-                })
-            })
-            .transpose()
+        let value = self.read().map.get(key).cloned();
+        converted(key, value)
     }
 
     /// The raw value under `key`.
@@ -339,14 +330,7 @@ impl Session {
             state.changed |= taken.is_some();
             taken
         };
-        taken
-            .map(|value| {
-                value.deserialize_into().map_err(|error| SessionValueError {
-                    key: key.to_owned(),
-                    error,
-                })
-            })
-            .transpose()
+        converted(key, taken)
     }
 
     /// The keys of the flash messages waiting, without taking them.
@@ -425,6 +409,21 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// The value stored under `key`, converted to `T`.
+fn converted<T: DeserializeOwned>(
+    key: &str,
+    value: Option<Value>,
+) -> Result<Option<T>, SessionValueError> {
+    value
+        .map(|value| {
+            value.deserialize_into().map_err(|error| SessionValueError {
+                key: key.to_owned(),
+                error,
+            })
+        })
+        .transpose()
 }
 
 /// Whether the session's cookie is written persistent: the handler's choice,

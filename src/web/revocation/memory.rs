@@ -124,6 +124,11 @@ impl MemoryStore {
     }
 }
 
+/// The longer of two lifetimes of one revocation (`None`: for good).
+fn longer(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    a.zip(b).map(|(a, b)| a.max(b))
+}
+
 fn ready<'a, T: Send + 'a>(result: Result<T, StoreError>) -> StoreFuture<'a, T> {
     Box::pin(std::future::ready(result))
 }
@@ -149,11 +154,7 @@ impl RevocationStore for MemoryStore {
         let replacing = entries.sessions.contains_key(&id);
         let result = self.room(&mut entries, replacing).map(|()| {
             let kept = entries.sessions.entry(id).or_insert(until);
-            // The longer of two revocations of one session.
-            *kept = match (*kept, until) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                _ => None,
-            };
+            *kept = longer(*kept, until);
         });
         ready(result)
     }
@@ -170,10 +171,7 @@ impl RevocationStore for MemoryStore {
             let kept = entries.users.entry(user.to_owned()).or_insert((at, until));
             // The later cutoff and the longer life: a revocation never weakens.
             kept.0 = kept.0.max(at);
-            kept.1 = match (kept.1, until) {
-                (Some(a), Some(b)) => Some(a.max(b)),
-                _ => None,
-            };
+            kept.1 = longer(kept.1, until);
         });
         ready(result)
     }
