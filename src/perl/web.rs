@@ -2,7 +2,7 @@
 //! a Perl session cookie gets that session, re-issued in the current suite
 //! (see [`SessionLayerBuilder::perl_legacy`](crate::web::SessionLayerBuilder::perl_legacy)).
 
-use http::HeaderMap;
+use crate::web::cookie_header::RequestCookies;
 
 use super::{PerlError, PerlReader};
 use crate::{ConfigError, MAX_NAME_LEN, SessionMap, Value};
@@ -45,8 +45,8 @@ impl PerlLegacy {
 
     /// Opens the request's Perl cookie, if it sent one. Called only when no
     /// cookie of ours opened; `our_name` is our cookie's name.
-    pub(crate) fn adopt(&self, headers: &HeaderMap, our_name: &str, now: u64) -> Adopted {
-        let Some(text) = cookie_value(headers, &self.cookie_name) else {
+    pub(crate) fn adopt(&self, cookies: &RequestCookies<'_>, our_name: &str, now: u64) -> Adopted {
+        let Some(text) = cookie_value(cookies, &self.cookie_name) else {
             return Adopted::default();
         };
         let elsewhere = self.cookie_name != our_name;
@@ -93,8 +93,9 @@ impl PerlLegacy {
 
 /// The first value of cookie `name` in the request's `Cookie` headers, read as
 /// bytes so that a foreign non-UTF-8 cookie hides nothing.
-fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    crate::web::cookie_header::pairs(headers)
+fn cookie_value<'a>(cookies: &RequestCookies<'a>, name: &str) -> Option<&'a str> {
+    cookies
+        .iter()
         .find(|(key, _)| *key == name)
         .map(|(_, value)| value.trim_matches('"'))
 }
@@ -102,8 +103,8 @@ fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::HeaderValue;
     use http::header::COOKIE;
+    use http::{HeaderMap, HeaderValue};
 
     #[test]
     fn cookie_values_are_found_across_headers() {
@@ -113,14 +114,16 @@ mod tests {
             COOKIE,
             HeaderValue::from_static("dancer.session=second; b=\"q\""),
         );
-        assert_eq!(cookie_value(&headers, "dancer.session"), Some("x~y"));
-        assert_eq!(cookie_value(&headers, "b"), Some("q"));
-        assert_eq!(cookie_value(&headers, "c"), None);
+        let cookies = RequestCookies::from_headers(&headers);
+        assert_eq!(cookie_value(&cookies, "dancer.session"), Some("x~y"));
+        assert_eq!(cookie_value(&cookies, "b"), Some("q"));
+        assert_eq!(cookie_value(&cookies, "c"), None);
         let mut foreign = HeaderMap::new();
         foreign.append(
             COOKIE,
             HeaderValue::from_bytes(b"pref=caf\xe9; dancer.session=x~y").unwrap(),
         );
+        let foreign = RequestCookies::from_headers(&foreign);
         assert_eq!(cookie_value(&foreign, "dancer.session"), Some("x~y"));
     }
 

@@ -8,9 +8,7 @@
 //!   associated data, so chunked and unchunked cookies open the same way;
 //! - when a session shrinks, chunk cookies above the new count are deleted.
 
-use http::HeaderMap;
-
-use super::cookie_header;
+use super::cookie_header::RequestCookies;
 
 /// Prefix of the main cookie's value when the session is chunked.
 pub(crate) const MARKER_PREFIX: &str = "chunks-";
@@ -88,12 +86,16 @@ const STALE_CHUNK_LIMIT: usize = 16;
 /// Collects the session cookie (and its chunks) from the `Cookie` headers.
 /// Browsers send the most specific cookie of a name first, so candidates keep
 /// the order sent.
-pub(crate) fn read(headers: &HeaderMap, name: &str, max_chunks: Option<usize>) -> Incoming {
+pub(crate) fn read(
+    cookies: &RequestCookies<'_>,
+    name: &str,
+    max_chunks: Option<usize>,
+) -> Incoming {
     let cap = max_chunks.unwrap_or(0);
     let mut mains: Vec<&str> = Vec::new();
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); cap];
     let mut incoming = Incoming::default();
-    for (key, value) in cookie_header::pairs(headers) {
+    for (key, value) in cookies.iter() {
         if key == name {
             incoming.duplicated |= incoming.main_present;
             incoming.main_present = true;
@@ -210,12 +212,9 @@ mod tests {
     use http::HeaderValue;
     use http::header::COOKIE;
 
-    fn headers(cookies: &[&str]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for cookie in cookies {
-            map.append(COOKIE, HeaderValue::from_str(cookie).unwrap());
-        }
-        map
+    /// The request cookies of these `Cookie` fields.
+    fn headers<'a>(cookies: &[&'a str]) -> RequestCookies<'a> {
+        RequestCookies::from_fields(cookies.iter().map(|cookie| cookie.as_bytes()))
     }
 
     #[test]
@@ -336,12 +335,13 @@ mod tests {
 
     #[test]
     fn a_non_utf8_cookie_does_not_hide_the_session() {
-        let mut map = HeaderMap::new();
+        let mut map = http::HeaderMap::new();
         map.append(
             COOKIE,
             HeaderValue::from_bytes(b"pref=caf\xe9; session=abc").unwrap(),
         );
-        assert_eq!(read(&map, "session", None).candidates, ["abc"]);
+        let cookies = RequestCookies::from_headers(&map);
+        assert_eq!(read(&cookies, "session", None).candidates, ["abc"]);
     }
 
     #[test]

@@ -9,14 +9,46 @@
 use http::HeaderMap;
 use http::header::COOKIE;
 
-/// Every `name=value` pair of every `Cookie` field, in the order sent, with
-/// surrounding spaces trimmed.
-pub(crate) fn pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .flat_map(|field| field.as_bytes().split(|&byte| byte == b';'))
-        .filter_map(pair)
+/// The request's cookies: every `name=value` pair of every `Cookie` field, in
+/// the order sent, with surrounding spaces trimmed. What the engine reads,
+/// whatever the framework's header types.
+#[derive(Debug, Default)]
+pub(crate) struct RequestCookies<'a> {
+    pairs: Vec<(&'a str, &'a str)>,
+}
+
+impl<'a> RequestCookies<'a> {
+    /// From the raw bytes of each `Cookie` field.
+    pub(crate) fn from_fields(fields: impl IntoIterator<Item = &'a [u8]>) -> Self {
+        Self {
+            pairs: fields
+                .into_iter()
+                .flat_map(|field| field.split(|&byte| byte == b';'))
+                .filter_map(pair)
+                .collect(),
+        }
+    }
+
+    /// From an `http` header map.
+    pub(crate) fn from_headers(headers: &'a HeaderMap) -> Self {
+        Self::from_fields(
+            headers
+                .get_all(COOKIE)
+                .iter()
+                .map(http::HeaderValue::as_bytes),
+        )
+    }
+
+    /// Every pair, in the order sent.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
+        self.pairs.iter().copied()
+    }
+}
+
+/// Every `name=value` pair of every `Cookie` field, in the order sent.
+#[cfg(test)]
+pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
+    RequestCookies::from_headers(headers).iter().collect()
 }
 
 fn pair(bytes: &[u8]) -> Option<(&str, &str)> {
@@ -50,14 +82,14 @@ mod tests {
     #[test]
     fn a_foreign_non_utf8_cookie_hides_nothing_else() {
         let map = headers(&[b"pref=caf\xe9; session=abc; lang=fr\xc3\xa9; x"]);
-        let found: Vec<_> = pairs(&map).collect();
+        let found = pairs(&map);
         assert_eq!(found, [("session", "abc"), ("lang", "fr\u{e9}")]);
     }
 
     #[test]
     fn every_field_is_one_list_in_order() {
         let map = headers(&[b"a=1", b"session=abc", b" b = 2 ;;=x; c="]);
-        let found: Vec<_> = pairs(&map).collect();
+        let found = pairs(&map);
         assert_eq!(
             found,
             [("a", "1"), ("session", "abc"), ("b", "2"), ("c", "")]

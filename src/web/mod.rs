@@ -51,6 +51,7 @@ mod cache;
 mod chunking;
 mod config;
 pub(crate) mod cookie_header;
+mod engine;
 mod future;
 mod layer;
 pub mod metrics;

@@ -8,7 +8,7 @@ use http::{Response, StatusCode};
 use super::{OnStoreError, RevocationQuery, RevocationStore, Verdict};
 use crate::lifecycle::Facts;
 use crate::value::{SessionMap, Value};
-use crate::web::future::Held;
+use crate::web::engine::Held;
 use crate::web::layer::Shared;
 use crate::web::metrics;
 use crate::web::session::Session;
