@@ -77,7 +77,12 @@ where
                 request.extensions_mut().insert(session.clone());
                 let response = inner.call(request).await?;
                 let response = write_session(&shared, &session, held, response);
-                Ok(revocation::revoke_destroyed(&shared, revocation, &session, response).await)
+                let status = response.status().as_u16();
+                if revocation::revoke_ended(&shared, revocation, &session, status).await {
+                    Ok(response)
+                } else {
+                    Ok(unavailable(response))
+                }
             }));
         }
         request.extensions_mut().insert(session.clone());
@@ -88,4 +93,20 @@ where
             held,
         )
     }
+}
+
+/// A `503` in place of `response`, keeping its `Set-Cookie` lines (the cookie is
+/// still deleted) and cache headers: a logout that the store did not record.
+fn unavailable<B: Default>(response: http::Response<B>) -> http::Response<B> {
+    use http::header::{CACHE_CONTROL, SET_COOKIE, VARY};
+    let mut failed = super::future::status_only(http::StatusCode::SERVICE_UNAVAILABLE);
+    for value in response.headers().get_all(SET_COOKIE) {
+        failed.headers_mut().append(SET_COOKIE, value.clone());
+    }
+    for name in [CACHE_CONTROL, VARY] {
+        if let Some(value) = response.headers().get(&name) {
+            failed.headers_mut().insert(name, value.clone());
+        }
+    }
+    failed
 }

@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use http::{Response, StatusCode};
-
 use super::{OnStoreError, RevocationQuery, RevocationStore, Verdict};
 use crate::lifecycle::Facts;
 use crate::value::{SessionMap, Value};
@@ -127,15 +125,16 @@ pub(crate) fn session_until(facts: &Facts, skew: u64) -> Option<u64> {
 
 /// After the handler: revokes the id of a destroyed session, and the previous id
 /// of a renewed one (so that a copy of the cookie from before sign-in or a
-/// privilege change names nothing afterwards). Under
-/// [`OnStoreError::Refuse`] a revocation that fails turns the response into a
-/// `503` (its cookie deletions kept): the logout did not take.
-pub(crate) async fn revoke_destroyed<B: Default>(
+/// privilege change names nothing afterwards). `status` is the response's.
+/// Returns `false` when the revocation failed under [`OnStoreError::Refuse`]:
+/// the adapter then answers `503` (keeping the cookie deletions), since the
+/// logout did not take.
+pub(crate) async fn revoke_ended(
     shared: &Shared,
     revocation: &Revocation,
     session: &Session,
-    response: Response<B>,
-) -> Response<B> {
+    status: u16,
+) -> bool {
     let (ended, logout) = {
         let mut state = session.lock();
         match state.destroyed.take() {
@@ -144,14 +143,14 @@ pub(crate) async fn revoke_destroyed<B: Default>(
         }
     };
     let Some(facts) = ended else {
-        return response;
+        return true;
     };
     // A renewal the response does not write leaves the client on its old id.
-    if !logout && response.status().is_server_error() && !shared.commit_on_server_error {
-        return response;
+    if !logout && (500..600).contains(&status) && !shared.commit_on_server_error {
+        return true;
     }
     let Some(id) = facts.session_id else {
-        return response;
+        return true;
     };
     let until = session_until(&facts, shared.codec().clock_skew().as_secs());
     match revocation.store.revoke_session(id, until).await {
@@ -163,28 +162,11 @@ pub(crate) async fn revoke_destroyed<B: Default>(
                 "as it was renewed"
             };
             tracing::info!(cookie = shared.name(), session_id = %id, "session revoked {when}");
-            response
+            true
         }
         Err(error) => {
             tracing::error!(%error, cookie = shared.name(), session_id = %id, "session could not be revoked");
-            match revocation.on_error {
-                OnStoreError::Accept => response,
-                OnStoreError::Refuse => {
-                    let mut failed =
-                        crate::web::future::status_only(StatusCode::SERVICE_UNAVAILABLE);
-                    for value in response.headers().get_all(http::header::SET_COOKIE) {
-                        failed
-                            .headers_mut()
-                            .append(http::header::SET_COOKIE, value.clone());
-                    }
-                    for name in [http::header::CACHE_CONTROL, http::header::VARY] {
-                        if let Some(value) = response.headers().get(&name) {
-                            failed.headers_mut().insert(name, value.clone());
-                        }
-                    }
-                    failed
-                }
-            }
+            revocation.on_error == OnStoreError::Accept
         }
     }
 }
