@@ -677,10 +677,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             _ => inner.write_format,
         };
         let flash = options.flash.filter(|flash| !flash.is_empty());
-        let cap = match format {
-            Format::V1 => self.lifetime_cap(),
-            Format::V2 => inner.max_age,
-        };
+        let cap = self.lifetime_cap(format);
         let (issued_at, lifetime) = match options.continues {
             None => (now, cap.unwrap_or(0)),
             Some(facts) => {
@@ -946,13 +943,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             })?;
             Ok(plain)
         })?;
-        let flags = if opened.facts.has_flash {
-            FLAG_FLASH
-        } else {
-            0
-        };
-        opened.facts.session_id =
-            envelope::split_plaintext(opened.facts.format, flags, &opened.value)?.session_id;
+        opened.facts.session_id = opened.facts.split_plaintext(&opened.value)?.session_id;
         Ok(opened)
     }
 
@@ -966,7 +957,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     ) -> Result<Opened<R>, OpenError> {
         let inner = &*self.inner;
         let (header, suite_index, key_index) = self.check_header(cookie)?;
-        let (version, suite) = (&inner.suites[suite_index].0, &*inner.suites[suite_index].1);
+        let suite = &*inner.suites[suite_index].1;
         let info = suite.info();
         with_scratch(cookie.len() / 4 * 3 + 3, |buf| {
             URL_SAFE_NO_PAD
@@ -982,7 +973,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             let opened = with_aad(&head[..header_len], &info.descriptor, &inner.name, |aad| {
                 suite.open(key_index, &head[header_len..], aad, payload, tag)
             })
-            .and_then(|()| self.check_time(&header, *version, key_index, now))
+            .and_then(|()| self.check_time(&header, key_index, now))
             .and_then(|facts| {
                 let value = read(suite, &header, payload)?;
                 Ok(Opened {
@@ -1026,18 +1017,11 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         Ok((header, usize::from(suite_index), key_index))
     }
 
-    fn check_time(
-        &self,
-        header: &Header,
-        version: u8,
-        key_index: usize,
-        now: u64,
-    ) -> Result<Facts, OpenError> {
+    fn check_time(&self, header: &Header, key_index: usize, now: u64) -> Result<Facts, OpenError> {
         let inner = &*self.inner;
         let mut facts = inner.timeouts.check(header, now, inner.write_format)?;
-        facts.version = version;
         facts.old_key = key_index != 0;
-        facts.old_suite = version != inner.suites[inner.current].0;
+        facts.old_suite = facts.version != inner.suites[inner.current].0;
         facts.needs_reissue =
             facts.old_key || facts.old_suite || facts.old_format || facts.renewal_due;
         Ok(facts)
@@ -1096,18 +1080,21 @@ impl<T> Codec<T> {
     /// Seconds a fresh cookie lives (`Max-Age` of a persistent one), for the budget.
     fn fresh_lifetime(&self) -> Option<u64> {
         let inner = &*self.inner;
-        inner
-            .timeouts
-            .expiry_of_seal(inner.write_format, 0, 0, self.lifetime_cap().unwrap_or(0))
+        inner.timeouts.expiry_of_seal(
+            inner.write_format,
+            0,
+            0,
+            self.lifetime_cap(inner.write_format).unwrap_or(0),
+        )
     }
 
     /// The longest lifetime a seal writes into the header. Format 1 records no
     /// seal time, so no idle expiry: its cookies live the absolute timeout or,
     /// when only an idle timeout is set, that long from sign-in, and never
     /// without an expiry the codec was given.
-    fn lifetime_cap(&self) -> Option<u32> {
+    fn lifetime_cap(&self, format: Format) -> Option<u32> {
         let inner = &*self.inner;
-        match inner.write_format {
+        match format {
             Format::V1 => inner.max_age.or(inner.timeouts.idle),
             Format::V2 => inner.max_age,
         }

@@ -71,6 +71,26 @@ pub struct Facts {
     pub needs_reissue: bool,
 }
 
+impl Facts {
+    /// Splits the plaintext of the cookie these facts describe (as
+    /// [`Codec::open_plaintext_at`](crate::Codec::open_plaintext_at) returns it)
+    /// into session id, flash messages and value.
+    ///
+    /// # Errors
+    /// [`OpenError::Malformed`] when it is shorter than its prefix says.
+    pub fn split_plaintext<'a>(
+        &self,
+        plain: &'a [u8],
+    ) -> Result<crate::envelope::PlaintextParts<'a>, OpenError> {
+        let flags = if self.has_flash {
+            crate::envelope::FLAG_FLASH
+        } else {
+            0
+        };
+        crate::envelope::split_plaintext(self.format, flags, plain)
+    }
+}
+
 /// The lifetime settings of a codec, in whole seconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Timeouts {

@@ -334,11 +334,49 @@ fn spec_prints_the_first_vector_in_full() {
     }
 }
 
+/// A format 1 vector to be filled in: the sample key, cookie `session`, issued
+/// at 1 700 000 000; `suite` is (version, cipher, serializer, compressor,
+/// padding).
+fn definition(
+    description: &str,
+    suite: (u8, &str, &str, &str, usize),
+    lifetime: u32,
+    nonce_hex: String,
+    value: serde_json::Value,
+) -> Vector {
+    let (version, cipher, serializer, compressor, padding) = suite;
+    Vector {
+        description: description.into(),
+        version,
+        cipher: cipher.into(),
+        serializer: serializer.into(),
+        compressor: compressor.into(),
+        padding,
+        key: URL_SAFE_NO_PAD.encode((0u8..32).collect::<Vec<_>>()),
+        key_id: String::new(),
+        subkey_hex: String::new(),
+        cookie_name: "session".into(),
+        issued_at: 1_700_000_000,
+        lifetime,
+        nonce_hex,
+        value,
+        payload: Payload::Value,
+        plaintext_hex: String::new(),
+        envelope_hex: String::new(),
+        cookie: String::new(),
+        format: 1,
+        sealed_at: None,
+        session_id_hex: None,
+        browser_session: false,
+        flash: None,
+        idle_timeout: None,
+    }
+}
+
 /// The definitions the frozen file was generated from.
 fn definitions() -> Vec<Vector> {
     let sample: serde_json::Value =
         serde_json::from_str(include_str!("../examples/sample-session.json")).unwrap();
-    let key = URL_SAFE_NO_PAD.encode((0u8..32).collect::<Vec<_>>());
     let small = serde_json::json!({"user": "alice", "n": 7});
     let every = every_type();
     let cart = long_cart();
@@ -350,31 +388,14 @@ fn definitions() -> Vec<Vector> {
                padding,
                lifetime,
                nonce_len: usize,
-               value: &serde_json::Value| Vector {
-        description: description.into(),
-        version,
-        cipher: cipher.into(),
-        serializer: serializer.into(),
-        compressor: compressor.into(),
-        padding,
-        key: key.clone(),
-        key_id: String::new(),
-        subkey_hex: String::new(),
-        cookie_name: "session".into(),
-        issued_at: 1_700_000_000,
-        lifetime,
-        nonce_hex: hex(&(0..nonce_len).map(|i| 0xa0 + i as u8).collect::<Vec<_>>()),
-        value: value.clone(),
-        payload: Payload::Value,
-        plaintext_hex: String::new(),
-        envelope_hex: String::new(),
-        cookie: String::new(),
-        format: 1,
-        sealed_at: None,
-        session_id_hex: None,
-        browser_session: false,
-        flash: None,
-        idle_timeout: None,
+               value: &serde_json::Value| {
+        definition(
+            description,
+            (version, cipher, serializer, compressor, padding),
+            lifetime,
+            hex(&(0..nonce_len).map(|i| 0xa0 + i as u8).collect::<Vec<_>>()),
+            value.clone(),
+        )
     };
     vec![
         def(
@@ -558,7 +579,6 @@ fn print_vectors() {
 fn definitions_2() -> Vec<Vector> {
     let sample: serde_json::Value =
         serde_json::from_str(include_str!("../examples/sample-session.json")).unwrap();
-    let key = URL_SAFE_NO_PAD.encode((0u8..32).collect::<Vec<_>>());
     let def = |description: &str,
                version,
                cipher: &str,
@@ -570,30 +590,19 @@ fn definitions_2() -> Vec<Vector> {
                value: serde_json::Value,
                browser_session,
                flash: Option<serde_json::Value>| Vector {
-        description: description.into(),
-        version,
-        cipher: cipher.into(),
-        serializer: serializer.into(),
-        compressor: compressor.into(),
-        padding,
-        key: key.clone(),
-        key_id: String::new(),
-        subkey_hex: String::new(),
-        cookie_name: "session".into(),
-        issued_at: 1_700_000_000,
-        lifetime,
-        nonce_hex: hex(&(0..nonce_len).map(|i| 0xb0 + i as u8).collect::<Vec<_>>()),
-        value,
-        payload: Payload::Value,
-        plaintext_hex: String::new(),
-        envelope_hex: String::new(),
-        cookie: String::new(),
         format: 2,
         sealed_at: Some(1_700_000_900),
         session_id_hex: Some(hex(&(0u8..16).map(|i| 0xc0 + i).collect::<Vec<_>>())),
         browser_session,
         flash,
         idle_timeout: Some(1800),
+        ..definition(
+            description,
+            (version, cipher, serializer, compressor, padding),
+            lifetime,
+            hex(&(0..nonce_len).map(|i| 0xb0 + i as u8).collect::<Vec<_>>()),
+            value,
+        )
     };
     vec![
         def(

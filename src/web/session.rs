@@ -172,10 +172,7 @@ impl Session {
         key: &str,
         value: &T,
     ) -> Result<(), SessionValueError> {
-        let value = Value::from_serialize(value).map_err(|error| SessionValueError {
-            key: key.to_owned(),
-            error,
-        })?;
+        let value = value_of(key, value)?;
         self.insert_value(key, value);
         Ok(())
     }
@@ -297,10 +294,7 @@ impl Session {
         key: &str,
         value: &T,
     ) -> Result<(), SessionValueError> {
-        let value = Value::from_serialize(value).map_err(|error| SessionValueError {
-            key: key.to_owned(),
-            error,
-        })?;
+        let value = value_of(key, value)?;
         let mut state = self.lock();
         state.flash.insert(key.to_owned(), value);
         state.changed = true;
@@ -409,6 +403,14 @@ impl Session {
         }
         Ok(())
     }
+}
+
+/// `value` in the session's data model, to be stored under `key`.
+fn value_of<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, SessionValueError> {
+    Value::from_serialize(value).map_err(|error| SessionValueError {
+        key: key.to_owned(),
+        error,
+    })
 }
 
 /// The value stored under `key`, converted to `T`.

@@ -254,12 +254,10 @@ pub fn open(args: &OpenArgs) -> Result<(), Failure> {
                     print_json(&facts_json(&opened.facts, &suites), args.pretty)?
                 );
             }
-            let value_len = sealed_cookie::envelope::split_plaintext(
-                opened.facts.format,
-                header_flags(&opened.facts),
-                &opened.value,
-            )
-            .map_or(opened.value.len(), |parts| parts.value.len());
+            let value_len = opened
+                .facts
+                .split_plaintext(&opened.value)
+                .map_or(opened.value.len(), |parts| parts.value.len());
             Err(Failure::NotAValue(not_a_value(
                 &opened.facts,
                 &suites,
@@ -326,15 +324,6 @@ fn encode_plaintext(bytes: &[u8], format: PlaintextFormat) -> String {
             })
         }
         PlaintextFormat::Base64 => STANDARD.encode(bytes),
-    }
-}
-
-/// The flags that tell how a plaintext is laid out.
-fn header_flags(facts: &Facts) -> u8 {
-    if facts.has_flash {
-        sealed_cookie::envelope::FLAG_FLASH
-    } else {
-        0
     }
 }
 

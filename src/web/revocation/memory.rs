@@ -24,9 +24,8 @@ impl Entries {
     }
 
     fn drop_expired(&mut self, now: u64) {
-        let live = |until: &Option<u64>| until.is_none_or(|until| until > now);
-        self.sessions.retain(|_, until| live(until));
-        self.users.retain(|_, (_, until)| live(until));
+        self.sessions.retain(|_, until| live(*until, now));
+        self.users.retain(|_, (_, until)| live(*until, now));
     }
 }
 
@@ -124,6 +123,11 @@ impl MemoryStore {
     }
 }
 
+/// Whether an entry kept `until` still matters at `now` (`None`: for good).
+fn live(until: Option<u64>, now: u64) -> bool {
+    until.is_none_or(|until| until > now)
+}
+
 /// The longer of two lifetimes of one revocation (`None`: for good).
 fn longer(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     a.zip(b).map(|(a, b)| a.max(b))
@@ -136,15 +140,14 @@ fn ready<'a, T: Send + 'a>(result: Result<T, StoreError>) -> StoreFuture<'a, T> 
 impl RevocationStore for MemoryStore {
     fn check<'a>(&'a self, query: RevocationQuery<'a>) -> StoreFuture<'a, Verdict> {
         let entries = self.lock();
-        let live = |until: Option<u64>| until.is_none_or(|until| until > query.now);
         let session = query
             .session_id
             .and_then(|id| entries.sessions.get(&id).copied())
-            .is_some_and(live);
+            .is_some_and(|until| live(until, query.now));
         let user = query
             .user
             .and_then(|user| entries.users.get(user).copied())
-            .filter(|(_, until)| live(*until))
+            .filter(|(_, until)| live(*until, query.now))
             .map(|(not_before, _)| not_before);
         ready(Ok(Verdict::of(session, user, query.created_at)))
     }
