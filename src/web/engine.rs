@@ -50,7 +50,7 @@ pub(crate) fn response_cookies(
     held: Held,
     status: u16,
 ) -> Written {
-    if (500..600).contains(&status) && !shared.commit_on_server_error {
+    if !shared.writes_session_on(status) {
         // The request failed: the client keeps the cookie it had.
         if session.lock().changed {
             tracing::info!(

@@ -76,6 +76,12 @@ impl Shared {
         &self.name
     }
 
+    /// Whether a response with `status` carries the session's changes: not a
+    /// server error, unless `commit_on_server_error` says so.
+    pub(crate) fn writes_session_on(&self, status: u16) -> bool {
+        !(500..600).contains(&status) || self.commit_on_server_error
+    }
+
     pub(crate) fn attributes(&self) -> &CookieAttributes {
         &self.attributes
     }

@@ -146,7 +146,7 @@ pub(crate) async fn revoke_ended(
         return true;
     };
     // A renewal the response does not write leaves the client on its old id.
-    if !logout && (500..600).contains(&status) && !shared.commit_on_server_error {
+    if !logout && !shared.writes_session_on(status) {
         return true;
     }
     let Some(id) = facts.session_id else {
