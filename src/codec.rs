@@ -1231,7 +1231,7 @@ impl<T> Codec<T> {
 
     /// Largest payload (serialized, after any compression) whose sealed value
     /// is at most `value_len` characters under the current suite.
-    #[cfg(feature = "tower")]
+    #[cfg(feature = "web")]
     pub(crate) fn payload_capacity_for_value_len(&self, value_len: usize) -> usize {
         last_fitting(value_len, |n| self.sealed_len_for_payload(n) <= value_len)
     }
@@ -1241,7 +1241,7 @@ impl<T> Codec<T> {
     ///
     /// # Errors
     /// A serialization or compression error.
-    #[cfg(feature = "tower")]
+    #[cfg(feature = "web")]
     pub(crate) fn payload_len(&self, value: &T) -> Result<usize, SealError> {
         let inner = &*self.inner;
         let suite = &*inner.suites[inner.current].1;
@@ -1261,7 +1261,7 @@ impl<T> Codec<T> {
     ///
     /// # Errors
     /// A serialization error.
-    #[cfg(feature = "tower")]
+    #[cfg(feature = "web")]
     pub(crate) fn flash_len(&self, flash: &SessionMap) -> Result<usize, SealError> {
         if flash.is_empty() {
             return Ok(0);

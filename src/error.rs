@@ -92,6 +92,16 @@ pub enum ConfigError {
         /// The rejected name.
         name: String,
     },
+    /// The legacy readers read more cookies than one layer tracks.
+    #[error(
+        "legacy readers read {count} cookie names; at most {max} are supported: adopt fewer cookies"
+    )]
+    TooManyLegacyCookies {
+        /// Names configured.
+        count: usize,
+        /// Most accepted.
+        max: usize,
+    },
     /// A cookie attribute value holds a character that would break the `Set-Cookie` header.
     #[error("cookie attribute {attribute} holds a control character, ';' or a space")]
     InvalidAttribute {

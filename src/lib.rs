@@ -146,11 +146,11 @@ pub mod serializer;
 mod session_id;
 mod suite;
 mod value;
-#[cfg(feature = "tower")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+#[cfg(feature = "web")]
+#[cfg_attr(docsrs, doc(cfg(feature = "web")))]
 pub mod web;
-#[cfg(any(feature = "tower", feature = "cli"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "tower", feature = "cli"))))]
+#[cfg(any(feature = "web", feature = "cli"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "web", feature = "cli"))))]
 pub mod words;
 
 pub use attributes::{CookieAttributes, SameSite};

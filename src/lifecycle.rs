@@ -249,7 +249,8 @@ impl Timeouts {
 /// `now`, or earlier so that an absolute timeout of `absolute` seconds ends it
 /// when the legacy cookie would have ended. Format 1 writers carry the
 /// remaining lifetime instead.
-#[cfg(feature = "tower")]
+#[cfg(feature = "web")]
+#[cfg_attr(not(any(feature = "tower", feature = "actix")), allow(dead_code))]
 pub(crate) fn adopted_facts(
     version: u8,
     key_id: KeyId,

@@ -63,7 +63,7 @@ mod write;
 use mask::*;
 pub use mask::{MaskedPath, is_printable_var_name, looks_like_key, var_name_for_message};
 // The web layer masks its own configuration messages the same way.
-#[cfg(feature = "tower")]
+#[cfg(feature = "web")]
 pub(crate) use mask::{line_col, mask_runs};
 pub use write::KeyringLock;
 use write::*;
@@ -674,7 +674,7 @@ impl KeyringFile {
 
 impl KeyfileError {
     /// The message without the path, for a caller that names the file itself.
-    #[cfg(feature = "tower")]
+    #[cfg(feature = "web")]
     pub(crate) fn reason(&self) -> String {
         match self {
             Self::Io { error, .. } => error.to_string(),

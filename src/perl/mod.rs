@@ -40,7 +40,7 @@
 
 pub mod sereal;
 mod storage_secure;
-#[cfg(feature = "tower")]
+#[cfg(feature = "web")]
 pub(crate) mod web;
 
 pub use sereal::{BinaryStrings, Limits, MAX_DEPTH, Objects, SerealDecoder, SerealError};

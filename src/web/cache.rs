@@ -5,7 +5,9 @@
 //! or deletes the session cookie is therefore marked `private` (or `no-store`),
 //! and every response whose handler read the session varies on `Cookie`.
 
+#[cfg(any(feature = "tower", test))]
 use http::header::{CACHE_CONTROL, VARY};
+#[cfg(any(feature = "tower", test))]
 use http::{HeaderMap, HeaderValue};
 
 /// The `Cache-Control` directive put on responses that set or delete the
@@ -46,11 +48,27 @@ const SHARED: [&str; 2] = ["public", "s-maxage"];
 /// Marks a response that sets or deletes the session cookie as not for shared
 /// caches. A handler's `private` or `no-store` is kept; its `public` (and
 /// `s-maxage`) is dropped, with a log line.
+#[cfg(any(feature = "tower", test))]
 pub(crate) fn keep_private(headers: &mut HeaderMap, directive: CacheControl) {
-    let directives: Vec<String> = headers
+    let existing = headers
         .get_all(CACHE_CONTROL)
         .iter()
-        .filter_map(|value| value.to_str().ok())
+        .filter_map(|value| value.to_str().ok());
+    if let Some(value) = private_cache_control(existing, directive) {
+        let value = HeaderValue::try_from(value)
+            .unwrap_or_else(|_| HeaderValue::from_static(directive.as_str()));
+        headers.insert(CACHE_CONTROL, value);
+    }
+}
+
+/// The `Cache-Control` value to write on a response that sets or deletes the
+/// session cookie, given the handler's values (`None`: keep them as they are).
+/// Framework-neutral: each adapter reads and writes its own header types.
+pub(crate) fn private_cache_control<'a>(
+    existing: impl Iterator<Item = &'a str>,
+    directive: CacheControl,
+) -> Option<String> {
+    let directives: Vec<String> = existing
         .flat_map(|value| value.split(','))
         .map(|directive| directive.trim().to_owned())
         .filter(|directive| !directive.is_empty())
@@ -67,7 +85,7 @@ pub(crate) fn keep_private(headers: &mut HeaderMap, directive: CacheControl) {
         .iter()
         .any(|d| matches!(name_of(d).as_str(), "private" | "no-store"))
     {
-        return;
+        return None;
     }
     let (shared, kept): (Vec<String>, Vec<String>) = directives
         .into_iter()
@@ -81,29 +99,34 @@ pub(crate) fn keep_private(headers: &mut HeaderMap, directive: CacheControl) {
             directive.as_str()
         );
     }
-    let value = std::iter::once(directive.as_str().to_owned())
-        .chain(kept)
-        .collect::<Vec<_>>()
-        .join(", ");
-    if let Ok(value) = HeaderValue::try_from(value) {
-        headers.insert(CACHE_CONTROL, value);
-    } else {
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static(directive.as_str()));
-    }
+    Some(
+        std::iter::once(directive.as_str().to_owned())
+            .chain(kept)
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
 }
 
 /// Adds `Vary: Cookie` unless the response already varies on it (or on `*`).
+#[cfg(any(feature = "tower", test))]
 pub(crate) fn vary_on_cookie(headers: &mut HeaderMap) {
-    let varies = headers
+    let existing = headers
         .get_all(VARY)
         .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .map(str::trim)
-        .any(|name| name == "*" || name.eq_ignore_ascii_case("cookie"));
-    if !varies {
+        .filter_map(|value| value.to_str().ok());
+    if !varies_on_cookie(existing) {
         headers.append(VARY, HeaderValue::from_static("Cookie"));
     }
+}
+
+/// Whether `Vary` values already cover `Cookie` (by name or `*`).
+pub(crate) fn varies_on_cookie<'a>(mut existing: impl Iterator<Item = &'a str>) -> bool {
+    existing.any(|value| {
+        value
+            .split(',')
+            .map(str::trim)
+            .any(|name| name == "*" || name.eq_ignore_ascii_case("cookie"))
+    })
 }
 
 #[cfg(test)]

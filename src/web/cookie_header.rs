@@ -6,8 +6,8 @@
 //! name, bytes that are not UTF-8) is skipped and the rest are still read, so one
 //! foreign cookie can never hide the session.
 
-use http::HeaderMap;
-use http::header::COOKIE;
+#[cfg(any(feature = "tower", test))]
+use http::{HeaderMap, header::COOKIE};
 
 /// The request's cookies: every `name=value` pair of every `Cookie` field, in
 /// the order sent, with surrounding spaces trimmed. What the engine reads,
@@ -30,6 +30,7 @@ impl<'a> RequestCookies<'a> {
     }
 
     /// From an `http` header map.
+    #[cfg(any(feature = "tower", test))]
     pub(crate) fn from_headers(headers: &'a HeaderMap) -> Self {
         Self::from_fields(
             headers

@@ -26,9 +26,8 @@ pub(crate) struct Held {
     pub(crate) chunks: usize,
     /// A cookie was sent but rejected.
     pub(crate) rejected: bool,
-    /// A Perl session cookie under another name is to be deleted.
-    #[cfg(feature = "perl-compat")]
-    pub(crate) legacy_delete: bool,
+    /// Legacy cookies to delete: bits over the legacy readers' cookie names.
+    pub(crate) legacy_delete: u64,
 }
 
 /// What the engine decided for the response.
@@ -61,13 +60,11 @@ pub(crate) fn response_cookies(
         }
         return Written::Untouched;
     }
-    #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
     let Ok(mut lines) = cookies_to_set(shared, session, held) else {
         return Written::ServerError;
     };
-    #[cfg(feature = "perl-compat")]
-    if let (true, Some(perl)) = (held.legacy_delete, &shared.perl) {
-        lines.push(removal(shared.attributes(), &perl.cookie_name));
+    for name in shared.legacy.names_in(held.legacy_delete) {
+        lines.push(removal(shared.attributes(), name));
     }
     Written::Cookies(lines)
 }
@@ -129,19 +126,37 @@ fn open_candidates(
 /// Opens the session the request's cookies carry (or adopts a legacy one) and
 /// notes what the client holds, for the response.
 pub(crate) fn open_session(shared: &Arc<Shared>, cookies: &RequestCookies<'_>) -> (Session, Held) {
-    let incoming = chunking::read(cookies, shared.name(), shared.max_chunks);
+    let mut incoming = chunking::read(cookies, shared.name(), shared.max_chunks);
+    // A legacy cookie under our own name, told apart by its shape: our codec
+    // never tries it.
+    let before = incoming.candidates.len();
+    if !shared.legacy.is_empty() {
+        incoming
+            .candidates
+            .retain(|candidate| !shared.legacy.claimed(candidate));
+    }
+    let claimed = incoming.candidates.len() < before;
     // One keyring for the whole request, even if a reload lands meanwhile.
     let snapshot = shared.codec();
     let codec: &dyn LayerCodec = &***snapshot;
-    let (opened, rejected) = open_candidates(shared, codec, &incoming);
-    #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
-    let mut session = match opened {
+    let (opened, mut rejected) = open_candidates(shared, codec, &incoming);
+    let mut legacy_delete = 0;
+    let session = match opened {
         Some(opened) => Session::opened(
             opened.value,
             opened.flash,
             Some(opened.facts),
             Arc::clone(shared),
         ),
+        None if !shared.legacy.is_empty() => {
+            let now = codec.now();
+            let found = shared.legacy.adopt(cookies, shared.name(), now);
+            legacy_delete = found.delete;
+            // A claimed cookie that no reader could adopt is deleted as any
+            // rejected one.
+            rejected |= claimed && found.session.is_none();
+            adopted(shared, codec, found.session, now)
+        }
         None => Session::opened(
             SessionMap::new(),
             SessionMap::new(),
@@ -149,32 +164,6 @@ pub(crate) fn open_session(shared: &Arc<Shared>, cookies: &RequestCookies<'_>) -
             Arc::clone(shared),
         ),
     };
-    #[cfg(feature = "perl-compat")]
-    let mut legacy_delete = false;
-    #[cfg(feature = "perl-compat")]
-    if let Some(perl) = &shared.perl
-        && session.facts().is_none()
-    {
-        let now = codec.now();
-        let adopted = perl.adopt(cookies, shared.name(), now);
-        legacy_delete = adopted.delete_cookie;
-        if let Some(map) = adopted.map {
-            metrics::legacy_adopted();
-            // Written on the way out, in the current suite, re-sealed (not
-            // renewed): it keeps the Perl cookie's expiry, cut to the
-            // configured timeouts, and never gains a longer one.
-            let expires = adopted.expires.map(|at| u64::try_from(at).unwrap_or(0));
-            let facts = crate::lifecycle::adopted_facts(
-                codec.current_version(),
-                codec.primary_key_id(),
-                codec.max_age().map(|age| age.as_secs()),
-                now,
-                expires,
-            );
-            session = Session::opened(map, SessionMap::new(), Some(facts), Arc::clone(shared));
-            session.lock().adopted = true;
-        }
-    }
     let held = Held {
         main: incoming.main_present,
         chunks: incoming.chunks_held,
@@ -182,10 +171,44 @@ pub(crate) fn open_session(shared: &Arc<Shared>, cookies: &RequestCookies<'_>) -
         // Path or Domain: deleting "the" rejected cookie could then hit
         // the user's own, so nothing is deleted.
         rejected: rejected && !incoming.duplicated,
-        #[cfg(feature = "perl-compat")]
         legacy_delete,
     };
     (session, held)
+}
+
+/// The session a legacy reader found (or an empty one), to be written on the
+/// way out in the current suite, re-sealed (not renewed): it keeps the legacy
+/// expiry, cut to the configured timeouts, and never gains a longer one.
+fn adopted(
+    shared: &Arc<Shared>,
+    codec: &dyn LayerCodec,
+    found: Option<(SessionMap, Option<u64>, &'static str)>,
+    now: u64,
+) -> Session {
+    let Some((map, expires, reader)) = found else {
+        return Session::opened(
+            SessionMap::new(),
+            SessionMap::new(),
+            None,
+            Arc::clone(shared),
+        );
+    };
+    metrics::legacy_adopted(reader);
+    tracing::info!(
+        reader,
+        cookie = shared.name(),
+        "legacy session adopted; re-issuing it in the current format"
+    );
+    let facts = crate::lifecycle::adopted_facts(
+        codec.current_version(),
+        codec.primary_key_id(),
+        codec.max_age().map(|age| age.as_secs()),
+        now,
+        expires,
+    );
+    let session = Session::opened(map, SessionMap::new(), Some(facts), Arc::clone(shared));
+    session.lock().adopted = true;
+    session
 }
 
 /// Who asked for the write that did not fit, and so what happens instead.

@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use tower_layer::Layer;
 
 use super::cache::CacheControl;
 use super::config::WebConfigError;
 use super::revocation::{OnStoreError, RevocationStore, StoreError};
-use super::service::SessionService;
 use crate::attributes::{CookieAttributes, SameSite};
 use crate::cipher::Cipher;
 use crate::clock::Clock;
@@ -66,9 +64,8 @@ pub(crate) struct Shared {
     pub(crate) revocation: Option<super::revocation::engine::Revocation>,
     /// Largest serialized payload the layer can write (all chunks together).
     pub(crate) payload_capacity: usize,
-    /// Reads Perl session cookies when the request has none of ours.
-    #[cfg(feature = "perl-compat")]
-    pub(crate) perl: Option<crate::perl::web::PerlLegacy>,
+    /// Read legacy session cookies when the request has none of ours.
+    pub(crate) legacy: super::legacy::Readers,
 }
 
 impl Shared {
@@ -153,7 +150,7 @@ impl Shared {
 /// [`SessionConfig`](super::SessionConfig).
 #[derive(Clone)]
 pub struct SessionLayer {
-    shared: Arc<Shared>,
+    pub(crate) shared: Arc<Shared>,
 }
 
 impl fmt::Debug for SessionLayer {
@@ -322,6 +319,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             reload: None,
             #[cfg(feature = "perl-compat")]
             perl: None,
+            legacy: Vec::new(),
         }
     }
 }
@@ -385,14 +383,6 @@ impl SessionLayer {
     }
 }
 
-impl<S> Layer<S> for SessionLayer {
-    type Service = SessionService<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        SessionService::new(inner, Arc::clone(&self.shared))
-    }
-}
-
 /// Builds a [`SessionLayer`]; every mistake is reported by [`SessionLayerBuilder::build`].
 #[must_use]
 pub struct SessionLayerBuilder<P = Value> {
@@ -419,6 +409,7 @@ pub struct SessionLayerBuilder<P = Value> {
     reload: Option<(Option<PathBuf>, Duration)>,
     #[cfg(feature = "perl-compat")]
     perl: Option<(crate::perl::PerlReader, String)>,
+    legacy: Vec<Arc<dyn super::legacy::LegacyReader>>,
 }
 
 impl<P> fmt::Debug for SessionLayerBuilder<P> {
@@ -748,6 +739,31 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         self
     }
 
+    /// Also adopts the sessions `reader` finds when a request has no session
+    /// of ours (see [`legacy`](crate::web::legacy)); readers are asked in the
+    /// order added, after the Perl reader. Each adopted session is re-issued in
+    /// the current suite on that response and the legacy cookies deleted.
+    ///
+    /// ```
+    /// # #[cfg(all(feature = "xchacha20poly1305", feature = "postcard", feature = "legacy-cookie-jar"))] {
+    /// use sealed_cookie::web::SessionLayer;
+    /// use sealed_cookie::web::legacy::{CookieJarReader, JarKey, JarMode};
+    /// use sealed_cookie::{Key, Keyring};
+    ///
+    /// # let master = [4u8; 64];
+    /// let layer = SessionLayer::builder()
+    ///     .keyring(Keyring::new(Key::generate()?))
+    ///     .legacy_reader(CookieJarReader::new(JarKey::from_master(&master)?, JarMode::Private).entries(["user"]))
+    ///     .build()?;
+    /// # let _ = layer;
+    /// # }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn legacy_reader(mut self, reader: impl super::legacy::LegacyReader) -> Self {
+        self.legacy.push(Arc::new(reader));
+        self
+    }
+
     /// Checks everything and builds the layer.
     ///
     /// # Errors
@@ -851,11 +867,14 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
             Shared::longest_value(&codec, self.budget, self.max_chunks, request_room);
         let codec: Box<dyn LayerCodec> = Box::new(codec);
         let payload_capacity = codec.payload_capacity_for_value_len(longest_value);
+        #[cfg_attr(not(feature = "perl-compat"), allow(unused_mut))]
+        let mut readers = self.legacy;
         #[cfg(feature = "perl-compat")]
-        let perl = match self.perl {
-            Some((reader, name)) => Some(crate::perl::web::PerlLegacy::new(reader, name)?),
-            None => None,
-        };
+        if let Some((reader, name)) = self.perl {
+            let perl = crate::perl::web::PerlLegacy::new(reader, name)?;
+            readers.insert(0, Arc::new(perl));
+        }
+        let legacy = super::legacy::Readers::new(readers, codec.cookie_name())?;
         let reload = match self.reload {
             None => None,
             Some((None, _)) => return Err(WebConfigError::ReloadWithoutFile),
@@ -886,8 +905,7 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
                         user_entry: self.revocation_user_entry,
                     }),
                 payload_capacity,
-                #[cfg(feature = "perl-compat")]
-                perl,
+                legacy,
             }),
         };
         if let Some((path, every)) = reload {

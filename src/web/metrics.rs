@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `sealed_cookie_opened_total` | counter | `key_id`, `key` (`primary` or `old`), `suite` (`current` or `old`) |
 //! | `sealed_cookie_rejected_total` | counter | `kind` ([`OpenError::kind`](crate::OpenError::kind)) |
-//! | `sealed_cookie_legacy_adopted_total` | counter | |
+//! | `sealed_cookie_legacy_adopted_total` | counter | `reader` ([`LegacyReader::name`](crate::web::legacy::LegacyReader::name)) |
 //! | `sealed_cookie_reissued_total` | counter | `reason`: `old_key`, `old_suite`, `old_format`, `renewal` |
 //! | `sealed_cookie_renewed_total` | counter | (by the handler: `Session::renew`) |
 //! | `sealed_cookie_too_large_total` | counter | (a seal over the budget) |
@@ -41,11 +41,12 @@ pub(crate) fn rejected(kind: &'static str) {
     let _ = kind;
 }
 
-/// A legacy (Perl) session adopted.
-#[cfg(feature = "perl-compat")]
-pub(crate) fn legacy_adopted() {
+/// A legacy session adopted, by the reader's name.
+pub(crate) fn legacy_adopted(reader: &'static str) {
     #[cfg(feature = "metrics")]
-    metrics::counter!("sealed_cookie_legacy_adopted_total").increment(1);
+    metrics::counter!("sealed_cookie_legacy_adopted_total", "reader" => reader).increment(1);
+    #[cfg(not(feature = "metrics"))]
+    let _ = reader;
 }
 
 /// A cookie written again without the handler asking: why.

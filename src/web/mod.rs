@@ -47,24 +47,30 @@
 //! [tower]: https://docs.rs/tower
 //! [axum]: https://docs.rs/axum
 
+// The engine alone (feature `web` without an adapter) is for adapters to call.
+#![cfg_attr(not(any(feature = "tower", feature = "actix")), allow(dead_code))]
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
 mod cache;
 mod chunking;
 mod config;
 pub(crate) mod cookie_header;
 mod engine;
-mod future;
 mod layer;
+pub mod legacy;
 pub mod metrics;
 mod payload;
 mod reload;
 pub mod revocation;
-mod service;
 mod session;
+#[cfg(feature = "tower")]
+mod tower;
 
 pub use cache::CacheControl;
 pub use chunking::MAX_CANDIDATES;
 pub use config::{CONFIG_ENV, KEYRING_ENV, KEYS_ENV, SessionConfig, WebConfigError};
-pub use future::ResponseFuture;
 pub use layer::{
     DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM, MAX_CHUNKS,
     SessionLayer, SessionLayerBuilder,
@@ -72,7 +78,6 @@ pub use layer::{
 pub use payload::{SessionPayload, Typed};
 pub use reload::MIN_RELOAD_INTERVAL;
 pub use revocation::{OnStoreError, RevocationStore};
-pub use service::SessionService;
-pub use session::{Session, SessionValueError};
-#[cfg(feature = "axum")]
-pub use session::{SessionMissing, TypedSession};
+pub use session::{Session, SessionMissing, SessionValueError, TypedSession};
+#[cfg(feature = "tower")]
+pub use tower::{future::ResponseFuture, service::SessionService};

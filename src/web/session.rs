@@ -440,133 +440,97 @@ pub(crate) fn persistent(state: &State, default: bool) -> bool {
         .unwrap_or(default)
 }
 
-#[cfg(feature = "axum")]
-pub use self::axum_support::{SessionMissing, TypedSession};
+/// Rejection when a handler asks for a session but no session middleware runs
+/// in front of it: a 500, with the reason logged.
+#[derive(Clone, Copy, Default, thiserror::Error)]
+#[error(
+    "no session in the request extensions: put the session layer (axum: Router::layer(SessionLayer); actix-web: App::wrap(SessionMiddleware)) in front of this handler"
+)]
+pub struct SessionMissing;
 
-#[cfg(feature = "axum")]
-mod axum_support {
-    use std::ops::{Deref, DerefMut};
+debug_as_message!(SessionMissing);
 
-    use axum_core::extract::FromRequestParts;
-    use axum_core::response::{IntoResponse, Response};
-    use http::StatusCode;
-    use http::request::Parts;
-    use serde::Serialize;
-    use serde::de::DeserializeOwned;
+/// The whole session as one struct: extract it, change it through `Deref`,
+/// then [`TypedSession::save`] it. `T` describes every entry: saving replaces
+/// the session's entries with `T`'s fields, so keys `T` does not name are
+/// dropped. A session whose entries do not fit `T` (after a schema change,
+/// say) is logged and starts from `T::default()`. An extractor with the `axum`
+/// and the `actix` features.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use sealed_cookie::web::TypedSession;
+///
+/// #[derive(Serialize, Deserialize, Default)]
+/// struct Cart { items: Vec<String> }
+///
+/// async fn add(mut cart: TypedSession<Cart>) -> String {
+///     cart.items.push("apple".into());
+///     cart.save().expect("a struct serializes to a map");
+///     format!("{} items", cart.items.len())
+/// }
+/// # let _ = add;
+/// ```
+#[derive(Debug)]
+pub struct TypedSession<T> {
+    value: T,
+    session: Session,
+}
 
-    use super::{Session, SessionValueError};
-
-    /// Rejection when a handler asks for a session but no
-    /// [`SessionLayer`](crate::web::SessionLayer) runs in front of it: a 500, with
-    /// the reason logged.
-    #[derive(Clone, Copy, Default, thiserror::Error)]
-    #[error(
-        "no session in the request extensions: add SessionLayer to the router (Router::layer) in front of this handler"
-    )]
-    pub struct SessionMissing;
-
-    debug_as_message!(SessionMissing);
-
-    impl IntoResponse for SessionMissing {
-        fn into_response(self) -> Response {
-            tracing::error!("{self}");
-            (StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error").into_response()
-        }
+impl<T: DeserializeOwned + Default> TypedSession<T> {
+    /// The typed view of a session an extractor took.
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn extracted(session: Session) -> Self {
+        let value = session.to_typed().unwrap_or_else(|error| {
+            tracing::warn!(%error, "session entries do not fit the typed session; starting from its default");
+            T::default()
+        });
+        Self { value, session }
     }
+}
 
-    impl<S: Send + Sync> FromRequestParts<S> for Session {
-        type Rejection = SessionMissing;
-
-        async fn from_request_parts(
-            parts: &mut Parts,
-            _state: &S,
-        ) -> Result<Self, Self::Rejection> {
-            let session = parts
-                .extensions
-                .get::<Session>()
-                .cloned()
-                .ok_or(SessionMissing)?;
-            // A handler that takes the session depends on the cookie.
-            session.lock().read = true;
-            Ok(session)
-        }
-    }
-
-    /// The whole session as one struct: extract it, change it through `Deref`,
-    /// then [`TypedSession::save`] it. `T` describes every entry: saving replaces
-    /// the session's entries with `T`'s fields, so keys `T` does not name are
-    /// dropped. A session whose entries do not fit `T` (after a schema change,
-    /// say) is logged and starts from `T::default()`.
+impl<T: Serialize> TypedSession<T> {
+    /// Replaces the session's entries with the struct's fields (sent on the
+    /// way out when they changed).
     ///
-    /// ```
-    /// use serde::{Deserialize, Serialize};
-    /// use sealed_cookie::web::TypedSession;
-    ///
-    /// #[derive(Serialize, Deserialize, Default)]
-    /// struct Cart { items: Vec<String> }
-    ///
-    /// async fn add(mut cart: TypedSession<Cart>) -> String {
-    ///     cart.items.push("apple".into());
-    ///     cart.save().expect("a struct serializes to a map");
-    ///     format!("{} items", cart.items.len())
-    /// }
-    /// # let _ = add;
-    /// ```
-    #[derive(Debug)]
-    pub struct TypedSession<T> {
-        value: T,
-        session: Session,
+    /// # Errors
+    /// When `T` does not serialize to a map with string keys.
+    pub fn save(&self) -> Result<(), SessionValueError> {
+        self.session.replace_typed(&self.value)
     }
 
-    impl<T: Serialize> TypedSession<T> {
-        /// Replaces the session's entries with the struct's fields (sent on the
-        /// way out when they changed).
-        ///
-        /// # Errors
-        /// When `T` does not serialize to a map with string keys.
-        pub fn save(&self) -> Result<(), SessionValueError> {
-            self.session.replace_typed(&self.value)
-        }
-
-        /// The untyped session underneath (to renew or destroy it).
-        #[must_use]
-        pub fn session(&self) -> &Session {
-            &self.session
-        }
-
-        /// The value, without saving it.
-        pub fn into_inner(self) -> T {
-            self.value
-        }
+    /// The untyped session underneath (to renew or destroy it).
+    #[must_use]
+    pub fn session(&self) -> &Session {
+        &self.session
     }
 
-    impl<T> Deref for TypedSession<T> {
-        type Target = T;
-        fn deref(&self) -> &T {
-            &self.value
-        }
+    /// The value, without saving it.
+    pub fn into_inner(self) -> T {
+        self.value
     }
+}
 
-    impl<T> DerefMut for TypedSession<T> {
-        fn deref_mut(&mut self) -> &mut T {
-            &mut self.value
-        }
+impl<T> std::ops::Deref for TypedSession<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
     }
+}
 
-    impl<S, T> FromRequestParts<S> for TypedSession<T>
-    where
-        S: Send + Sync,
-        T: DeserializeOwned + Default + Send,
-    {
-        type Rejection = SessionMissing;
+impl<T> std::ops::DerefMut for TypedSession<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
 
-        async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-            let session = Session::from_request_parts(parts, state).await?;
-            let value = session.to_typed().unwrap_or_else(|error| {
-                tracing::warn!(%error, "session entries do not fit the typed session; starting from its default");
-                T::default()
-            });
-            Ok(Self { value, session })
-        }
+impl Session {
+    /// The session an adapter put in the request, read by an extractor: the
+    /// handler depends on the cookie.
+    #[cfg(any(feature = "axum", feature = "actix"))]
+    pub(crate) fn extracted(session: Option<&Session>) -> Result<Session, SessionMissing> {
+        let session = session.cloned().ok_or(SessionMissing)?;
+        session.lock().read = true;
+        Ok(session)
     }
 }

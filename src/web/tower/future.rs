@@ -11,16 +11,16 @@ use std::task::{Context, Poll, ready};
 use http::header::SET_COOKIE;
 use http::{HeaderValue, Response, StatusCode};
 
-use super::cache;
-use super::engine::{self, Held};
-use super::layer::Shared;
-use super::session::Session;
+use crate::web::cache;
+use crate::web::engine::{self, Held};
+use crate::web::layer::Shared;
+use crate::web::session::Session;
 
 /// The boxed future of a request whose session a revocation store checks.
 type Checked<O> = Pin<Box<dyn Future<Output = O> + Send>>;
 
 pin_project_lite::pin_project! {
-    /// Response future of [`SessionService`](super::SessionService).
+    /// Response future of [`SessionService`](crate::web::SessionService).
     pub struct ResponseFuture<F: Future> {
         #[pin]
         kind: Kind<F>,

@@ -8,13 +8,13 @@ use std::task::{Context, Poll};
 use http::{Request, Response};
 use tower_service::Service;
 
-use super::cookie_header::RequestCookies;
-use super::engine;
 use super::future::{ResponseFuture, write_session};
-use super::layer::Shared;
-use super::revocation::engine as revocation;
+use crate::web::cookie_header::RequestCookies;
+use crate::web::engine;
+use crate::web::layer::Shared;
+use crate::web::revocation::engine as revocation;
 
-/// The [`Service`] made by [`SessionLayer`](super::SessionLayer).
+/// The [`Service`] made by [`SessionLayer`](crate::web::SessionLayer).
 pub struct SessionService<S> {
     inner: S,
     shared: Arc<Shared>,
