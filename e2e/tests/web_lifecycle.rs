@@ -49,7 +49,7 @@ async fn login(client: &Client, server: &web_support::Server, body: &str) -> Vec
     web_support::set_cookies(&response)
 }
 
-#[tokio::test]
+on_both_servers! {
 async fn an_idle_session_ends_while_an_active_one_lasts_until_its_absolute_timeout() {
     let clock = TestClock::at(T0);
     let server = serve(layer(Keyring::new(key()), &clock).build().unwrap()).await;
@@ -92,13 +92,14 @@ async fn an_idle_session_ends_while_an_active_one_lasts_until_its_absolute_timeo
     let (body, _) = active.session(&server).await;
     assert_eq!(body["session"], serde_json::json!({}), "absolutely expired");
 }
+}
 
 fn clock_now(clock: &TestClock) -> u64 {
     use sealed_cookie::Clock as _;
     clock.now()
 }
 
-#[tokio::test]
+on_both_servers! {
 async fn browser_session_cookies_carry_no_lifetime_and_remember_me_does() {
     let clock = TestClock::at(T0);
     let server = serve(
@@ -129,8 +130,9 @@ async fn browser_session_cookies_carry_no_lifetime_and_remember_me_does() {
     let cookies = login(&other, &server, "user=bob").await;
     assert!(!cookies[0].contains("Max-Age"), "{cookies:?}");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn a_flash_message_is_seen_once() {
     let clock = TestClock::at(T0);
     let server = serve(layer(Keyring::new(key()), &clock).build().unwrap()).await;
@@ -155,8 +157,9 @@ async fn a_flash_message_is_seen_once() {
     let (body, _) = client.session(&server).await;
     assert_eq!(body["session"]["user"], "alice", "the session itself stays");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn sign_in_renews_the_id_and_rotation_and_upgrades_keep_it() {
     let clock = TestClock::at(T0);
     let (k1, k2) = (key(), key());
@@ -201,8 +204,9 @@ async fn sign_in_renews_the_id_and_rotation_and_upgrades_keep_it() {
     assert_eq!(body2["facts"]["session_id"], id.as_str());
     assert_eq!(body["session"]["user"], "alice");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn logout_refuses_a_copy_of_the_cookie_with_a_store_and_not_without() {
     let clock = TestClock::at(T0);
     let keyring = Keyring::new(key());
@@ -238,8 +242,9 @@ async fn logout_refuses_a_copy_of_the_cookie_with_a_store_and_not_without() {
         }
     }
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn sign_in_revokes_the_id_known_before_it() {
     let clock = TestClock::at(T0);
     let server = serve(
@@ -262,4 +267,5 @@ async fn sign_in_revokes_the_id_known_before_it() {
         attacker.session(&server).await.0["session"],
         serde_json::json!({})
     );
+}
 }

@@ -15,7 +15,7 @@ use web_support::{Client, TestClock, base, header_of, key, serve, serve_router};
 
 const T0: u64 = 1_800_000_000;
 
-#[tokio::test]
+on_both_servers! {
 async fn counter_counts_and_only_changes_set_cookies() {
     let server = serve(base(Keyring::new(key())).build().unwrap()).await;
     let client = Client::new();
@@ -35,8 +35,9 @@ async fn counter_counts_and_only_changes_set_cookies() {
     assert_eq!(body["session"], serde_json::json!({}));
     assert!(cookies.is_empty(), "{cookies:?}");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn login_renews_and_keeps_data_changes_keep_issued_at() {
     let clock = TestClock::at(T0);
     let layer = base(Keyring::new(key()))
@@ -65,8 +66,9 @@ async fn login_renews_and_keeps_data_changes_keep_issued_at() {
     assert_eq!(body["session"]["count"], 2);
     assert_eq!(body["facts"]["issued_at"], T0 + 200);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn logout_deletes_the_cookie() {
     let server = serve(base(Keyring::new(key())).build().unwrap()).await;
     let client = Client::new();
@@ -83,8 +85,9 @@ async fn logout_deletes_the_cookie() {
     let (body, _) = client.session(&server).await;
     assert_eq!(body["session"], serde_json::json!({}));
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn tampered_cookie_gives_a_fresh_session_with_200() {
     let server = serve(base(Keyring::new(key())).build().unwrap()).await;
     let client = Client::new();
@@ -107,8 +110,9 @@ async fn tampered_cookie_gives_a_fresh_session_with_200() {
     assert_eq!(cookies.len(), 1);
     assert!(cookies[0].contains("Max-Age=0"), "{cookies:?}");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn expired_cookie_gives_a_fresh_session_with_200() {
     let clock = TestClock::at(T0);
     let layer = base(Keyring::new(key()))
@@ -141,8 +145,9 @@ async fn expired_cookie_gives_a_fresh_session_with_200() {
     );
     assert_eq!(cookies.len(), 1);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn revoked_and_unknown_key_cookies_give_fresh_sessions() {
     let k1 = key();
     let old = serve(base(Keyring::new(k1.clone())).build().unwrap()).await;
@@ -174,8 +179,9 @@ async fn revoked_and_unknown_key_cookies_give_fresh_sessions() {
     assert_eq!(body["session"], serde_json::json!({}));
     assert!(cookies[0].contains("Max-Age=0"), "{cookies:?}");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn old_key_cookie_is_reissued_silently_keeping_issued_at() {
     let clock = TestClock::at(T0);
     let (k1, k2) = (key(), key());
@@ -206,8 +212,9 @@ async fn old_key_cookie_is_reissued_silently_keeping_issued_at() {
     // Once re-issued, nothing more is sent.
     assert!(client.session(&after).await.1.is_empty());
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn renewal_window_slides_the_expiry() {
     // max_age with renew_within and no timeout set: format 1's sliding session,
     // an idle timeout of max_age. The re-seal keeps the creation time.
@@ -229,8 +236,9 @@ async fn renewal_window_slides_the_expiry() {
     let header = header_of(&client.cookie(&server, "session").unwrap());
     assert_eq!((header.issued_at, header.sealed_at), (T0, T0 + 3100));
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn oversize_without_chunking_is_a_500_and_keeps_the_old_cookie() {
     let server = serve(base(Keyring::new(key())).build().unwrap()).await;
     let client = Client::new();
@@ -242,8 +250,9 @@ async fn oversize_without_chunking_is_a_500_and_keeps_the_old_cookie() {
     assert_eq!(client.cookie(&server, "session").unwrap(), before);
     assert_eq!(client.counter(&server).await.0, 2);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn oversize_with_chunking_round_trips_and_stale_chunks_are_cleared() {
     // Chunking mechanics over more than the default 8 KiB request header.
     let layer = base(Keyring::new(key()))
@@ -307,8 +316,9 @@ async fn oversize_with_chunking_round_trips_and_stale_chunks_are_cleared() {
     );
     assert_eq!(client.counter(&server).await.0, 2);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn shrinking_chunked_session_deletes_only_the_extra_chunks() {
     let server = serve(
         base(Keyring::new(key()))
@@ -339,8 +349,9 @@ async fn shrinking_chunked_session_deletes_only_the_extra_chunks() {
     let (body, _) = client.session(&server).await;
     assert_eq!(body["session"]["cart"].as_array().unwrap().len(), 150);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn over_the_chunk_cap_is_a_500() {
     let server = serve(base(Keyring::new(key())).chunking(2).build().unwrap()).await;
     let client = Client::new();
@@ -348,8 +359,9 @@ async fn over_the_chunk_cap_is_a_500() {
     assert_eq!(status, 500);
     assert!(cookies.is_empty(), "{cookies:?}");
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn missing_chunk_gives_a_fresh_session() {
     let server = serve(
         base(Keyring::new(key()))
@@ -370,6 +382,7 @@ async fn missing_chunk_gives_a_fresh_session() {
     );
     assert_eq!(client.cookies(&server), []);
 }
+}
 
 #[tokio::test]
 async fn extractor_without_the_layer_is_a_500() {
@@ -381,7 +394,7 @@ async fn extractor_without_the_layer_is_a_500() {
     assert_eq!(response.status(), 500);
 }
 
-#[tokio::test]
+on_both_servers! {
 async fn cookie_sealed_elsewhere_with_the_same_key_opens() {
     // The layer seals one session value: a cookie sealed by a Codec<Value>
     // holding a map, with the same key and name, opens as a session, and vice
@@ -412,8 +425,9 @@ async fn cookie_sealed_elsewhere_with_the_same_key_opens() {
     );
     assert_eq!(client.counter(&server).await.0, 1);
 }
+}
 
-#[tokio::test]
+on_both_servers! {
 async fn configuration_from_toml_drives_the_cookie() {
     let config = SessionConfig::from_toml_str(
         r#"
@@ -439,6 +453,7 @@ async fn configuration_from_toml_drives_the_cookie() {
         attributes,
         " SameSite=Strict; Path=/; Domain=localhost.test; Max-Age=1800"
     );
+}
 }
 
 /// The sample session as the application's own struct.

@@ -14,6 +14,7 @@ use super::layer::{
     DEFAULT_MAX_CHUNKS, DEFAULT_REQUEST_HEADER_BUDGET, DEFAULT_REQUEST_HEADER_HEADROOM,
     SessionLayer, SessionLayerBuilder,
 };
+use super::legacy::LegacyReader;
 use super::payload::{SessionPayload, Typed};
 use super::revocation::OnStoreError;
 use crate::attributes::SameSite;
@@ -21,6 +22,7 @@ use crate::codec::{DEFAULT_BUDGET, SizeRule};
 use crate::error::{ConfigError, KeyError};
 use crate::keyring::Keyring;
 use crate::words::{parse_bool, parse_duration, parse_same_site};
+use zeroize::Zeroizing;
 
 /// The environment variable that holds the keys: comma-separated base64url
 /// (no padding), primary first.
@@ -180,6 +182,9 @@ pub enum WebConfigError {
     /// `revocation_url` names no store this build can open.
     #[error("{0}")]
     RevocationUrl(String),
+    /// A legacy reader is configured incompletely, or not compiled in.
+    #[error("{0}")]
+    Legacy(String),
     /// The codec rejected the configuration.
     #[error(transparent)]
     Codec(#[from] ConfigError),
@@ -288,6 +293,25 @@ pub struct SessionConfig {
     pub revocation_on_error: OnStoreError,
     /// The session entry naming the user, for `revoke_user` (default `user`).
     pub revocation_user_entry: String,
+    /// Cookies of the `cookie` crate's private (or signed) jar adopted one
+    /// each as a session entry (feature `legacy-cookie-jar`; the key comes
+    /// from `SEALED_COOKIE_LEGACY_JAR_KEY`).
+    pub legacy_jar_cookies: Vec<String>,
+    /// A jar cookie whose JSON object becomes the whole session.
+    pub legacy_jar_session_cookie: Option<String>,
+    /// Which jar wrote them: `private` (default) or `signed`.
+    pub legacy_jar_mode: String,
+    /// actix-session's cookie name (default `id`; feature
+    /// `legacy-actix-session`, on when `SEALED_COOKIE_LEGACY_ACTIX_KEY` is set).
+    pub legacy_actix_cookie: String,
+    /// actix-session's `CookieContentSecurity`: `private` (default) or `signed`.
+    pub legacy_actix_mode: String,
+    /// `SEALED_COOKIE_LEGACY_JAR_KEY`: never read from a file.
+    #[serde(skip)]
+    legacy_jar_key: Option<Zeroizing<String>>,
+    /// `SEALED_COOKIE_LEGACY_ACTIX_KEY`: never read from a file.
+    #[serde(skip)]
+    legacy_actix_key: Option<Zeroizing<String>>,
 }
 
 impl fmt::Debug for SessionConfig {
@@ -337,6 +361,19 @@ impl fmt::Debug for SessionConfig {
             )
             .field("revocation_on_error", &self.revocation_on_error)
             .field("revocation_user_entry", &self.revocation_user_entry)
+            .field("legacy_jar_cookies", &self.legacy_jar_cookies)
+            .field("legacy_jar_session_cookie", &self.legacy_jar_session_cookie)
+            .field("legacy_jar_mode", &self.legacy_jar_mode)
+            .field("legacy_actix_cookie", &self.legacy_actix_cookie)
+            .field("legacy_actix_mode", &self.legacy_actix_mode)
+            .field(
+                "legacy_jar_key",
+                &self.legacy_jar_key.as_ref().map(|_| "<set>"),
+            )
+            .field(
+                "legacy_actix_key",
+                &self.legacy_actix_key.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -371,6 +408,13 @@ impl Default for SessionConfig {
             revocation_url: None,
             revocation_on_error: OnStoreError::Refuse,
             revocation_user_entry: "user".to_owned(),
+            legacy_jar_cookies: Vec::new(),
+            legacy_jar_session_cookie: None,
+            legacy_jar_mode: "private".to_owned(),
+            legacy_actix_cookie: "id".to_owned(),
+            legacy_actix_mode: "private".to_owned(),
+            legacy_jar_key: None,
+            legacy_actix_key: None,
         }
     }
 }
@@ -632,6 +676,24 @@ impl SessionConfig {
                         OnStoreError::parse(&value).ok_or_else(|| invalid("refuse or accept"))?;
                 }
                 "REVOCATION_USER_ENTRY" => self.revocation_user_entry = value.trim().to_owned(),
+                "LEGACY_JAR_COOKIES" => {
+                    self.legacy_jar_cookies = value
+                        .split(',')
+                        .map(str::trim)
+                        .filter(|name| !name.is_empty())
+                        .map(str::to_owned)
+                        .collect();
+                }
+                "LEGACY_JAR_SESSION_COOKIE" => self.legacy_jar_session_cookie = optional(&value),
+                "LEGACY_JAR_MODE" => self.legacy_jar_mode = value.trim().to_owned(),
+                "LEGACY_ACTIX_COOKIE" => self.legacy_actix_cookie = value.trim().to_owned(),
+                "LEGACY_ACTIX_MODE" => self.legacy_actix_mode = value.trim().to_owned(),
+                "LEGACY_JAR_KEY" => {
+                    self.legacy_jar_key = optional(&value).map(Zeroizing::new);
+                }
+                "LEGACY_ACTIX_KEY" => {
+                    self.legacy_actix_key = optional(&value).map(Zeroizing::new);
+                }
                 "KEYRING_RELOAD" => {
                     self.keyring_reload = optional(&value)
                         .map(|text| parse_duration(&text))
@@ -832,7 +894,84 @@ impl SessionConfig {
         if let Some(every) = self.keyring_reload {
             builder = builder.keyring_reload_of(self.keyring_file.clone(), every);
         }
-        builder
+        match self.legacy_readers() {
+            Ok(readers) => readers
+                .into_iter()
+                .fold(builder, |builder, reader| builder.legacy_reader_arc(reader)),
+            Err(message) => builder.deferred_error(WebConfigError::Legacy(message)),
+        }
+    }
+
+    /// The legacy readers the settings ask for, or what to change.
+    fn legacy_readers(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, String> {
+        #[cfg_attr(
+            not(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session")),
+            allow(unused_mut)
+        )]
+        let mut readers: Vec<std::sync::Arc<dyn LegacyReader>> = Vec::new();
+        let jar_named =
+            !self.legacy_jar_cookies.is_empty() || self.legacy_jar_session_cookie.is_some();
+        match (&self.legacy_jar_key, jar_named) {
+            (None, false) => {}
+            (None, true) => {
+                return Err(
+                    "legacy_jar_cookies / legacy_jar_session_cookie name jar cookies to adopt, but no key is set: \
+                     set SEALED_COOKIE_LEGACY_JAR_KEY to the base64 of the 64 bytes of the application's cookie::Key::master()"
+                        .to_owned(),
+                );
+            }
+            (Some(_), false) => {
+                return Err(
+                    "SEALED_COOKIE_LEGACY_JAR_KEY is set but no jar cookie is named: set legacy_jar_cookies \
+                     (SEALED_COOKIE_LEGACY_JAR_COOKIES, comma-separated) or legacy_jar_session_cookie"
+                        .to_owned(),
+                );
+            }
+            #[cfg(feature = "legacy-cookie-jar")]
+            (Some(key), true) => {
+                use super::legacy::{CookieJarReader, JarKey};
+                let key = JarKey::from_base64(key)
+                    .map_err(|error| format!("SEALED_COOKIE_LEGACY_JAR_KEY: {error}"))?;
+                let mode = jar_mode("legacy_jar_mode", &self.legacy_jar_mode)?;
+                let mut reader =
+                    CookieJarReader::new(key, mode).entries(self.legacy_jar_cookies.clone());
+                if let Some(name) = &self.legacy_jar_session_cookie {
+                    reader = reader.session_cookie(name.clone());
+                }
+                readers.push(std::sync::Arc::new(reader));
+            }
+            #[cfg(not(feature = "legacy-cookie-jar"))]
+            (Some(_), true) => {
+                return Err(
+                    "SEALED_COOKIE_LEGACY_JAR_KEY is set, but this build has no cookie jar reader: \
+                     enable the sealed-cookie feature legacy-cookie-jar"
+                        .to_owned(),
+                );
+            }
+        }
+        if let Some(key) = &self.legacy_actix_key {
+            #[cfg(feature = "legacy-actix-session")]
+            {
+                use super::legacy::{ActixSessionReader, JarKey};
+                let key = JarKey::from_base64(key)
+                    .map_err(|error| format!("SEALED_COOKIE_LEGACY_ACTIX_KEY: {error}"))?;
+                let mode = jar_mode("legacy_actix_mode", &self.legacy_actix_mode)?;
+                readers.push(std::sync::Arc::new(
+                    ActixSessionReader::new(key, mode)
+                        .cookie_name(self.legacy_actix_cookie.clone()),
+                ));
+            }
+            #[cfg(not(feature = "legacy-actix-session"))]
+            {
+                let _ = key;
+                return Err(
+                    "SEALED_COOKIE_LEGACY_ACTIX_KEY is set, but this build has no actix-session reader: \
+                     enable the sealed-cookie feature legacy-actix-session"
+                        .to_owned(),
+                );
+            }
+        }
+        Ok(readers)
     }
 
     /// The layer, with keys from the environment.
@@ -885,7 +1024,21 @@ const SETTINGS: &[&str] = &[
     "REVOCATION_URL",
     "REVOCATION_ON_ERROR",
     "REVOCATION_USER_ENTRY",
+    "LEGACY_JAR_COOKIES",
+    "LEGACY_JAR_SESSION_COOKIE",
+    "LEGACY_JAR_MODE",
+    "LEGACY_JAR_KEY",
+    "LEGACY_ACTIX_COOKIE",
+    "LEGACY_ACTIX_MODE",
+    "LEGACY_ACTIX_KEY",
 ];
+
+/// `private` or `signed`, for the setting `setting`.
+#[cfg(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session"))]
+fn jar_mode(setting: &str, text: &str) -> Result<super::legacy::JarMode, String> {
+    super::legacy::JarMode::parse(text)
+        .ok_or_else(|| format!("{setting} {text:?} is not private or signed"))
+}
 
 /// `SEALED_COOKIE_*` variables that other parts read: the keys (the default
 /// `keys_env`), the configuration file, and the Perl secrets.

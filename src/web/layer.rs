@@ -764,6 +764,20 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
         self
     }
 
+    pub(crate) fn legacy_reader_arc(
+        mut self,
+        reader: Arc<dyn super::legacy::LegacyReader>,
+    ) -> Self {
+        self.legacy.push(reader);
+        self
+    }
+
+    /// A configuration mistake found before `build`, reported by it.
+    pub(crate) fn deferred_error(mut self, error: WebConfigError) -> Self {
+        self.deferred.get_or_insert(error);
+        self
+    }
+
     /// Checks everything and builds the layer.
     ///
     /// # Errors

@@ -12,8 +12,54 @@ use sealed_cookie::envelope::Header;
 use sealed_cookie::web::SessionLayer;
 use sealed_cookie::{Clock, Key, Keyring};
 
+#[cfg(feature = "actix")]
+#[path = "../../examples/actix_server.rs"]
+pub mod actix_server;
 #[path = "../../examples/server.rs"]
 pub mod server;
+
+/// Which example server a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Axum,
+    Actix,
+}
+
+tokio::task_local! {
+    /// The backend of the running test (set by `on_both_servers!`).
+    pub static BACKEND: Backend;
+}
+
+/// Writes each test twice, as `name::axum` and `name::actix` (with the
+/// `actix` feature): `serve(layer)` then starts that server, so one set of
+/// tests covers both adapters.
+#[macro_export]
+macro_rules! on_both_servers {
+    ($(#[$meta:meta])* async fn $name:ident() $body:block $($rest:tt)*) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test]
+            async fn axum() {
+                web_support::BACKEND
+                    .scope(web_support::Backend::Axum, async $body)
+                    .await
+            }
+
+            #[cfg(feature = "actix")]
+            #[tokio::test]
+            async fn actix() {
+                web_support::BACKEND
+                    .scope(web_support::Backend::Actix, async $body)
+                    .await
+            }
+        }
+        $crate::on_both_servers!($($rest)*);
+    };
+    () => {};
+}
 
 /// A clock shared between a test and its servers.
 #[derive(Clone, Debug)]
@@ -37,7 +83,13 @@ impl Clock for TestClock {
 /// A running server.
 pub struct Server {
     pub addr: SocketAddr,
-    task: tokio::task::JoinHandle<()>,
+    stop: Stop,
+}
+
+enum Stop {
+    Task(tokio::task::JoinHandle<()>),
+    #[cfg(feature = "actix")]
+    Actix(actix_web::dev::ServerHandle),
 }
 
 impl Server {
@@ -48,13 +100,60 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        self.task.abort();
+        match &self.stop {
+            Stop::Task(task) => task.abort(),
+            // Sends the stop command now; its completion is not awaited.
+            #[cfg(feature = "actix")]
+            Stop::Actix(handle) => drop(handle.stop(false)),
+        }
     }
 }
 
-/// Serves the example app behind `layer` on 127.0.0.1 with an ephemeral port.
+/// Serves the example app behind `layer` on 127.0.0.1 with an ephemeral port:
+/// the axum one, or the actix-web one inside `on_both_servers!`'s actix run.
 pub async fn serve(layer: SessionLayer) -> Server {
-    serve_router(server::app(layer)).await
+    match BACKEND
+        .try_with(|backend| *backend)
+        .unwrap_or(Backend::Axum)
+    {
+        Backend::Axum => serve_router(server::app(layer)).await,
+        #[cfg(feature = "actix")]
+        Backend::Actix => serve_actix(layer),
+        #[cfg(not(feature = "actix"))]
+        Backend::Actix => unreachable!("actix tests need the actix feature"),
+    }
+}
+
+/// The actix-web example app behind `layer`, on a thread of its own (actix
+/// runs its own single-threaded runtime), one worker.
+#[cfg(feature = "actix")]
+pub fn serve_actix(layer: SessionLayer) -> Server {
+    use actix_web::{App, HttpServer, web::Data};
+    use sealed_cookie::web::actix::SessionMiddleware;
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = HttpServer::new(move || {
+                App::new()
+                    .wrap(SessionMiddleware::new(layer.clone()))
+                    .app_data(Data::new(layer.clone()))
+                    .configure(actix_server::routes)
+            })
+            .workers(1)
+            .disable_signals()
+            .bind("127.0.0.1:0")
+            .unwrap();
+            let addr = server.addrs()[0];
+            let server = server.run();
+            send.send((addr, server.handle())).unwrap();
+            let _ = server.await;
+        });
+    });
+    let (addr, handle) = receive.recv().expect("the actix server starts");
+    Server {
+        addr,
+        stop: Stop::Actix(handle),
+    }
 }
 
 pub async fn serve_router(router: axum::Router) -> Server {
@@ -63,7 +162,10 @@ pub async fn serve_router(router: axum::Router) -> Server {
     let task = tokio::spawn(async move {
         axum::serve(listener, router).await.unwrap();
     });
-    Server { addr, task }
+    Server {
+        addr,
+        stop: Stop::Task(task),
+    }
 }
 
 /// A client that keeps cookies, like a browser, in a jar the test can inspect.
