@@ -18,6 +18,8 @@ use actix_web::{App, HttpResponse, HttpServer, Responder};
 use sealed_cookie::web::actix::SessionMiddleware;
 use sealed_cookie::web::{Session, SessionLayer, TypedSession};
 
+// Each example binary holds its own copy; the tests include both servers.
+#[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]
 mod common;
 pub use common::{AppSession, config};

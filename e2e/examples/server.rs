@@ -36,6 +36,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use sealed_cookie::web::{Session, SessionLayer, TypedSession};
 
+// Each example binary holds its own copy; the tests include both servers.
+#[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]
 mod common;
 pub use common::{AppSession, config};
