@@ -143,7 +143,7 @@ impl Shared {
     }
 }
 
-/// A tower [`Layer`] that gives every request a [`Session`](super::Session) kept in
+/// A tower [`Layer`](tower_layer::Layer) that gives every request a [`Session`](super::Session) kept in
 /// a sealed cookie. Cheap to clone.
 ///
 /// Build it with [`SessionLayer::builder`] or from a
