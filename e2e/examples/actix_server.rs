@@ -22,7 +22,7 @@ use sealed_cookie::web::{Session, SessionLayer, TypedSession};
 #[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]
 mod common;
-pub use common::{AppSession, config};
+pub use common::AppSession;
 use common::{CartForm, LoginForm};
 
 /// The app's routes (the middleware is wrapped around them by the caller:
@@ -118,11 +118,7 @@ async fn session_json(session: Session) -> impl Responder {
 
 #[actix_web::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    common::init_logging();
-    let config = config()?;
-    let layer = config.layer_with_keyring(common::keyring(&config)?)?;
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
-    let port = common::port()?;
+    let (layer, metrics, port) = common::start()?;
     let server = HttpServer::new(move || {
         let metrics = metrics.clone();
         App::new()

@@ -39,8 +39,8 @@ use sealed_cookie::web::{Session, SessionLayer, TypedSession};
 // Each example binary holds its own copy; the tests include both servers.
 #[allow(clippy::duplicate_mod)]
 #[path = "common/mod.rs"]
-mod common;
-pub use common::{AppSession, config};
+pub mod common;
+pub use common::AppSession;
 use common::{CartForm, LoginForm};
 
 /// The app's routes behind `layer`.
@@ -135,12 +135,7 @@ async fn session_json(session: Session) -> Json<serde_json::Value> {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    common::init_logging();
-    let config = config()?;
-    let layer = config.layer_with_keyring(common::keyring(&config)?)?;
-    // The layer's counters (sealed_cookie::web::metrics), for Prometheus to scrape.
-    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
-    let port = common::port()?;
+    let (layer, metrics, port) = common::start()?;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port))).await?;
     println!("listening on http://{}/", listener.local_addr()?);
     let app = app(layer).route(

@@ -138,7 +138,7 @@ async fn counter_login_chunked_cart_and_logout_in_chromium() {
     let profile = tempfile::tempdir().unwrap();
 
     // The example's own settings (chunking on, plain-http cookies), with a fresh key.
-    let config = server::config().unwrap();
+    let config = server::common::config().unwrap();
     let app = serve(
         config
             .layer_with_keyring(Keyring::new(Key::generate().unwrap()))

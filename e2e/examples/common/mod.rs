@@ -208,6 +208,24 @@ pub fn keyring(config: &SessionConfig) -> Result<Keyring, Box<dyn std::error::Er
     }
 }
 
+/// What both servers start from: logging, the configuration, the layer with
+/// its keys, the metrics recorder (for `GET /metrics`) and the port.
+pub fn start() -> Result<
+    (
+        sealed_cookie::web::SessionLayer,
+        metrics_exporter_prometheus::PrometheusHandle,
+        u16,
+    ),
+    Box<dyn std::error::Error>,
+> {
+    init_logging();
+    let config = config()?;
+    let layer = config.layer_with_keyring(keyring(&config)?)?;
+    // The layer's counters (sealed_cookie::web::metrics), for Prometheus to scrape.
+    let metrics = metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder()?;
+    Ok((layer, metrics, port()?))
+}
+
 /// `PORT`, default 3000.
 pub fn port() -> Result<u16, String> {
     match std::env::var("PORT") {

@@ -4,33 +4,28 @@
 use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 use serde::de::DeserializeOwned;
 
 use crate::web::session::{Session, SessionMissing, SessionValueError, TypedSession};
 
-impl ResponseError for SessionMissing {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
+/// A `500` (`ResponseError`'s default status), the reason logged server-side
+/// and only a generic body sent to the client.
+fn logged_server_error(error: &dyn std::fmt::Display) -> HttpResponse {
+    tracing::error!("{error}");
+    HttpResponse::InternalServerError().body("Internal Server Error")
+}
 
+impl ResponseError for SessionMissing {
     fn error_response(&self) -> HttpResponse {
-        tracing::error!("{self}");
-        HttpResponse::InternalServerError().body("Internal Server Error")
+        logged_server_error(self)
     }
 }
 
-/// A value that does not convert, returned with `?` from a handler: a 500,
-/// logged server-side, with only a generic body to the client.
+/// A value that does not convert, returned with `?` from a handler.
 impl ResponseError for SessionValueError {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::INTERNAL_SERVER_ERROR
-    }
-
     fn error_response(&self) -> HttpResponse {
-        tracing::error!("{self}");
-        HttpResponse::InternalServerError().body("Internal Server Error")
+        logged_server_error(self)
     }
 }
 

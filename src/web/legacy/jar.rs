@@ -151,15 +151,20 @@ impl JarKey {
         if data.len() < NONCE_LEN + TAG_LEN {
             return None;
         }
-        let (nonce, rest) = data.split_at_mut(NONCE_LEN);
-        let (body, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
-        let nonce = aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(&nonce[..]).ok()?;
-        let tag = aead::Tag::<aes_gcm::Aes256Gcm>::try_from(&tag[..]).ok()?;
-        self.encryption
-            .decrypt_inout_detached(&nonce, name.as_bytes(), body.into(), &tag)
-            .ok()?;
-        let plain = body.to_vec();
-        String::from_utf8(plain).ok()
+        let body_end = data.len() - TAG_LEN;
+        {
+            let (nonce, rest) = data.split_at_mut(NONCE_LEN);
+            let (body, tag) = rest.split_at_mut(body_end - NONCE_LEN);
+            let nonce = aead::Nonce::<aes_gcm::Aes256Gcm>::try_from(&nonce[..]).ok()?;
+            let tag = aead::Tag::<aes_gcm::Aes256Gcm>::try_from(&tag[..]).ok()?;
+            self.encryption
+                .decrypt_inout_detached(&nonce, name.as_bytes(), body.into(), &tag)
+                .ok()?;
+        }
+        // The plaintext in place: no second buffer.
+        data.truncate(body_end);
+        data.drain(..NONCE_LEN);
+        String::from_utf8(data).ok()
     }
 
     fn verify(&self, value: &str) -> Option<String> {
