@@ -36,13 +36,20 @@
 //! ```
 //!
 //! The older `Dancer::Session::Cookie` format (before 0.20: `Crypt::CBC` with a
-//! CRC32 and `Storable`) is not read.
+//! CRC32 and `Storable`, no MAC) is read by [`OldDancerReader`] (feature
+//! `legacy-dancer-old`), opt-in and only until a configured date.
 
+#[cfg(feature = "legacy-dancer-old")]
+mod dancer_old;
 pub mod sereal;
+#[cfg(feature = "legacy-dancer-old")]
+pub mod storable;
 mod storage_secure;
 #[cfg(feature = "web")]
 pub(crate) mod web;
 
+#[cfg(feature = "legacy-dancer-old")]
+pub use dancer_old::{OLD_DANCER_PREFIX, OldDancerError, OldDancerReader};
 pub use sereal::{BinaryStrings, Limits, MAX_DEPTH, Objects, SerealDecoder, SerealError};
 pub use storage_secure::{
     MAX_PERL_COOKIE_LEN, PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlEnvError, PerlError,

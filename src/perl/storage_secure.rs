@@ -369,7 +369,7 @@ impl PerlReader {
         let plaintext = if protocol == 2 {
             decrypt_v2(&key, &salt, &mut payload)?
         } else {
-            decrypt_v1(&key, &mut payload)?
+            decrypt_v1(&key[..], &mut payload)?
         };
         let value = self.decoder.decode(plaintext)?;
         Ok(PerlOpened {
@@ -382,7 +382,7 @@ impl PerlReader {
 }
 
 /// Decodes `%XX` escapes; `None` for a bad escape or non-UTF-8 result.
-fn percent_decode(text: &str) -> Option<String> {
+pub(super) fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -431,7 +431,7 @@ fn decrypt_v2<'a>(
 
 /// Protocol 1: `Crypt::CBC` with `-pbkdf opensslv1`: `Salted__`, an 8-byte
 /// salt, and key and IV from `EVP_BytesToKey(MD5, passphrase = key, salt)`.
-fn decrypt_v1<'a>(key: &[u8; 32], payload: &'a mut [u8]) -> Result<&'a [u8], PerlError> {
+pub(super) fn decrypt_v1<'a>(key: &[u8], payload: &'a mut [u8]) -> Result<&'a [u8], PerlError> {
     if payload.len() < 16 || &payload[..8] != b"Salted__" {
         return Err(PerlError::Malformed(
             "protocol 1 ciphertext has no Salted__ header",

@@ -84,6 +84,59 @@ impl LegacyReader for PerlLegacy {
     }
 }
 
+/// The pre-0.20 format, which has no MAC: off unless configured, and only
+/// until its date.
+#[cfg(feature = "legacy-dancer-old")]
+impl LegacyReader for super::OldDancerReader {
+    fn name(&self) -> &'static str {
+        "dancer-old"
+    }
+
+    fn cookie_names(&self) -> Vec<String> {
+        vec![self.cookie_name.clone()]
+    }
+
+    /// Standard base64 of `Salted__` (`U2FsdGVkX1`): an envelope of ours would
+    /// start so only with version byte 83 (`S`) followed by the bytes
+    /// `alted__`; the formats in use are 1 and 2.
+    fn claims(&self, value: &str) -> bool {
+        value.starts_with(super::OLD_DANCER_PREFIX)
+    }
+
+    fn adopt(&self, cookies: &LegacyCookies<'_>, now: u64) -> Adoption {
+        let name = self.cookie_name.as_str();
+        let Some(text) = cookies.get(name) else {
+            return Adoption::default();
+        };
+        if !self.claims(text) && !text.contains('%') {
+            return Adoption::default();
+        }
+        match self.open(text, now) {
+            Ok(Value::Map(map)) => {
+                tracing::warn!(
+                    cookie = name,
+                    "old Dancer session cookie (no MAC) opened; re-issuing it in the current format"
+                );
+                Adoption::session(map).delete(name)
+            }
+            Ok(_) => Adoption::default(),
+            Err(error) => {
+                tracing::info!(
+                    cookie = name,
+                    kind = error.kind(),
+                    %error,
+                    "old Dancer session cookie rejected; starting a fresh session"
+                );
+                if matches!(error, super::OldDancerError::NoLongerAccepted { .. }) {
+                    Adoption::default().delete(name)
+                } else {
+                    Adoption::default()
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
