@@ -15,8 +15,9 @@ use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use zeroize::Zeroizing;
 
+use super::PerlEnvError;
 use super::storable::{StorableDecoder, StorableError};
-use super::storage_secure::{decrypt_v1, percent_decode};
+use super::storage_secure::{decrypt_v1, env_secrets, percent_decode, secret_list};
 use crate::Value;
 
 /// Standard base64 as `MIME::Base64::decode` reads it: padding optional.
@@ -131,12 +132,31 @@ impl OldDancerReader {
         O: AsRef<[u8]>,
         I: IntoIterator<Item = O>,
     {
-        let mut secrets = vec![Zeroizing::new(secret.as_ref().to_vec())];
-        secrets.extend(
-            old_secrets
-                .into_iter()
-                .map(|s| Zeroizing::new(s.as_ref().to_vec())),
-        );
+        Self::with_secrets(secret_list(secret, old_secrets), accept_until)
+    }
+
+    /// A reader with the secrets of [`PERL_SECRET_ENV`](super::PERL_SECRET_ENV)
+    /// and [`PERL_OLD_SECRETS_ENV`](super::PERL_OLD_SECRETS_ENV), as
+    /// [`PerlReader::from_env`](super::PerlReader::from_env) reads them.
+    ///
+    /// # Errors
+    /// [`PerlEnvError`] when the secret is missing or a variable is not Unicode.
+    pub fn from_env(accept_until: u64) -> Result<Self, PerlEnvError> {
+        Self::from_env_with(|name| std::env::var_os(name), accept_until)
+    }
+
+    /// As [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_env_with(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+        accept_until: u64,
+    ) -> Result<Self, PerlEnvError> {
+        Ok(Self::with_secrets(env_secrets(lookup)?, accept_until))
+    }
+
+    fn with_secrets(secrets: Vec<Zeroizing<Vec<u8>>>, accept_until: u64) -> Self {
         Self {
             secrets,
             accept_until,

@@ -189,17 +189,7 @@ impl PerlReader {
         O: AsRef<[u8]>,
         I: IntoIterator<Item = O>,
     {
-        let mut secrets = vec![Zeroizing::new(secret.as_ref().to_vec())];
-        secrets.extend(
-            old_secrets
-                .into_iter()
-                .map(|s| Zeroizing::new(s.as_ref().to_vec())),
-        );
-        Self {
-            secrets,
-            separator: '~',
-            decoder: SerealDecoder::new(),
-        }
+        Self::with_secrets(secret_list(secret, old_secrets))
     }
 
     /// A reader with the secret from [`PERL_SECRET_ENV`] and the old secrets
@@ -230,25 +220,15 @@ impl PerlReader {
     pub fn from_env_with(
         lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
     ) -> Result<Self, PerlEnvError> {
-        let text = |name: &'static str| {
-            lookup(name)
-                .map(|value| {
-                    value
-                        .into_string()
-                        .map_err(|_| PerlEnvError::NotUnicode(name))
-                })
-                .transpose()
-        };
-        let secret = text(PERL_SECRET_ENV)?
-            .filter(|s| !s.is_empty())
-            .map(Zeroizing::new)
-            .ok_or(PerlEnvError::MissingSecret)?;
-        let old = Zeroizing::new(text(PERL_OLD_SECRETS_ENV)?.unwrap_or_default());
-        let old = old
-            .lines()
-            .map(|line| line.strip_suffix('\r').unwrap_or(line))
-            .filter(|line| !line.is_empty());
-        Ok(Self::new(secret.as_str(), old))
+        Ok(Self::with_secrets(env_secrets(lookup)?))
+    }
+
+    fn with_secrets(secrets: Vec<Zeroizing<Vec<u8>>>) -> Self {
+        Self {
+            secrets,
+            separator: '~',
+            decoder: SerealDecoder::new(),
+        }
     }
 
     /// Sets the field separator (the store's `separator`, `~` by default).
@@ -379,6 +359,48 @@ impl PerlReader {
             secret_index,
         })
     }
+}
+
+/// The secret, then the old ones, as owned zeroized bytes.
+pub(super) fn secret_list<S, O, I>(secret: S, old_secrets: I) -> Vec<Zeroizing<Vec<u8>>>
+where
+    S: AsRef<[u8]>,
+    O: AsRef<[u8]>,
+    I: IntoIterator<Item = O>,
+{
+    let mut secrets = vec![Zeroizing::new(secret.as_ref().to_vec())];
+    secrets.extend(
+        old_secrets
+            .into_iter()
+            .map(|s| Zeroizing::new(s.as_ref().to_vec())),
+    );
+    secrets
+}
+
+/// The secrets of [`PERL_SECRET_ENV`] and [`PERL_OLD_SECRETS_ENV`] (one a line;
+/// empty lines are skipped), read through `lookup`.
+pub(super) fn env_secrets(
+    lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<Vec<Zeroizing<Vec<u8>>>, PerlEnvError> {
+    let text = |name: &'static str| {
+        lookup(name)
+            .map(|value| {
+                value
+                    .into_string()
+                    .map_err(|_| PerlEnvError::NotUnicode(name))
+            })
+            .transpose()
+    };
+    let secret = text(PERL_SECRET_ENV)?
+        .filter(|s| !s.is_empty())
+        .map(Zeroizing::new)
+        .ok_or(PerlEnvError::MissingSecret)?;
+    let old = Zeroizing::new(text(PERL_OLD_SECRETS_ENV)?.unwrap_or_default());
+    let old = old
+        .lines()
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .filter(|line| !line.is_empty());
+    Ok(secret_list(secret.as_str(), old))
 }
 
 /// Decodes `%XX` escapes; `None` for a bad escape or non-UTF-8 result.

@@ -306,9 +306,25 @@ pub struct SessionConfig {
     pub legacy_actix_cookie: String,
     /// actix-session's `CookieContentSecurity`: `private` (default) or `signed`.
     pub legacy_actix_mode: String,
+    /// tower-sessions-cookie-store's cookie name (default `session`; feature
+    /// `legacy-tower-sessions`, on when `SEALED_COOKIE_LEGACY_TOWER_KEY` is set).
+    pub legacy_tower_cookie: String,
+    /// Which jar tower-sessions-cookie-store used: `signed` (its default) or `private`.
+    pub legacy_tower_mode: String,
+    /// The cookie a Perl Dancer application wrote (`dancer.session`), read with
+    /// the secrets of `SEALED_COOKIE_PERL_SECRET` and `SEALED_COOKIE_PERL_OLD_SECRETS`
+    /// (feature `perl-compat`); none by default.
+    pub legacy_perl_cookie: Option<String>,
+    /// Also read that cookie in the format Dancer::Session::Cookie wrote before
+    /// 0.20, which has no MAC, until this date (`2027-03-01` or an RFC 3339
+    /// time; feature `legacy-dancer-old`); off by default.
+    pub legacy_dancer_old_until: Option<String>,
     /// `SEALED_COOKIE_LEGACY_JAR_KEY`: never read from a file.
     #[serde(skip)]
     legacy_jar_key: Option<Zeroizing<String>>,
+    /// `SEALED_COOKIE_LEGACY_TOWER_KEY`: never read from a file.
+    #[serde(skip)]
+    legacy_tower_key: Option<Zeroizing<String>>,
     /// `SEALED_COOKIE_LEGACY_ACTIX_KEY`: never read from a file.
     #[serde(skip)]
     legacy_actix_key: Option<Zeroizing<String>>,
@@ -366,6 +382,14 @@ impl fmt::Debug for SessionConfig {
             .field("legacy_jar_mode", &self.legacy_jar_mode)
             .field("legacy_actix_cookie", &self.legacy_actix_cookie)
             .field("legacy_actix_mode", &self.legacy_actix_mode)
+            .field("legacy_tower_cookie", &self.legacy_tower_cookie)
+            .field("legacy_tower_mode", &self.legacy_tower_mode)
+            .field("legacy_perl_cookie", &self.legacy_perl_cookie)
+            .field("legacy_dancer_old_until", &self.legacy_dancer_old_until)
+            .field(
+                "legacy_tower_key",
+                &self.legacy_tower_key.as_ref().map(|_| "<set>"),
+            )
             .field(
                 "legacy_jar_key",
                 &self.legacy_jar_key.as_ref().map(|_| "<set>"),
@@ -413,6 +437,11 @@ impl Default for SessionConfig {
             legacy_jar_mode: "private".to_owned(),
             legacy_actix_cookie: "id".to_owned(),
             legacy_actix_mode: "private".to_owned(),
+            legacy_tower_cookie: "session".to_owned(),
+            legacy_tower_mode: "signed".to_owned(),
+            legacy_perl_cookie: None,
+            legacy_dancer_old_until: None,
+            legacy_tower_key: None,
             legacy_jar_key: None,
             legacy_actix_key: None,
         }
@@ -688,6 +717,13 @@ impl SessionConfig {
                 "LEGACY_JAR_MODE" => self.legacy_jar_mode = value.trim().to_owned(),
                 "LEGACY_ACTIX_COOKIE" => self.legacy_actix_cookie = value.trim().to_owned(),
                 "LEGACY_ACTIX_MODE" => self.legacy_actix_mode = value.trim().to_owned(),
+                "LEGACY_TOWER_COOKIE" => self.legacy_tower_cookie = value.trim().to_owned(),
+                "LEGACY_TOWER_MODE" => self.legacy_tower_mode = value.trim().to_owned(),
+                "LEGACY_TOWER_KEY" => {
+                    self.legacy_tower_key = optional(&value).map(Zeroizing::new);
+                }
+                "LEGACY_PERL_COOKIE" => self.legacy_perl_cookie = optional(&value),
+                "LEGACY_DANCER_OLD_UNTIL" => self.legacy_dancer_old_until = optional(&value),
                 "LEGACY_JAR_KEY" => {
                     self.legacy_jar_key = optional(&value).map(Zeroizing::new);
                 }
@@ -905,7 +941,12 @@ impl SessionConfig {
     /// The legacy readers the settings ask for, or what to change.
     fn legacy_readers(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, String> {
         #[cfg_attr(
-            not(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session")),
+            not(any(
+                feature = "legacy-cookie-jar",
+                feature = "legacy-actix-session",
+                feature = "legacy-tower-sessions",
+                feature = "perl-compat"
+            )),
             allow(unused_mut)
         )]
         let mut readers: Vec<std::sync::Arc<dyn LegacyReader>> = Vec::new();
@@ -971,7 +1012,74 @@ impl SessionConfig {
                 );
             }
         }
+        if let Some(key) = &self.legacy_tower_key {
+            #[cfg(feature = "legacy-tower-sessions")]
+            {
+                use super::legacy::{JarKey, TowerSessionsReader};
+                let key = JarKey::from_base64(key)
+                    .map_err(|error| format!("SEALED_COOKIE_LEGACY_TOWER_KEY: {error}"))?;
+                let mode = jar_mode("legacy_tower_mode", &self.legacy_tower_mode)?;
+                readers.push(std::sync::Arc::new(
+                    TowerSessionsReader::new(key, mode)
+                        .cookie_name(self.legacy_tower_cookie.clone()),
+                ));
+            }
+            #[cfg(not(feature = "legacy-tower-sessions"))]
+            {
+                let _ = key;
+                return Err(
+                    "SEALED_COOKIE_LEGACY_TOWER_KEY is set, but this build has no tower-sessions reader: \
+                     enable the sealed-cookie feature legacy-tower-sessions"
+                        .to_owned(),
+                );
+            }
+        }
+        readers.extend(self.perl_readers()?);
         Ok(readers)
+    }
+
+    /// The Perl readers `legacy_perl_cookie` and `legacy_dancer_old_until` ask for.
+    fn perl_readers(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, String> {
+        let Some(name) = &self.legacy_perl_cookie else {
+            return match self.legacy_dancer_old_until {
+                Some(_) => Err("legacy_dancer_old_until is set but legacy_perl_cookie is not: \
+                     set legacy_perl_cookie (SEALED_COOKIE_LEGACY_PERL_COOKIE) to the Dancer cookie's name, \
+                     e.g. dancer.session"
+                    .to_owned()),
+                None => Ok(Vec::new()),
+            };
+        };
+        #[cfg(feature = "perl-compat")]
+        {
+            use crate::perl::PerlReader;
+            let reader = PerlReader::from_env()
+                .map_err(|error| format!("legacy_perl_cookie is set: {error}"))?;
+            let mut readers: Vec<std::sync::Arc<dyn LegacyReader>> = vec![std::sync::Arc::new(
+                crate::perl::web::PerlLegacy::new(reader, name.clone())
+                    .map_err(|error| error.to_string())?,
+            )];
+            if let Some(until) = &self.legacy_dancer_old_until {
+                #[cfg(feature = "legacy-dancer-old")]
+                readers.push(std::sync::Arc::new(
+                    crate::perl::OldDancerReader::from_env(parse_until(until)?)
+                        .map_err(|error| format!("legacy_dancer_old_until is set: {error}"))?
+                        .cookie_name(name.clone()),
+                ));
+                #[cfg(not(feature = "legacy-dancer-old"))]
+                return Err(format!(
+                    "legacy_dancer_old_until is {until:?}, but this build cannot read the old \
+                     Dancer format: enable the sealed-cookie feature legacy-dancer-old"
+                ));
+            }
+            Ok(readers)
+        }
+        #[cfg(not(feature = "perl-compat"))]
+        {
+            Err(format!(
+                "legacy_perl_cookie is {name:?}, but this build has no Perl reader: \
+                 enable the sealed-cookie feature perl-compat"
+            ))
+        }
     }
 
     /// The layer, with keys from the environment.
@@ -1031,13 +1139,40 @@ const SETTINGS: &[&str] = &[
     "LEGACY_ACTIX_COOKIE",
     "LEGACY_ACTIX_MODE",
     "LEGACY_ACTIX_KEY",
+    "LEGACY_TOWER_COOKIE",
+    "LEGACY_TOWER_MODE",
+    "LEGACY_TOWER_KEY",
+    "LEGACY_PERL_COOKIE",
+    "LEGACY_DANCER_OLD_UNTIL",
 ];
 
 /// `private` or `signed`, for the setting `setting`.
-#[cfg(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session"))]
+#[cfg(any(
+    feature = "legacy-cookie-jar",
+    feature = "legacy-actix-session",
+    feature = "legacy-tower-sessions"
+))]
 fn jar_mode(setting: &str, text: &str) -> Result<super::legacy::JarMode, String> {
     super::legacy::JarMode::parse(text)
         .ok_or_else(|| format!("{setting} {text:?} is not private or signed"))
+}
+
+/// `2027-03-01` (midnight UTC) or an RFC 3339 time, as Unix seconds.
+#[cfg(feature = "legacy-dancer-old")]
+pub(crate) fn parse_until(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let full = if text.len() == 10 {
+        format!("{text}T00:00:00Z")
+    } else {
+        text.to_owned()
+    };
+    humantime::parse_rfc3339_weak(&full)
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|since| since.as_secs())
+        .ok_or_else(|| {
+            format!("legacy_dancer_old_until {text:?} is not a date such as 2027-03-01 or an RFC 3339 time")
+        })
 }
 
 /// `SEALED_COOKIE_*` variables that other parts read: the keys (the default

@@ -13,6 +13,8 @@
 //! | [`PerlReader`](crate::perl::PerlReader) (via `perl_legacy`) | `perl-compat` | Perl's `Session::Storage::Secure` (`Dancer::Session::Cookie`) |
 //! | [`CookieJarReader`] | `legacy-cookie-jar` | `cookie`'s private and signed jars (axum-extra's `PrivateCookieJar`/`SignedCookieJar`, tower-cookies) |
 //! | [`ActixSessionReader`] | `legacy-actix-session` | actix-session's `CookieSessionStore`, private and signed |
+//! | [`TowerSessionsReader`] | `legacy-tower-sessions` | tower-sessions-cookie-store, signed and private |
+//! | [`OldDancerReader`](crate::perl::OldDancerReader) | `legacy-dancer-old` | `Dancer::Session::Cookie` before 0.20 (no MAC: until a date) |
 //!
 //! **A legacy cookie under our own name.** When a reader reads a cookie of the
 //! same name as ours, the engine asks it first whether a value is its format
@@ -27,8 +29,14 @@
 mod actix_session;
 #[cfg(feature = "legacy-cookie-jar")]
 mod cookie_jar;
-#[cfg(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session"))]
+#[cfg(any(
+    feature = "legacy-cookie-jar",
+    feature = "legacy-actix-session",
+    feature = "legacy-tower-sessions"
+))]
 mod jar;
+#[cfg(feature = "legacy-tower-sessions")]
+mod tower_sessions;
 
 use std::fmt;
 use std::sync::Arc;
@@ -37,8 +45,14 @@ use std::sync::Arc;
 pub use actix_session::ActixSessionReader;
 #[cfg(feature = "legacy-cookie-jar")]
 pub use cookie_jar::CookieJarReader;
-#[cfg(any(feature = "legacy-cookie-jar", feature = "legacy-actix-session"))]
+#[cfg(any(
+    feature = "legacy-cookie-jar",
+    feature = "legacy-actix-session",
+    feature = "legacy-tower-sessions"
+))]
 pub use jar::{JarKey, JarKeyError, JarMode};
+#[cfg(feature = "legacy-tower-sessions")]
+pub use tower_sessions::{TOWER_SESSIONS_DEFAULT_COOKIE, TowerSessionsReader};
 
 use super::cookie_header::RequestCookies;
 use crate::value::SessionMap;
@@ -105,6 +119,22 @@ impl<'a> LegacyCookies<'a> {
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&'a str> {
         self.get_all(name).next()
+    }
+
+    /// Runs `f` on the cookies of one `Cookie` header value (`a=1; b=2`), as a
+    /// reader sees them in a request: to try a reader outside a server.
+    ///
+    /// ```
+    /// use sealed_cookie::web::legacy::LegacyCookies;
+    ///
+    /// let user = LegacyCookies::with_header("theme=dark; user=\"ada\"", |cookies| {
+    ///     cookies.get("user").map(str::to_owned)
+    /// });
+    /// assert_eq!(user.as_deref(), Some("ada"));
+    /// ```
+    pub fn with_header<R>(header: &str, f: impl FnOnce(&LegacyCookies<'_>) -> R) -> R {
+        let cookies = RequestCookies::from_fields([header.as_bytes()]);
+        f(&LegacyCookies::new(&cookies))
     }
 
     /// Every value sent for cookie `name`, in order.
