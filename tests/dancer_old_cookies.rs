@@ -292,3 +292,60 @@ mod web_layer {
         assert_eq!(value_of(&cookies, "dancer.session"), Some(""));
     }
 }
+
+/// `sealed-cookie open --legacy` with the server's settings: the Perl secret,
+/// the Dancer cookie's name and the last day of the old format.
+#[cfg(feature = "cli")]
+mod tool {
+    use std::io::Write as _;
+    use std::process::{Command, Output, Stdio};
+
+    use super::case;
+
+    fn open(until: &str, stdin: &str) -> Output {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sealed-cookie"))
+            .args(["open", "--legacy", "--facts", "--now", "1800000000"])
+            .env_clear()
+            .env("SEALED_COOKIE_PERL_SECRET", &case("flat").secret)
+            .env("SEALED_COOKIE_LEGACY_PERL_COOKIE", "dancer.session")
+            .env("SEALED_COOKIE_LEGACY_DANCER_OLD_UNTIL", until)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+        child.wait_with_output().unwrap()
+    }
+
+    #[test]
+    fn the_tool_reads_an_old_dancer_cookie_until_the_configured_day() {
+        let cookie = format!("dancer.session={}", case("flat").cookie);
+        let output = open("2100-01-01", &cookie);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(doc["value"]["user"], "grace");
+        assert_eq!(doc["facts"]["reader"], "dancer-old");
+        assert_eq!(
+            doc["facts"]["deletes"],
+            serde_json::json!(["dancer.session"])
+        );
+        // 2027-01-15 is before --now: refused, and the server would delete it.
+        let output = open("2027-01-15", &cookie);
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("perl, dancer-old") && stderr.contains("delete dancer.session"),
+            "{stderr}"
+        );
+        // A date that is not one: a usage error naming the setting.
+        let output = open("next spring", &cookie);
+        assert_eq!(output.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("legacy_dancer_old_until"), "{stderr}");
+    }
+}

@@ -8,6 +8,7 @@
 //! session data, re-issue it in its current suite, and delete the legacy cookie.
 
 #![cfg(all(
+    feature = "cli",
     feature = "axum",
     feature = "actix",
     feature = "metrics",
@@ -416,6 +417,104 @@ async fn signed_jar_actix_signed_and_tower_private_sessions_are_adopted_by_both_
         assert_eq!(body["session"], json!({}));
         assert!(!deleted(&set_cookies, "user_id"), "{set_cookies:?}");
     }
+}
+
+/// `sealed-cookie open --legacy`, given the servers' own settings, reads the
+/// same sessions before any server is switched.
+fn cli_opens(vars: &[(&str, String)], cookies: &str, reader: &str, expected: &serde_json::Value) {
+    use std::io::Write as _;
+    let mut child = Command::new(sealed_cookie_e2e::cli())
+        .args(["open", "--legacy", "--facts"])
+        .env_clear()
+        .envs(vars.iter().map(|(var, value)| (*var, value.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(cookies.as_bytes());
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(&doc["value"], expected);
+    assert_eq!(doc["facts"]["reader"], reader);
+}
+
+#[tokio::test]
+async fn the_tool_reads_the_peers_cookies_with_the_servers_settings() {
+    let jar_key = axum_extra::extract::cookie::Key::generate();
+    let actix_master = axum_extra::extract::cookie::Key::generate()
+        .master()
+        .to_vec();
+    let vars = [
+        (
+            "SEALED_COOKIE_LEGACY_JAR_KEY",
+            master_base64(jar_key.master()),
+        ),
+        (
+            "SEALED_COOKIE_LEGACY_JAR_COOKIES",
+            "user_id,theme".to_owned(),
+        ),
+        (
+            "SEALED_COOKIE_LEGACY_JAR_SESSION_COOKIE",
+            "profile".to_owned(),
+        ),
+        (
+            "SEALED_COOKIE_LEGACY_ACTIX_KEY",
+            master_base64(&actix_master),
+        ),
+    ];
+    let jar = peers::private_jar(&jar_key);
+    cli_opens(
+        &vars,
+        &jar,
+        "cookie-private-jar",
+        &json!({"user": "ada", "items": ["apple", "pear"], "user_id": 42, "theme": "dark; large"}),
+    );
+    // One `name=value` a line works too, as copied from a browser.
+    cli_opens(
+        &vars,
+        &jar.replace("; ", "\n"),
+        "cookie-private-jar",
+        &json!({"user": "ada", "items": ["apple", "pear"], "user_id": 42, "theme": "dark; large"}),
+    );
+    let actix = peers::actix_session(
+        &actix_master,
+        actix_session::config::CookieContentSecurity::Private,
+    )
+    .await;
+    cli_opens(
+        &vars,
+        &format!("Cookie: {actix}"),
+        "actix-session",
+        &json!({"user": "grace", "count": 3, "roles": ["admin", "ops"]}),
+    );
+    // Not adopted: exit 2, with the readers named.
+    let stranger = peers::private_jar(&axum_extra::extract::cookie::Key::generate());
+    let output = Command::new(sealed_cookie_e2e::cli())
+        .args(["open", "--legacy"])
+        .env_clear()
+        .envs(vars.iter().map(|(var, value)| (*var, value.as_str())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            let _ = child.stdin.take().unwrap().write_all(stranger.as_bytes());
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cookie-private-jar, actix-session"),
+        "{stderr}"
+    );
 }
 
 /// A misconfigured legacy reader stops the server with what to change.

@@ -930,7 +930,7 @@ impl SessionConfig {
         if let Some(every) = self.keyring_reload {
             builder = builder.keyring_reload_of(self.keyring_file.clone(), every);
         }
-        match self.legacy_readers() {
+        match self.legacy_readers_or_fix() {
             Ok(readers) => readers
                 .into_iter()
                 .fold(builder, |builder, reader| builder.legacy_reader_arc(reader)),
@@ -938,8 +938,25 @@ impl SessionConfig {
         }
     }
 
+    /// The legacy readers these settings configure, in the order the layer
+    /// asks them: what `sealed-cookie open --legacy` uses to read a cookie the
+    /// way the server will.
+    ///
+    /// ```
+    /// use sealed_cookie::web::SessionConfig;
+    /// assert!(SessionConfig::default().legacy_readers()?.is_empty());
+    /// # Ok::<(), sealed_cookie::web::WebConfigError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`WebConfigError::Legacy`] saying what to change when a reader is
+    /// configured incompletely or not compiled in.
+    pub fn legacy_readers(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, WebConfigError> {
+        self.legacy_readers_or_fix().map_err(WebConfigError::Legacy)
+    }
+
     /// The legacy readers the settings ask for, or what to change.
-    fn legacy_readers(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, String> {
+    fn legacy_readers_or_fix(&self) -> Result<Vec<std::sync::Arc<dyn LegacyReader>>, String> {
         #[cfg_attr(
             not(any(
                 feature = "legacy-cookie-jar",

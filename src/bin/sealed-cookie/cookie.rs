@@ -23,9 +23,9 @@ use crate::{
 /// Longest JSON accepted on stdin by `seal`.
 const MAX_JSON_INPUT: u64 = 1 << 20;
 /// Longest cookie text accepted on stdin by `open` and `inspect`.
-const MAX_COOKIE_INPUT: u64 = 64 * 1024;
+pub const MAX_COOKIE_INPUT: u64 = 64 * 1024;
 
-fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
+pub fn read_stdin(limit: u64, what: &str) -> Result<String, Failure> {
     crate::announce_stdin(what);
     let mut text = String::new();
     std::io::stdin().take(limit + 1).read_to_string(&mut text)?;
@@ -182,7 +182,7 @@ fn facts_json(facts: &Facts, suites: &Suites) -> serde_json::Value {
     })
 }
 
-fn print_json(value: &serde_json::Value, pretty: bool) -> Result<String, Failure> {
+pub fn print_json(value: &serde_json::Value, pretty: bool) -> Result<String, Failure> {
     Ok(if pretty {
         serde_json::to_string_pretty(value)?
     } else {
@@ -193,6 +193,9 @@ fn print_json(value: &serde_json::Value, pretty: bool) -> Result<String, Failure
 pub fn open(args: &OpenArgs) -> Result<(), Failure> {
     if args.perl {
         return open_perl(args);
+    }
+    if args.legacy {
+        return crate::legacy::open(args.config.as_deref(), args.now, args.facts, args.pretty);
     }
     let (ring, _) = keys::load(&args.keyring)?;
     let input = read_cookie()?;

@@ -12,6 +12,7 @@
 
 mod cookie;
 mod keys;
+mod legacy;
 mod suites;
 mod words;
 
@@ -286,6 +287,16 @@ struct OpenArgs {
     /// from SEALED_COOKIE_PERL_OLD_SECRETS. Facts: protocol, expiry, secret used.
     #[arg(long, conflicts_with_all = ["name", "max_age", "expires", "idle_timeout", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
     perl: bool,
+    /// Open another library's cookies as the web layer's legacy readers would:
+    /// stdin holds a Cookie header (`a=1; b=2`, or one `name=value` a line), and
+    /// the readers are those the server's settings configure (SEALED_COOKIE_LEGACY_*,
+    /// the Perl secrets, and the TOML file of --config or SEALED_COOKIE_CONFIG).
+    /// Facts: the reader, the recorded expiry, the cookies the server would delete.
+    #[arg(long, conflicts_with_all = ["perl", "name", "max_age", "expires", "idle_timeout", "renew_within", "not_before", "budget", "keyring", "plaintext", "mappings"])]
+    legacy: bool,
+    /// With --legacy: the server's TOML settings file.
+    #[arg(long, value_name = "PATH", requires = "legacy")]
+    config: Option<PathBuf>,
 }
 
 /// The application's own suite numbering.
@@ -346,6 +357,8 @@ pub enum Failure {
     Rejected(OpenError),
     /// The Perl cookie was rejected (`open --perl`): exit 2.
     RejectedPerl(sealed_cookie::perl::PerlError),
+    /// No legacy reader adopted the cookies (`open --legacy`): exit 2.
+    NotAdopted(String),
     /// The cookie is authentic but its payload is not a session value: exit 3.
     /// The message says what the cookie is.
     NotAValue(String),
@@ -353,7 +366,7 @@ pub enum Failure {
 
 /// Exit code of [`Failure::Usage`].
 const EXIT_USAGE: u8 = 1;
-/// Exit code of [`Failure::Rejected`] and [`Failure::RejectedPerl`].
+/// Exit code of [`Failure::Rejected`], [`Failure::RejectedPerl`] and [`Failure::NotAdopted`].
 const EXIT_REJECTED: u8 = 2;
 /// Exit code of [`Failure::NotAValue`].
 const EXIT_NOT_A_VALUE: u8 = 3;
@@ -404,6 +417,10 @@ fn main() -> ExitCode {
         Err(Failure::RejectedPerl(error)) => {
             let message = cookie::perl_rejection(&error);
             eprintln!("sealed-cookie: rejected: {}: {message}", error.kind());
+            ExitCode::from(EXIT_REJECTED)
+        }
+        Err(Failure::NotAdopted(message)) => {
+            eprintln!("sealed-cookie: rejected: legacy_not_adopted: {message}");
             ExitCode::from(EXIT_REJECTED)
         }
         Err(Failure::NotAValue(message)) => {
