@@ -1,5 +1,6 @@
-//! The example app in a real browser: headless Chromium driven over WebDriver
-//! (Debian's `chromium` and `chromium-driver`). The counter survives reloads,
+//! The example app in a real browser, on both example servers (axum and
+//! actix-web): headless Chromium driven over WebDriver (Debian's `chromium`
+//! and `chromium-driver`). The counter survives reloads,
 //! login persists, a chunked cart survives a reload (the browser accepts every
 //! chunk), and logout clears everything.
 //!
@@ -18,6 +19,8 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use sealed_cookie::{Key, Keyring};
 use web_support::{serve, server};
+
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
@@ -121,8 +124,11 @@ async fn session_cookies(browser: &Client) -> Vec<(String, usize)> {
     cookies
 }
 
-#[tokio::test]
+on_both_servers! {
+/// On the axum server, and on the actix-web one.
 async fn counter_login_chunked_cart_and_logout_in_chromium() {
+    // One browser at a time: two Chromiums starting together on 2 cores time out.
+    let _one_at_a_time = ONE_BROWSER.lock().await;
     let Some(chromedriver) = find_on_path("chromedriver") else {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -223,4 +229,5 @@ async fn counter_login_chunked_cart_and_logout_in_chromium() {
     if let Err(error) = result {
         std::panic::resume_unwind(error.into_panic());
     }
+}
 }
