@@ -94,6 +94,23 @@ impl Redis {
         redis
     }
 
+    /// As [`start`](Self::start), or `None` (saying so) when `redis-server` is
+    /// not installed on a developer's machine; under CI (`CI` set), where
+    /// `.ci/run` installs it, a missing server is a failure.
+    #[must_use]
+    pub fn start_or_skip() -> Option<Self> {
+        let installed = std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|dir| dir.join("redis-server").is_file())
+        });
+        if !installed && std::env::var_os("CI").is_none() {
+            eprintln!(
+                "SKIPPED: redis-server not found on PATH (install it with: apt-get install redis-server)"
+            );
+            return None;
+        }
+        Some(Self::start())
+    }
+
     /// Its URL, database 0.
     #[must_use]
     pub fn url(&self) -> String {
