@@ -8,7 +8,6 @@
 #![cfg(feature = "legacy-dancer-old")]
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use sealed_cookie::Value;
@@ -26,53 +25,36 @@ struct Case {
 const UNTIL: u64 = 4_102_444_800; // 2100-01-01
 const NOW: u64 = 1_800_000_000;
 
+#[path = "perl/script.rs"]
+mod script;
+
 /// The cases the Perl script makes; `None` (the tests skip, saying so) when the
 /// Perl modules are missing on a developer's machine, never under CI (`CI` set),
 /// where `.ci/run` installs them.
 fn cases() -> Option<&'static BTreeMap<String, Case>> {
     static CASES: OnceLock<Option<BTreeMap<String, Case>>> = OnceLock::new();
-    CASES.get_or_init(|| {
-        let script = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/perl/make_old_cookies.pl"
-        );
-        let output = match Command::new("perl").arg(script).output() {
-            Ok(output) => output,
-            Err(error) if std::env::var_os("CI").is_none() => {
-                eprintln!("SKIPPED Perl tests: perl cannot run ({error})");
-                return None;
-            }
-            Err(error) => panic!("cannot run perl ({error})"),
-        };
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if !output.status.success()
-            && stderr.contains("Can't locate")
-            && std::env::var_os("CI").is_none()
-        {
-            eprintln!(
-                "SKIPPED Perl tests: a Perl module is missing (.ci/run lists the Debian packages): {}",
-                stderr.lines().next().unwrap_or_default()
+    CASES
+        .get_or_init(|| {
+            let script = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/perl/make_old_cookies.pl"
             );
-            return None;
-        }
-        assert!(
-            output.status.success(),
-            "{script} failed (are libcrypt-cbc-perl, libcrypt-rijndael-perl and \
-             libstring-crc32-perl installed?):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        Some(String::from_utf8(output.stdout)
-            .expect("UTF-8 JSON")
-            .lines()
-            .map(|line| {
-                let mut object: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(line).expect("one JSON object a line");
-                let name = object.remove("name").unwrap().as_str().unwrap().to_owned();
-                (name, serde_json::from_value(object.into()).expect("a case"))
-            })
-            .collect())
-    })
-    .as_ref()
+            let text = script::output(
+                script,
+                "libcrypt-cbc-perl, libcrypt-rijndael-perl and libstring-crc32-perl",
+            )?;
+            Some(
+                text.lines()
+                    .map(|line| {
+                        let mut object: serde_json::Map<String, serde_json::Value> =
+                            serde_json::from_str(line).expect("one JSON object a line");
+                        let name = object.remove("name").unwrap().as_str().unwrap().to_owned();
+                        (name, serde_json::from_value(object.into()).expect("a case"))
+                    })
+                    .collect(),
+            )
+        })
+        .as_ref()
 }
 
 /// Returns from a test when [`cases`] skips.
@@ -213,63 +195,17 @@ fn every_changed_character_of_a_real_cookie_is_rejected() {
 
 /// The web layer reading both Dancer formats from one cookie.
 #[cfg(all(feature = "tower", feature = "xchacha20poly1305", feature = "postcard"))]
-mod web_layer {
-    use std::convert::Infallible;
-    use std::future::{Future, Ready, ready};
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
+#[path = "perl/tower_harness.rs"]
+mod tower_harness;
 
-    use http::header::{COOKIE, SET_COOKIE};
-    use http::{Request, Response};
+#[cfg(all(feature = "tower", feature = "xchacha20poly1305", feature = "postcard"))]
+mod web_layer {
     use sealed_cookie::perl::{OldDancerReader, PerlReader};
-    use sealed_cookie::web::{Session, SessionLayer};
+    use sealed_cookie::web::SessionLayer;
     use sealed_cookie::{FixedClock, Key, Keyring, Value};
-    use tower_layer::Layer;
-    use tower_service::Service;
 
     use super::{NOW, case};
-
-    #[derive(Clone)]
-    struct Handler;
-
-    impl Service<Request<String>> for Handler {
-        type Response = Response<String>;
-        type Error = Infallible;
-        type Future = Ready<Result<Response<String>, Infallible>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, request: Request<String>) -> Self::Future {
-            let session = request.extensions().get::<Session>().unwrap().clone();
-            ready(Ok(Response::new(
-                session.get::<String>("user").unwrap().unwrap_or_default(),
-            )))
-        }
-    }
-
-    fn send(layer: &SessionLayer, cookie: &str) -> (String, Vec<String>) {
-        let mut service = layer.layer(Handler);
-        let request = Request::builder()
-            .header(COOKIE, cookie)
-            .body(String::new())
-            .unwrap();
-        let mut future = pin!(service.call(request));
-        let Poll::Ready(Ok(response)) = future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        else {
-            panic!("the handler answers at once")
-        };
-        let cookies = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect();
-        (response.into_body(), cookies)
-    }
+    use crate::tower_harness::{send, value_of};
 
     fn layer(our_name: &str, secret: &str, until: u64) -> SessionLayer {
         SessionLayer::builder()
@@ -282,20 +218,12 @@ mod web_layer {
             .unwrap()
     }
 
-    fn value_of<'a>(cookies: &'a [String], name: &str) -> Option<&'a str> {
-        cookies.iter().find_map(|c| {
-            c.strip_prefix(name)?
-                .strip_prefix('=')
-                .map(|rest| rest.split(';').next().unwrap_or(""))
-        })
-    }
-
     #[test]
     fn an_old_dancer_session_is_adopted_reissued_and_its_cookie_deleted() {
         skip_without_perl!();
         let case = case("flat");
         let layer = layer("session", &case.secret, NOW + 60);
-        let (user, cookies) = send(&layer, &format!("dancer.session={}", case.cookie));
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", case.cookie));
         assert_eq!(user, "grace");
         let ours = value_of(&cookies, "session").expect("re-issued");
         let opened = layer.open_at(ours, NOW).unwrap();
@@ -313,7 +241,7 @@ mod web_layer {
         skip_without_perl!();
         let case = case("flat");
         let layer = layer("dancer.session", &case.secret, NOW + 60);
-        let (user, cookies) = send(&layer, &format!("dancer.session={}", case.cookie));
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", case.cookie));
         assert_eq!(user, "grace");
         let ours = value_of(&cookies, "dancer.session").expect("re-issued in place");
         assert!(!ours.starts_with("U2FsdGVkX1"));
@@ -325,7 +253,7 @@ mod web_layer {
         skip_without_perl!();
         let case = case("flat");
         let layer = layer("session", &case.secret, NOW);
-        let (user, cookies) = send(&layer, &format!("dancer.session={}", case.cookie));
+        let (user, cookies) = send(&layer, false, &format!("dancer.session={}", case.cookie));
         assert_eq!(user, "");
         assert_eq!(value_of(&cookies, "session"), None);
         assert_eq!(value_of(&cookies, "dancer.session"), Some(""));

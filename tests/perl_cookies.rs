@@ -7,7 +7,6 @@
 #![cfg(feature = "perl-compat")]
 
 use std::collections::BTreeMap;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use sealed_cookie::Value;
@@ -28,51 +27,35 @@ struct Case {
     expected: Option<serde_json::Value>,
 }
 
+#[path = "perl/script.rs"]
+mod script;
+
 /// The cases the Perl script makes; `None` (the tests skip, saying so) when the
 /// Perl modules are missing on a developer's machine, never under CI (`CI` set),
 /// where `.ci/run` installs them.
 fn cases() -> Option<&'static BTreeMap<String, Case>> {
     static CASES: OnceLock<Option<BTreeMap<String, Case>>> = OnceLock::new();
-    CASES.get_or_init(|| {
-        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/perl/make_cookies.pl");
-        let output = match Command::new("perl").arg(script).output() {
-            Ok(output) => output,
-            Err(error) if std::env::var_os("CI").is_none() => {
-                eprintln!("SKIPPED Perl tests: perl cannot run ({error})");
-                return None;
-            }
-            Err(error) => panic!("cannot run perl ({error})"),
-        };
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        if !output.status.success()
-            && stderr.contains("Can't locate")
-            && std::env::var_os("CI").is_none()
-        {
-            eprintln!(
-                "SKIPPED Perl tests: a Perl module is missing (.ci/run lists the Debian packages): {}",
-                stderr.lines().next().unwrap_or_default()
-            );
-            return None;
-        }
-        assert!(
-            output.status.success(),
-            "{script} failed (are libsession-storage-secure-perl, libdancer-session-cookie-perl \
-             and libjson-perl installed?):\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let text = String::from_utf8(output.stdout).expect("the script prints UTF-8 JSON");
-        Some(text.lines()
-            .map(|line| {
-                let mut object: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(line).expect("one JSON object a line");
-                let name = object["name"].as_str().expect("a name").to_owned();
-                object.remove("name");
-                let case = serde_json::from_value(object.into()).expect("a case");
-                (name, case)
-            })
-            .collect())
-    })
-    .as_ref()
+    CASES
+        .get_or_init(|| {
+            let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/perl/make_cookies.pl");
+            let text = script::output(
+                script,
+                "libsession-storage-secure-perl, libdancer-session-cookie-perl and libjson-perl",
+            )?;
+            Some(
+                text.lines()
+                    .map(|line| {
+                        let mut object: serde_json::Map<String, serde_json::Value> =
+                            serde_json::from_str(line).expect("one JSON object a line");
+                        let name = object["name"].as_str().expect("a name").to_owned();
+                        object.remove("name");
+                        let case = serde_json::from_value(object.into()).expect("a case");
+                        (name, case)
+                    })
+                    .collect(),
+            )
+        })
+        .as_ref()
 }
 
 /// Returns from a test when [`cases`] skips.
@@ -398,74 +381,17 @@ fn every_changed_character_of_a_real_cookie_is_rejected() {
 
 /// The web layer given the Perl secret as a legacy reader.
 #[cfg(all(feature = "tower", feature = "xchacha20poly1305", feature = "postcard"))]
-mod web_layer {
-    use std::convert::Infallible;
-    use std::future::{Future, Ready, ready};
-    use std::pin::pin;
-    use std::task::{Context, Poll, Waker};
+#[path = "perl/tower_harness.rs"]
+mod tower_harness;
 
-    use http::header::{COOKIE, SET_COOKIE};
-    use http::{Request, Response};
+#[cfg(all(feature = "tower", feature = "xchacha20poly1305", feature = "postcard"))]
+mod web_layer {
     use sealed_cookie::perl::{PERL_OLD_SECRETS_ENV, PERL_SECRET_ENV, PerlReader};
-    use sealed_cookie::web::{Session, SessionConfig, SessionLayer};
+    use sealed_cookie::web::{SessionConfig, SessionLayer};
     use sealed_cookie::{FixedClock, Key, Keyring, Value};
-    use tower_layer::Layer;
-    use tower_service::Service;
 
     use super::case;
-
-    /// Answers with the session's `user` and counts visits in the session.
-    #[derive(Clone)]
-    struct Handler {
-        write: bool,
-    }
-
-    impl Service<Request<String>> for Handler {
-        type Response = Response<String>;
-        type Error = Infallible;
-        type Future = Ready<Result<Response<String>, Infallible>>;
-
-        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-            Poll::Ready(Ok(()))
-        }
-
-        fn call(&mut self, request: Request<String>) -> Self::Future {
-            let session = request
-                .extensions()
-                .get::<Session>()
-                .expect("a session")
-                .clone();
-            let user = session.get::<String>("user").unwrap().unwrap_or_default();
-            if self.write {
-                let visits = session.get::<u64>("visits").unwrap().unwrap_or(0);
-                session.insert("visits", &(visits + 1)).unwrap();
-            }
-            ready(Ok(Response::new(user)))
-        }
-    }
-
-    /// Sends one request with `cookie` and returns (body, Set-Cookie headers).
-    fn send(layer: &SessionLayer, write: bool, cookie: &str) -> (String, Vec<String>) {
-        let mut service = layer.layer(Handler { write });
-        let request = Request::builder()
-            .header(COOKIE, cookie)
-            .body(String::new())
-            .unwrap();
-        let mut future = pin!(service.call(request));
-        let Poll::Ready(Ok(response)) = future
-            .as_mut()
-            .poll(&mut Context::from_waker(Waker::noop()))
-        else {
-            panic!("the handler answers at once")
-        };
-        let cookies = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect();
-        (response.into_body(), cookies)
-    }
+    use crate::tower_harness::{send, value_of};
 
     fn legacy_layer(our_name: &str, perl_secret: &str, now: u64) -> SessionLayer {
         SessionLayer::builder()
@@ -478,14 +404,6 @@ mod web_layer {
             )
             .build()
             .unwrap()
-    }
-
-    fn value_of<'a>(cookies: &'a [String], name: &str) -> Option<&'a str> {
-        cookies.iter().find_map(|c| {
-            c.strip_prefix(name)?
-                .strip_prefix('=')
-                .map(|rest| rest.split(';').next().unwrap_or(""))
-        })
     }
 
     #[test]

@@ -277,10 +277,12 @@ mod peers {
     }
 }
 
-/// Per server: the private jar, actix-session private and tower-sessions signed
-/// (its default) under our own cookie name, configured together.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn private_jar_actix_private_and_tower_signed_sessions_are_adopted_by_both_servers() {
+/// The jars, actix-session and tower-sessions-cookie-store configured together
+/// on each server, the first two in `jar_mode` and tower-sessions in the other
+/// (its default is signed), under fresh keys given as an operator would.
+async fn every_peer_adopted_by_both_servers(jar_mode: &str) {
+    use actix_session::config::CookieContentSecurity;
+    let signed = jar_mode == "signed";
     let jar_key = axum_extra::extract::cookie::Key::generate();
     let actix_master = axum_extra::extract::cookie::Key::generate()
         .master()
@@ -288,11 +290,13 @@ async fn private_jar_actix_private_and_tower_signed_sessions_are_adopted_by_both
     let tower_master = axum_extra::extract::cookie::Key::generate()
         .master()
         .to_vec();
+    let tower_mode = if signed { "private" } else { "signed" };
     let vars = [
         (
             "SEALED_COOKIE_LEGACY_JAR_KEY",
             master_base64(jar_key.master()),
         ),
+        ("SEALED_COOKIE_LEGACY_JAR_MODE", jar_mode.to_owned()),
         (
             "SEALED_COOKIE_LEGACY_JAR_COOKIES",
             "user_id, theme".to_owned(),
@@ -305,112 +309,53 @@ async fn private_jar_actix_private_and_tower_signed_sessions_are_adopted_by_both
             "SEALED_COOKIE_LEGACY_ACTIX_KEY",
             master_base64(&actix_master),
         ),
+        ("SEALED_COOKIE_LEGACY_ACTIX_MODE", jar_mode.to_owned()),
+        ("SEALED_COOKIE_LEGACY_ACTIX_COOKIE", "id".to_owned()),
         // The URL-safe alphabet is accepted too.
         (
             "SEALED_COOKIE_LEGACY_TOWER_KEY",
             base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&tower_master),
         ),
+        ("SEALED_COOKIE_LEGACY_TOWER_MODE", tower_mode.to_owned()),
     ];
-    let jar = peers::private_jar(&jar_key);
-    let actix = peers::actix_session(
-        &actix_master,
-        actix_session::config::CookieContentSecurity::Private,
-    )
-    .await;
-    let tower = peers::tower_sessions(&tower_master, true).await;
+    let (jar, jar_session) = if signed {
+        (
+            peers::signed_jar(&jar_key),
+            json!({"user": "lin", "admin": false, "user_id": 7, "theme": "light"}),
+        )
+    } else {
+        (
+            peers::private_jar(&jar_key),
+            json!({"user": "ada", "items": ["apple", "pear"], "user_id": 42, "theme": "dark; large"}),
+        )
+    };
+    let security = if signed {
+        CookieContentSecurity::Signed
+    } else {
+        CookieContentSecurity::Private
+    };
+    let actix = peers::actix_session(&actix_master, security).await;
+    let tower = peers::tower_sessions(&tower_master, !signed).await;
+    // Under our own cookie name.
     assert!(tower.starts_with("session="), "{tower}");
-    for name in SERVERS {
-        let server = start(name, &vars);
-        adopts(
-            &server,
-            &jar,
-            &["user_id", "theme", "profile"],
-            &json!({"user": "ada", "items": ["apple", "pear"], "user_id": 42, "theme": "dark; large"}),
-        )
-        .await;
-        adopts(
-            &server,
-            &actix,
-            &["id"],
-            &json!({"user": "grace", "count": 3, "roles": ["admin", "ops"]}),
-        )
-        .await;
-        adopts(
-            &server,
-            &tower,
-            &["session"],
-            &json!({"user": "hopper", "cart": [1, 2, 3]}),
-        )
-        .await;
-    }
-}
-
-/// Per server: the signed jar, actix-session signed and tower-sessions private.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn signed_jar_actix_signed_and_tower_private_sessions_are_adopted_by_both_servers() {
-    let jar_key = axum_extra::extract::cookie::Key::generate();
-    let actix_master = axum_extra::extract::cookie::Key::generate()
-        .master()
-        .to_vec();
-    let tower_master = axum_extra::extract::cookie::Key::generate()
-        .master()
-        .to_vec();
-    let vars = [
+    let cases = [
+        (jar, vec!["user_id", "theme", "profile"], jar_session),
         (
-            "SEALED_COOKIE_LEGACY_JAR_KEY",
-            master_base64(jar_key.master()),
-        ),
-        ("SEALED_COOKIE_LEGACY_JAR_MODE", "signed".to_owned()),
-        (
-            "SEALED_COOKIE_LEGACY_JAR_COOKIES",
-            "user_id,theme".to_owned(),
+            actix,
+            vec!["id"],
+            json!({"user": "grace", "count": 3, "roles": ["admin", "ops"]}),
         ),
         (
-            "SEALED_COOKIE_LEGACY_JAR_SESSION_COOKIE",
-            "profile".to_owned(),
+            tower,
+            vec!["session"],
+            json!({"user": "hopper", "cart": [1, 2, 3]}),
         ),
-        (
-            "SEALED_COOKIE_LEGACY_ACTIX_KEY",
-            master_base64(&actix_master),
-        ),
-        ("SEALED_COOKIE_LEGACY_ACTIX_MODE", "signed".to_owned()),
-        ("SEALED_COOKIE_LEGACY_ACTIX_COOKIE", "id".to_owned()),
-        (
-            "SEALED_COOKIE_LEGACY_TOWER_KEY",
-            master_base64(&tower_master),
-        ),
-        ("SEALED_COOKIE_LEGACY_TOWER_MODE", "private".to_owned()),
     ];
-    let jar = peers::signed_jar(&jar_key);
-    let actix = peers::actix_session(
-        &actix_master,
-        actix_session::config::CookieContentSecurity::Signed,
-    )
-    .await;
-    let tower = peers::tower_sessions(&tower_master, false).await;
     for name in SERVERS {
         let server = start(name, &vars);
-        adopts(
-            &server,
-            &jar,
-            &["user_id", "theme", "profile"],
-            &json!({"user": "lin", "admin": false, "user_id": 7, "theme": "light"}),
-        )
-        .await;
-        adopts(
-            &server,
-            &actix,
-            &["id"],
-            &json!({"user": "grace", "count": 3, "roles": ["admin", "ops"]}),
-        )
-        .await;
-        adopts(
-            &server,
-            &tower,
-            &["session"],
-            &json!({"user": "hopper", "cart": [1, 2, 3]}),
-        )
-        .await;
+        for (cookies, names, expected) in &cases {
+            adopts(&server, cookies, names, expected).await;
+        }
         // A cookie made under another key is not adopted, and left alone.
         let stranger = peers::private_jar(&axum_extra::extract::cookie::Key::generate());
         let (body, set_cookies) = session(&server, &stranger).await;
@@ -419,9 +364,32 @@ async fn signed_jar_actix_signed_and_tower_private_sessions_are_adopted_by_both_
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_jar_actix_private_and_tower_signed_sessions_are_adopted_by_both_servers() {
+    every_peer_adopted_by_both_servers("private").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_jar_actix_signed_and_tower_private_sessions_are_adopted_by_both_servers() {
+    every_peer_adopted_by_both_servers("signed").await;
+}
+
 /// `sealed-cookie open --legacy`, given the servers' own settings, reads the
 /// same sessions before any server is switched.
 fn cli_opens(vars: &[(&str, String)], cookies: &str, reader: &str, expected: &serde_json::Value) {
+    let output = open_legacy(vars, cookies);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(&doc["value"], expected);
+    assert_eq!(doc["facts"]["reader"], reader);
+}
+
+/// `sealed-cookie open --legacy --facts` with only `vars` in its environment.
+fn open_legacy(vars: &[(&str, String)], stdin: &str) -> std::process::Output {
     use std::io::Write as _;
     let mut child = Command::new(sealed_cookie_e2e::cli())
         .args(["open", "--legacy", "--facts"])
@@ -432,16 +400,8 @@ fn cli_opens(vars: &[(&str, String)], cookies: &str, reader: &str, expected: &se
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let _ = child.stdin.take().unwrap().write_all(cookies.as_bytes());
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(&doc["value"], expected);
-    assert_eq!(doc["facts"]["reader"], reader);
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
 }
 
 #[tokio::test]
@@ -495,20 +455,7 @@ async fn the_tool_reads_the_peers_cookies_with_the_servers_settings() {
     );
     // Not adopted: exit 2, with the readers named.
     let stranger = peers::private_jar(&axum_extra::extract::cookie::Key::generate());
-    let output = Command::new(sealed_cookie_e2e::cli())
-        .args(["open", "--legacy"])
-        .env_clear()
-        .envs(vars.iter().map(|(var, value)| (*var, value.as_str())))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write as _;
-            let _ = child.stdin.take().unwrap().write_all(stranger.as_bytes());
-            child.wait_with_output()
-        })
-        .unwrap();
+    let output = open_legacy(&vars, &stranger);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

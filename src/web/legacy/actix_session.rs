@@ -1,7 +1,7 @@
 //! Adopting actix-session's `CookieSessionStore` sessions.
 
 use super::cookie_jar::entry_value;
-use super::jar::{JarKey, JarMode, percent_decoded, standard_base64_shape};
+use super::jar::{JarKey, JarMode, standard_base64_shape};
 use super::{Adoption, LegacyCookies, LegacyReader};
 use crate::value::SessionMap;
 
@@ -66,14 +66,7 @@ impl LegacyReader for ActixSessionReader {
         let Some(value) = cookies.get(name) else {
             return Adoption::default();
         };
-        let Some(text) =
-            percent_decoded(value).and_then(|value| self.key.open(self.mode, name, &value))
-        else {
-            tracing::info!(
-                cookie = name,
-                reader = self.name(),
-                "actix-session cookie did not open (another key, or altered)"
-            );
+        let Some(text) = self.key.open_cookie(self.mode, name, value, self.name()) else {
             return Adoption::default();
         };
         let Ok(state) = serde_json::from_str::<std::collections::BTreeMap<String, String>>(&text)

@@ -1,7 +1,7 @@
 //! Adopting what the `cookie` crate's private or signed jar holds (axum-extra's
 //! `PrivateCookieJar`/`SignedCookieJar`, tower-cookies' `private`/`signed`).
 
-use super::jar::{JarKey, JarMode, percent_decoded, standard_base64_shape};
+use super::jar::{JarKey, JarMode, standard_base64_shape};
 use super::{Adoption, LegacyCookies, LegacyReader};
 use crate::value::{SessionMap, Value};
 
@@ -60,16 +60,7 @@ impl CookieJarReader {
 
     /// Opens one cookie value, or `None` (logged).
     fn open(&self, name: &str, value: &str) -> Option<String> {
-        let opened =
-            percent_decoded(value).and_then(|value| self.key.open(self.mode, name, &value));
-        if opened.is_none() {
-            tracing::info!(
-                cookie = name,
-                reader = self.name(),
-                "legacy jar cookie did not open (another key, or altered); left as it is"
-            );
-        }
-        opened
+        self.key.open_cookie(self.mode, name, value, self.name())
     }
 }
 

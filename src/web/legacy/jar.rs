@@ -135,6 +135,26 @@ impl JarKey {
         Self::from_master(&master)
     }
 
+    /// Opens a value of cookie `name` as a browser sent it (percent-decoded
+    /// first), for `reader`; `None` is logged: another key, or an altered value.
+    pub(crate) fn open_cookie(
+        &self,
+        mode: JarMode,
+        name: &str,
+        value: &str,
+        reader: &'static str,
+    ) -> Option<String> {
+        let opened = percent_decoded(value).and_then(|value| self.open(mode, name, &value));
+        if opened.is_none() {
+            tracing::info!(
+                cookie = name,
+                reader,
+                "legacy cookie did not open (another key, or altered); left as it is"
+            );
+        }
+        opened
+    }
+
     /// Opens a value of cookie `name` written by the jar of `mode`.
     pub(crate) fn open(&self, mode: JarMode, name: &str, value: &str) -> Option<String> {
         if value.len() > MAX_VALUE_LEN {

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use super::jar::{JarKey, JarMode, percent_decoded, standard_base64_shape};
+use super::jar::{JarKey, JarMode, standard_base64_shape};
 use super::{Adoption, LegacyCookies, LegacyReader};
 use crate::value::{SessionMap, Value};
 
@@ -174,14 +174,7 @@ impl LegacyReader for TowerSessionsReader {
         let Some(value) = cookies.get(name) else {
             return Adoption::default();
         };
-        let Some(text) =
-            percent_decoded(value).and_then(|value| self.key.open(self.mode, name, &value))
-        else {
-            tracing::info!(
-                cookie = name,
-                reader = self.name(),
-                "tower-sessions cookie did not open (another key, or altered)"
-            );
+        let Some(text) = self.key.open_cookie(self.mode, name, value, self.name()) else {
             return Adoption::default();
         };
         let record = URL_SAFE_NO_PAD
