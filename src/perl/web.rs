@@ -96,9 +96,10 @@ impl LegacyReader for super::OldDancerReader {
         vec![self.cookie_name.clone()]
     }
 
-    /// Standard base64 of `Salted__` (`U2FsdGVkX1`): an envelope of ours would
-    /// start so only with version byte 83 (`S`) followed by the bytes
-    /// `alted__`; the formats in use are 1 and 2.
+    /// Standard base64 of `Salted__` (`U2FsdGVkX1`): a value of ours starts so
+    /// only if its bytes begin `Salted_`, a format 1 header with flags `0x64`,
+    /// which is malformed (SPEC.md section 2.1): no cookie of ours that could
+    /// open is claimed.
     fn claims(&self, value: &str) -> bool {
         value.starts_with(super::OLD_DANCER_PREFIX)
     }
