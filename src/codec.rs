@@ -949,6 +949,10 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
 
     /// The checks and the one AEAD attempt shared by every way of opening;
     /// `read` turns the authentic payload into the result.
+    ///
+    /// The value is base64url-decoded once, into the thread's scratch buffer,
+    /// and the header read from those bytes: length, base64url, version and key
+    /// id are all checked before the one AEAD attempt.
     fn open_with<R>(
         &self,
         cookie: &str,
@@ -956,13 +960,20 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         read: impl FnOnce(&dyn SuiteOps<T>, &Header, &[u8]) -> Result<R, OpenError>,
     ) -> Result<Opened<R>, OpenError> {
         let inner = &*self.inner;
-        let (header, suite_index, key_index) = self.check_header(cookie)?;
-        let suite = &*inner.suites[suite_index].1;
-        let info = suite.info();
+        if cookie.len() > inner.max_value_len {
+            return Err(OpenError::TooLong {
+                len: cookie.len(),
+                max: inner.max_value_len,
+            });
+        }
         with_scratch(cookie.len() / 4 * 3 + 3, |buf| {
             URL_SAFE_NO_PAD
                 .decode_vec(cookie, buf)
                 .map_err(|_| OpenError::Malformed("not base64url"))?;
+            let header = Header::parse(buf)?;
+            let (suite_index, key_index) = self.suite_and_key(&header)?;
+            let suite = &*inner.suites[suite_index].1;
+            let info = suite.info();
             let header_len = header.format.header_len();
             let prefix = header_len + info.nonce_len;
             let Some(payload_len) = buf.len().checked_sub(prefix + info.tag_len) else {
@@ -989,16 +1000,9 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         })
     }
 
-    /// Length, version and key id: everything that can be checked without a key.
-    fn check_header(&self, cookie: &str) -> Result<(Header, usize, usize), OpenError> {
+    /// Version and key id: what names the suite and the key, checked without one.
+    fn suite_and_key(&self, header: &Header) -> Result<(usize, usize), OpenError> {
         let inner = &*self.inner;
-        if cookie.len() > inner.max_value_len {
-            return Err(OpenError::TooLong {
-                len: cookie.len(),
-                max: inner.max_value_len,
-            });
-        }
-        let header = Header::decode(cookie)?;
         let suite_index = inner.by_version[usize::from(header.version)];
         if suite_index == u8::MAX {
             return Err(OpenError::UnknownVersion(header.version));
@@ -1014,7 +1018,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             .ok()
             .filter(|&index| index < inner.key_ids.len())
             .ok_or(OpenError::UnknownKey(header.key_id))?;
-        Ok((header, usize::from(suite_index), key_index))
+        Ok((usize::from(suite_index), key_index))
     }
 
     fn check_time(&self, header: &Header, key_index: usize, now: u64) -> Result<Facts, OpenError> {

@@ -13,7 +13,7 @@ pub use self::aes_gcm::Aes256Gcm;
 #[cfg(feature = "aes-siv")]
 pub use self::aes_siv::Aes256Siv;
 #[cfg(feature = "xchacha20poly1305")]
-pub use self::xchacha20poly1305::XChaCha20Poly1305;
+pub use self::xchacha20poly1305::{XChaCha20Poly1305, XChaChaKey};
 
 /// The AEAD refused: the tag did not verify, or an input was too long for the algorithm.
 /// Deliberately opaque.
@@ -98,13 +98,9 @@ pub trait Cipher: Send + Sync + 'static {
     ) -> Result<(), AeadError>;
 }
 
-/// Implements [`Cipher`] for a RustCrypto AEAD: the three algorithm files differ
-/// only in their figures.
-#[cfg(any(
-    feature = "xchacha20poly1305",
-    feature = "aes-gcm",
-    feature = "aes-siv"
-))]
+/// Implements [`Cipher`] for a RustCrypto AEAD: the AES files differ only in
+/// their figures.
+#[cfg(any(feature = "aes-gcm", feature = "aes-siv"))]
 macro_rules! rustcrypto_cipher {
     (
         $(#[$doc:meta])*
@@ -176,11 +172,7 @@ macro_rules! rustcrypto_cipher {
     };
 }
 #[allow(unused_imports)]
-#[cfg(any(
-    feature = "xchacha20poly1305",
-    feature = "aes-gcm",
-    feature = "aes-siv"
-))]
+#[cfg(any(feature = "aes-gcm", feature = "aes-siv"))]
 pub(crate) use rustcrypto_cipher;
 
 debug_as_message!(AeadError);

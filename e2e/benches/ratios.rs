@@ -1,0 +1,254 @@
+//! Side-by-side ratios of the sample session's seal and open (not criterion):
+//! this crate's default suite and AES-256-GCM suite, the `cookie` crate's
+//! private jar, and the floor of each suite, timed in interleaved rounds in one
+//! process, so that a shared machine's background load hits them alike. Each
+//! round times a batch of every contender, in a rotating order; the report gives
+//! the median of the per-round ratios.
+//!
+//! - `ours/<suite>`: `Codec::seal` / `Codec::open` of the typed session.
+//! - `jar`: the session's `serde_json` text in a `cookie` 0.18 private jar
+//!   (AES-256-GCM), and back.
+//! - `floor/<cipher>`: postcard of the session into a reused buffer, a random
+//!   nonce, the bare AEAD through the same `Cipher` the suite uses (same crate
+//!   versions), base64url; then base64url decoding, the AEAD open and postcard
+//!   back into the struct. No header, no associated data, no checks.
+//!
+//! ```text
+//! cargo bench -p sealed-cookie-e2e --all-features --bench ratios -- [rounds] [batch]
+//! ```
+//!
+//! Defaults: 300 rounds of 2 000 operations. `cargo test --bench ratios` runs
+//! 3 rounds of 10, to check that it works.
+
+mod support;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie::{Cookie, CookieJar};
+use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
+use sealed_cookie::serializer::Postcard;
+use sealed_cookie::{Codec, Key, Keyring, Suite};
+
+use support::Session;
+
+const TAG_LEN: usize = 16;
+
+fn codec(suite: Option<Suite<Aes256Gcm, Postcard>>) -> Codec<Session> {
+    let builder = Codec::builder()
+        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
+        .max_age(Duration::from_secs(3600));
+    match suite {
+        Some(suite) => builder.suite(1, suite),
+        None => builder,
+    }
+    .build()
+    .expect("a valid codec")
+}
+
+/// The floor of one cipher: everything but the envelope.
+struct Floor<C: Cipher> {
+    cipher: C,
+    key: C::Key,
+    buffer: Vec<u8>,
+}
+
+impl<C: Cipher> Floor<C> {
+    fn new(cipher: C, subkey: &[u8]) -> Self {
+        let key = cipher.prepare(subkey);
+        Self {
+            cipher,
+            key,
+            buffer: Vec::with_capacity(512),
+        }
+    }
+
+    fn seal(&mut self, session: &Session) -> String {
+        let nonce_len = self.cipher.nonce_len();
+        self.buffer.clear();
+        self.buffer.resize(nonce_len, 0);
+        rand::fill(&mut self.buffer[..]);
+        let buffer = std::mem::take(&mut self.buffer);
+        let mut buffer = postcard::to_extend(session, buffer).expect("serializes");
+        let body_len = buffer.len() - nonce_len;
+        buffer.resize(buffer.len() + TAG_LEN, 0);
+        let (nonce, rest) = buffer.split_at_mut(nonce_len);
+        let (body, tag) = rest.split_at_mut(body_len);
+        self.cipher
+            .seal_in_place(&self.key, nonce, b"", body, tag)
+            .expect("seals");
+        let text = URL_SAFE_NO_PAD.encode(&buffer);
+        self.buffer = buffer;
+        text
+    }
+
+    fn open(&mut self, text: &str) -> Session {
+        let nonce_len = self.cipher.nonce_len();
+        self.buffer.clear();
+        URL_SAFE_NO_PAD
+            .decode_vec(text, &mut self.buffer)
+            .expect("base64url");
+        let (nonce, rest) = self.buffer.split_at_mut(nonce_len);
+        let body_len = rest.len() - TAG_LEN;
+        let (body, tag) = rest.split_at_mut(body_len);
+        self.cipher
+            .open_in_place(&self.key, nonce, b"", body, tag)
+            .expect("authentic");
+        postcard::from_bytes(body).expect("a session")
+    }
+}
+
+type Op<'a> = Box<dyn FnMut() + 'a>;
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let mut args = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"));
+    // `cargo bench` passes --bench; `cargo test --bench ratios` does not.
+    let smoke = std::env::args().all(|arg| arg != "--bench");
+    let (default_rounds, default_batch) = if smoke { (3, 10) } else { (300, 2_000) };
+    let rounds: usize = args
+        .next()
+        .map_or(default_rounds, |s| s.parse().expect("rounds"));
+    let batch: usize = args
+        .next()
+        .map_or(default_batch, |s| s.parse().expect("batch"));
+
+    let session = support::sample();
+    let default = codec(None);
+    let aes = codec(Some(Suite::new(Aes256Gcm, Postcard)));
+    let (default_cookie, aes_cookie) = (
+        default.seal(&session).expect("fits"),
+        aes.seal(&session).expect("fits"),
+    );
+    let jar_key = cookie::Key::generate();
+    let jar_cookie = {
+        let mut jar = CookieJar::new();
+        jar.private_mut(&jar_key)
+            .add(Cookie::new("session", support::json(&session)));
+        jar.get("session").expect("added").value().to_owned()
+    };
+    let mut read_jar = CookieJar::new();
+    read_jar.add_original(Cookie::new("session", jar_cookie));
+    // Two floors per cipher under one key: one seals, the other opens.
+    let mut subkey = [0u8; 32];
+    rand::fill(&mut subkey[..]);
+    let mut floor_x = Floor::new(XChaCha20Poly1305, &subkey);
+    let mut floor_x_open = Floor::new(XChaCha20Poly1305, &subkey);
+    let mut floor_a = Floor::new(Aes256Gcm, &subkey);
+    let mut floor_a_open = Floor::new(Aes256Gcm, &subkey);
+    let floor_x_open_cookie = floor_x.seal(&session);
+    let floor_a_open_cookie = floor_a.seal(&session);
+    assert_eq!(floor_x_open.open(&floor_x_open_cookie), session);
+    assert_eq!(floor_a_open.open(&floor_a_open_cookie), session);
+
+    let names = [
+        "ours/default (xchacha20poly1305+postcard) seal",
+        "ours/default (xchacha20poly1305+postcard) open",
+        "ours/aes256gcm+postcard seal",
+        "ours/aes256gcm+postcard open",
+        "jar seal",
+        "jar open",
+        "floor/xchacha20poly1305 seal",
+        "floor/xchacha20poly1305 open",
+        "floor/aes256gcm seal",
+        "floor/aes256gcm open",
+    ];
+    let mut ops: Vec<Op<'_>> = vec![
+        Box::new(|| drop(black_box(default.seal(black_box(&session)).expect("fits")))),
+        Box::new(|| {
+            drop(black_box(
+                default.open(black_box(&default_cookie)).expect("valid"),
+            ))
+        }),
+        Box::new(|| drop(black_box(aes.seal(black_box(&session)).expect("fits")))),
+        Box::new(|| drop(black_box(aes.open(black_box(&aes_cookie)).expect("valid")))),
+        Box::new(|| {
+            let mut jar = CookieJar::new();
+            let json = serde_json::to_string(black_box(&session)).expect("serializes");
+            jar.private_mut(&jar_key).add(Cookie::new("session", json));
+            drop(black_box(jar));
+        }),
+        Box::new(|| {
+            let cookie = black_box(&read_jar)
+                .private(&jar_key)
+                .get("session")
+                .expect("valid");
+            drop(black_box(
+                serde_json::from_str::<Session>(cookie.value()).expect("a session"),
+            ));
+        }),
+        Box::new(|| drop(black_box(floor_x.seal(black_box(&session))))),
+        Box::new(|| {
+            drop(black_box(
+                floor_x_open.open(black_box(&floor_x_open_cookie)),
+            ))
+        }),
+        Box::new(|| drop(black_box(floor_a.seal(black_box(&session))))),
+        Box::new(|| {
+            drop(black_box(
+                floor_a_open.open(black_box(&floor_a_open_cookie)),
+            ))
+        }),
+    ];
+
+    let mut times = vec![Vec::with_capacity(rounds); ops.len()];
+    for round in 0..rounds {
+        for step in 0..ops.len() {
+            let index = (round + step) % ops.len();
+            let op = &mut ops[index];
+            let start = Instant::now();
+            for _ in 0..batch {
+                op();
+            }
+            times[index].push(start.elapsed().as_secs_f64() / batch as f64);
+        }
+    }
+    let ratio = |a: usize, b: usize| {
+        median(
+            &mut times[a]
+                .iter()
+                .zip(&times[b])
+                .map(|(x, y)| x / y)
+                .collect::<Vec<_>>(),
+        )
+    };
+    println!("{rounds} interleaved rounds of {batch} operations; medians");
+    println!();
+    println!("| operation | time |");
+    println!("|---|---:|");
+    for (name, samples) in names.iter().zip(&times) {
+        let mut samples = samples.clone();
+        println!("| {name} | {:.0} ns |", median(&mut samples) * 1e9);
+    }
+    println!();
+    println!("| ratio (median of per-round ratios) | seal | open |");
+    println!("|---|---:|---:|");
+    println!(
+        "| default suite / jar | {:.2} | {:.2} |",
+        ratio(0, 4),
+        ratio(1, 5)
+    );
+    println!(
+        "| AES-256-GCM suite / jar | {:.2} | {:.2} |",
+        ratio(2, 4),
+        ratio(3, 5)
+    );
+    println!(
+        "| default suite / its floor | {:.2} | {:.2} |",
+        ratio(0, 6),
+        ratio(1, 7)
+    );
+    println!(
+        "| AES-256-GCM suite / its floor | {:.2} | {:.2} |",
+        ratio(2, 8),
+        ratio(3, 9)
+    );
+}
