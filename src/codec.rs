@@ -894,11 +894,22 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// As [`Codec::open`].
     pub fn open_at(&self, cookie: &str, now: u64) -> Result<Opened<T>, OpenError> {
         let cap = self.inner.decompression_cap;
-        let opened = self.open_with(cookie, now, |suite, header, payload| {
-            suite.decode_payload(header.format, header.flags, payload, cap)
+        // The value is written once, here, and moved once, into the result.
+        let mut value = None;
+        let mut prefix = None;
+        let mut facts = self.open_with(cookie, now, |suite, header, payload| {
+            prefix = Some(suite.decode_payload(
+                header.format,
+                header.flags,
+                payload,
+                cap,
+                &mut value,
+            )?);
+            Ok(())
         })?;
-        let (value, prefix) = opened.value;
-        let mut facts = opened.facts;
+        let (Some(value), Some(prefix)) = (value, prefix) else {
+            unreachable!("open_with returns facts only after reading the payload")
+        };
         facts.session_id = prefix.session_id;
         Ok(Opened {
             value,
@@ -936,29 +947,32 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         now: u64,
     ) -> Result<Opened<Zeroizing<Vec<u8>>>, OpenError> {
         let cap = self.inner.decompression_cap;
-        let mut opened = self.open_with(cookie, now, |suite, header, payload| {
-            let mut plain = Zeroizing::new(Vec::new());
+        let mut plain = Zeroizing::new(Vec::new());
+        let mut facts = self.open_with(cookie, now, |suite, header, payload| {
             suite.visit_plaintext(header.flags, payload, cap, &mut |bytes| {
                 plain.extend_from_slice(bytes);
-            })?;
-            Ok(plain)
+            })
         })?;
-        opened.facts.session_id = opened.facts.split_plaintext(&opened.value)?.session_id;
-        Ok(opened)
+        facts.session_id = facts.split_plaintext(&plain)?.session_id;
+        Ok(Opened {
+            value: plain,
+            facts,
+            flash: SessionMap::new(),
+        })
     }
 
     /// The checks and the one AEAD attempt shared by every way of opening;
-    /// `read` turns the authentic payload into the result.
+    /// `read` takes the authentic payload into the caller's result.
     ///
     /// The value is base64url-decoded once, into the thread's scratch buffer,
     /// and the header read from those bytes: length, base64url, version and key
     /// id are all checked before the one AEAD attempt.
-    fn open_with<R>(
+    fn open_with(
         &self,
         cookie: &str,
         now: u64,
-        read: impl FnOnce(&dyn SuiteOps<T>, &Header, &[u8]) -> Result<R, OpenError>,
-    ) -> Result<Opened<R>, OpenError> {
+        read: impl FnOnce(&dyn SuiteOps<T>, &Header, &[u8]) -> Result<(), OpenError>,
+    ) -> Result<Facts, OpenError> {
         let inner = &*self.inner;
         if cookie.len() > inner.max_value_len {
             return Err(OpenError::TooLong {
@@ -981,22 +995,15 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             };
             let (head, rest) = buf.split_at_mut(prefix);
             let (payload, tag) = rest.split_at_mut(payload_len);
-            let opened = with_aad(&head[..header_len], &info.descriptor, &inner.name, |aad| {
+            let facts = with_aad(&head[..header_len], &info.descriptor, &inner.name, |aad| {
                 suite.open(key_index, &head[header_len..], aad, payload, tag)
             })
             .and_then(|()| self.check_time(&header, key_index, now))
-            .and_then(|facts| {
-                let value = read(suite, &header, payload)?;
-                Ok(Opened {
-                    value,
-                    facts,
-                    flash: SessionMap::new(),
-                })
-            });
+            .and_then(|facts| read(suite, &header, payload).map(|()| facts));
             // Plaintext, or whatever a cipher that refused left behind, never
             // stays in the scratch buffer.
             payload.zeroize();
-            opened
+            facts
         })
     }
 

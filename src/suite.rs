@@ -182,14 +182,16 @@ pub(crate) trait SuiteOps<T>: Send + Sync {
         payload: &mut [u8],
         tag: &[u8],
     ) -> Result<(), OpenError>;
-    /// The value and what precedes it in a format 2 plaintext.
+    /// The value, into `value` (written once, where the caller keeps it), and
+    /// what precedes it in a format 2 plaintext.
     fn decode_payload(
         &self,
         format: Format,
         flags: u8,
         payload: &[u8],
         cap: usize,
-    ) -> Result<(T, PlaintextPrefix), OpenError>;
+        value: &mut Option<T>,
+    ) -> Result<PlaintextPrefix, OpenError>;
     /// The same suite, with its keys derived from `keyring` instead.
     fn rekeyed(&self, keyring: &Keyring) -> Box<dyn SuiteOps<T>>;
     /// Strips padding and decompresses an authentic payload and hands `f` the
@@ -335,11 +337,11 @@ where
         flags: u8,
         payload: &[u8],
         cap: usize,
-    ) -> Result<(T, PlaintextPrefix), OpenError> {
+        value: &mut Option<T>,
+    ) -> Result<PlaintextPrefix, OpenError> {
         let serializer = &self.suite.serializer;
         plaintext_of(&self.suite.compressor, flags, payload, cap, &mut |plain| {
             let parts = envelope::split_plaintext(format, flags, plain)?;
-            let (prefix, rest) = (parts.session_id, parts.value);
             let flash = match parts.flash {
                 None => SessionMap::new(),
                 Some(bytes) => match serializer.deserialize_value(bytes) {
@@ -352,25 +354,22 @@ where
                     Err(error) => return Err(OpenError::Deserialize(error)),
                 },
             };
-            let value = if TypeId::of::<T>() == TypeId::of::<Value>() {
+            *value = Some(if TypeId::of::<T>() == TypeId::of::<Value>() {
                 let value: Box<dyn Any> = Box::new(
                     serializer
-                        .deserialize_value(rest)
+                        .deserialize_value(parts.value)
                         .map_err(OpenError::Deserialize)?,
                 );
                 *value.downcast::<T>().expect("T is Value")
             } else {
                 serializer
-                    .deserialize(rest)
+                    .deserialize(parts.value)
                     .map_err(OpenError::Deserialize)?
-            };
-            Ok((
-                value,
-                PlaintextPrefix {
-                    session_id: prefix,
-                    flash,
-                },
-            ))
+            });
+            Ok(PlaintextPrefix {
+                session_id: parts.session_id,
+                flash,
+            })
         })?
     }
 
