@@ -11,7 +11,8 @@
 //! - `floor/<cipher>`: postcard of the session into a reused buffer, a random
 //!   nonce, the bare AEAD through the same `Cipher` the suite uses (same crate
 //!   versions), base64url; then base64url decoding, the AEAD open and postcard
-//!   back into the struct. No header, no associated data, no checks.
+//!   back into the struct. No header, no associated data, no checks. The
+//!   XChaCha20-Poly1305 floor is also timed on RustCrypto's `chacha20poly1305`.
 //!
 //! ```text
 //! cargo bench -p sealed-cookie-e2e --all-features --bench ratios -- [rounds] [batch]
@@ -100,6 +101,63 @@ impl<C: Cipher> Floor<C> {
     }
 }
 
+/// RustCrypto's `chacha20poly1305::XChaCha20Poly1305` behind the same trait: the
+/// implementation the default suite used before, for its floor beside ours.
+struct RustCryptoXChaCha;
+
+impl Cipher for RustCryptoXChaCha {
+    type Key = chacha20poly1305::XChaCha20Poly1305;
+    fn id(&self) -> u8 {
+        201
+    }
+    fn name(&self) -> &'static str {
+        "rustcrypto-xchacha20poly1305"
+    }
+    fn key_len(&self) -> usize {
+        32
+    }
+    fn nonce_len(&self) -> usize {
+        24
+    }
+    fn tag_len(&self) -> usize {
+        16
+    }
+    fn prepare(&self, subkey: &[u8]) -> Self::Key {
+        use aead::KeyInit as _;
+        chacha20poly1305::XChaCha20Poly1305::new_from_slice(subkey).expect("32 bytes")
+    }
+    fn seal_in_place(
+        &self,
+        key: &Self::Key,
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), sealed_cookie::cipher::AeadError> {
+        use aead::AeadInOut as _;
+        let nonce = chacha20poly1305::XNonce::try_from(nonce).expect("24 bytes");
+        let computed = key
+            .encrypt_inout_detached(&nonce, aad, buffer.into())
+            .map_err(|_| sealed_cookie::cipher::AeadError)?;
+        tag.copy_from_slice(&computed);
+        Ok(())
+    }
+    fn open_in_place(
+        &self,
+        key: &Self::Key,
+        nonce: &[u8],
+        aad: &[u8],
+        buffer: &mut [u8],
+        tag: &[u8],
+    ) -> Result<(), sealed_cookie::cipher::AeadError> {
+        use aead::AeadInOut as _;
+        let nonce = chacha20poly1305::XNonce::try_from(nonce).expect("24 bytes");
+        let tag = chacha20poly1305::Tag::try_from(tag).expect("16 bytes");
+        key.decrypt_inout_detached(&nonce, aad, buffer.into(), &tag)
+            .map_err(|_| sealed_cookie::cipher::AeadError)
+    }
+}
+
 type Op<'a> = Box<dyn FnMut() + 'a>;
 
 fn median(values: &mut [f64]) -> f64 {
@@ -144,7 +202,13 @@ fn main() {
     let mut floor_x_open = Floor::new(XChaCha20Poly1305, &subkey);
     let mut floor_a = Floor::new(Aes256Gcm, &subkey);
     let mut floor_a_open = Floor::new(Aes256Gcm, &subkey);
+    let mut floor_r = Floor::new(RustCryptoXChaCha, &subkey);
+    let mut floor_r_open = Floor::new(RustCryptoXChaCha, &subkey);
     let floor_x_open_cookie = floor_x.seal(&session);
+    // The same bytes from both implementations.
+    assert_eq!(floor_r_open.open(&floor_x_open_cookie), session);
+    let floor_r_open_cookie = floor_r.seal(&session);
+    assert_eq!(floor_x_open.open(&floor_r_open_cookie), session);
     let floor_a_open_cookie = floor_a.seal(&session);
     assert_eq!(floor_x_open.open(&floor_x_open_cookie), session);
     assert_eq!(floor_a_open.open(&floor_a_open_cookie), session);
@@ -160,6 +224,8 @@ fn main() {
         "floor/xchacha20poly1305 open",
         "floor/aes256gcm seal",
         "floor/aes256gcm open",
+        "floor/xchacha20poly1305 on RustCrypto's chacha20poly1305 seal",
+        "floor/xchacha20poly1305 on RustCrypto's chacha20poly1305 open",
     ];
     let mut ops: Vec<Op<'_>> = vec![
         Box::new(|| drop(black_box(default.seal(black_box(&session)).expect("fits")))),
@@ -197,7 +263,14 @@ fn main() {
                 floor_a_open.open(black_box(&floor_a_open_cookie)),
             ))
         }),
+        Box::new(|| drop(black_box(floor_r.seal(black_box(&session))))),
+        Box::new(|| {
+            drop(black_box(
+                floor_r_open.open(black_box(&floor_r_open_cookie)),
+            ))
+        }),
     ];
+    assert_eq!(ops.len(), names.len());
 
     let mut times = vec![Vec::with_capacity(rounds); ops.len()];
     for round in 0..rounds {
@@ -250,5 +323,10 @@ fn main() {
         "| AES-256-GCM suite / its floor | {:.2} | {:.2} |",
         ratio(2, 8),
         ratio(3, 9)
+    );
+    println!(
+        "| default floor: ring + HChaCha20 / RustCrypto chacha20poly1305 | {:.2} | {:.2} |",
+        ratio(6, 10),
+        ratio(7, 11)
     );
 }
