@@ -9,13 +9,13 @@
 //!   wall-clock throughput grows with the cores the machine actually grants.
 //!
 //! ```text
-//! cargo run --release --all-features --example bench_threads -- [seconds] [rounds]
+//! cargo bench -p sealed-cookie-e2e --all-features --bench threads -- [seconds] [rounds]
 //! ```
 //!
 //! Defaults: 2 seconds per measurement, 3 rounds alternating one and two threads;
-//! each figure is the median over the rounds.
+//! each figure is the median over the rounds. `cargo test --bench threads` runs
+//! one round of 0.05 s, to check that it works.
 
-#[path = "../benches/support/mod.rs"]
 mod support;
 
 use std::hint::black_box;
@@ -100,11 +100,19 @@ fn codec<C: Cipher>(cipher: C) -> Codec<Session> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let mut args = std::env::args().skip(1);
-    let seconds: f64 = args.next().map_or(Ok(2.0), |a| a.parse())?;
-    let rounds: usize = args.next().map_or(Ok(3), |a| a.parse())?;
+    // `cargo bench` passes --bench; `cargo test --bench threads` does not.
+    let smoke = std::env::args().all(|arg| arg != "--bench");
+    let mut args = std::env::args()
+        .skip(1)
+        .filter(|arg| !arg.starts_with("--"));
+    let seconds: f64 = args
+        .next()
+        .map_or(Ok(if smoke { 0.05 } else { 2.0 }), |a| a.parse())?;
+    let rounds: usize = args
+        .next()
+        .map_or(Ok(if smoke { 1 } else { 3 }), |a| a.parse())?;
     if !seconds.is_finite() || seconds <= 0.0 || rounds == 0 {
-        return Err("usage: bench_threads [seconds > 0] [rounds > 0]".into());
+        return Err("usage: threads [seconds > 0] [rounds > 0]".into());
     }
     let run = Duration::from_secs_f64(seconds);
     let session = support::sample();
