@@ -2,7 +2,7 @@
 //! session, through `SessionLayer` (AES-256-GCM + postcard; the request carries a
 //! valid cookie, so it is opened, incremented and re-sealed), and through
 //! axum-extra's `PrivateCookieJar` (also opened and re-sealed). The loopback
-//! throughput of the same three routes is `examples/web_load.rs`.
+//! throughput of the same routes and more is `benches/web_load.rs`.
 //!
 //! ```text
 //! cargo bench --all-features --bench web_layer
