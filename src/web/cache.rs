@@ -50,6 +50,11 @@ const SHARED: [&str; 2] = ["public", "s-maxage"];
 /// `s-maxage`) is dropped, with a log line.
 #[cfg(any(feature = "tower", test))]
 pub(crate) fn keep_private(headers: &mut HeaderMap, directive: CacheControl) {
+    // Most handlers set none: the directive alone, without parsing or allocating.
+    if !headers.contains_key(CACHE_CONTROL) {
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static(directive.as_str()));
+        return;
+    }
     let existing = headers
         .get_all(CACHE_CONTROL)
         .iter()

@@ -929,8 +929,57 @@ impl<P: SessionPayload> SessionLayerBuilder<P> {
     }
 }
 
-/// The `Set-Cookie` value for `name=value`, built with the `cookie` crate.
+/// The `Set-Cookie` value for `name=value`: the attributes in the order, and
+/// with the spelling, of the `cookie` crate's `Display` (a test holds the two
+/// equal), written straight into one string. An `Expires` date is formatted by
+/// the `cookie` crate.
 pub(crate) fn set_cookie(
+    attributes: &CookieAttributes,
+    name: &str,
+    value: &str,
+    max_age: Option<u64>,
+    expires_at: Option<u64>,
+) -> String {
+    use std::fmt::Write as _;
+    if attributes.expires && expires_at.is_some() {
+        return set_cookie_with_crate(attributes, name, value, max_age, expires_at);
+    }
+    let mut out = String::with_capacity(name.len() + value.len() + 96);
+    out.push_str(name);
+    out.push('=');
+    out.push_str(value);
+    if attributes.http_only {
+        out.push_str("; HttpOnly");
+    }
+    match attributes.same_site {
+        Some(SameSite::Strict) => out.push_str("; SameSite=Strict"),
+        Some(SameSite::Lax) => out.push_str("; SameSite=Lax"),
+        Some(SameSite::None) => out.push_str("; SameSite=None"),
+        None => {}
+    }
+    if attributes.partitioned {
+        out.push_str("; Partitioned");
+    }
+    if attributes.writes_secure() {
+        out.push_str("; Secure");
+    }
+    if let Some(path) = &attributes.path {
+        out.push_str("; Path=");
+        out.push_str(path);
+    }
+    if let Some(domain) = &attributes.domain {
+        out.push_str("; Domain=");
+        out.push_str(domain);
+    }
+    if let Some(max_age) = max_age {
+        let seconds = i64::try_from(max_age).unwrap_or(i64::MAX);
+        let _ = write!(out, "; Max-Age={seconds}");
+    }
+    out
+}
+
+/// The `Set-Cookie` value for `name=value`, built with the `cookie` crate.
+fn set_cookie_with_crate(
     attributes: &CookieAttributes,
     name: &str,
     value: &str,
@@ -976,6 +1025,63 @@ pub(crate) fn removal(attributes: &CookieAttributes, name: &str) -> String {
         ..attributes.clone()
     };
     set_cookie(&attributes, name, "", Some(0), None)
+}
+
+#[cfg(test)]
+mod set_cookie_tests {
+    use super::*;
+
+    #[test]
+    fn the_direct_writer_matches_the_cookie_crate_for_every_attribute_mix() {
+        let mut checked = 0;
+        for http_only in [false, true] {
+            for secure in [false, true] {
+                for partitioned in [false, true] {
+                    for same_site in [
+                        None,
+                        Some(SameSite::Strict),
+                        Some(SameSite::Lax),
+                        Some(SameSite::None),
+                    ] {
+                        for path in [None, Some("/"), Some("/app")] {
+                            for domain in [None, Some("example.com")] {
+                                for max_age in [None, Some(0), Some(1800), Some(u64::MAX)] {
+                                    let attributes = CookieAttributes {
+                                        http_only,
+                                        secure,
+                                        partitioned,
+                                        same_site,
+                                        path: path.map(str::to_owned),
+                                        domain: domain.map(str::to_owned),
+                                        expires: false,
+                                    };
+                                    assert_eq!(
+                                        set_cookie(
+                                            &attributes,
+                                            "__Host-s",
+                                            "v4LuE_-x",
+                                            max_age,
+                                            Some(1_800_000_000)
+                                        ),
+                                        set_cookie_with_crate(
+                                            &attributes,
+                                            "__Host-s",
+                                            "v4LuE_-x",
+                                            max_age,
+                                            Some(1_800_000_000)
+                                        ),
+                                        "{attributes:?} {max_age:?}"
+                                    );
+                                    checked += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 2 * 2 * 2 * 4 * 3 * 2 * 4);
+    }
 }
 
 #[cfg(test)]
