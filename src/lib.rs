@@ -126,6 +126,15 @@ macro_rules! debug_as_message {
     )*};
 }
 
+/// Hex text to bytes, for the unit tests' published vectors and images.
+#[cfg(test)]
+pub(crate) fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex digits"))
+        .collect()
+}
+
 mod attributes;
 pub mod cipher;
 mod clock;

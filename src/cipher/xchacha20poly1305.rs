@@ -124,13 +124,7 @@ impl Cipher for XChaCha20Poly1305 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::unhex as hex;
 
     /// draft-irtf-cfrg-xchacha-03, appendix A.3.1.
     #[test]

@@ -543,6 +543,7 @@ debug_as_message!(StorableError);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::unhex as hex;
 
     /// `Storable::freeze` of a blessed session on x86_64 Linux (Storable 3.26):
     /// perl -MStorable -e 'print Storable::freeze(bless { user => "alice",
@@ -551,13 +552,6 @@ mod tests {
     ///   u => "caf\x{e9}", w => "\x{263a}", id => "1234" },
     ///   "Dancer::Session::Cookie")'
     const FROZEN: &str = "040b08313233343536373804080808111744616e6365723a3a53657373696f6e3a3a436f6f6b6965030a0000001703e298ba010000007707000000000000f83f010000006608aa010000006e04020300000008810a0374776f05040000006c6973740a05616c69636504000000757365720a04313233340200000069640a04636166e901000000750403010000000403010000000a016301000000620100000061060000006e657374656406cb04fb711f01000003000000626967087b030000006e6567";
-
-    fn hex(text: &str) -> Vec<u8> {
-        (0..text.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-            .collect()
-    }
 
     #[test]
     fn a_frozen_session_decodes_with_every_type() {
