@@ -127,7 +127,9 @@ fn parse_text(text: &str) -> Option<(i64, i64, i64)> {
         number(date_parts.next()?)?,
         number(date_parts.next()?)?,
     );
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // `time` itself keeps years within ±999 999: beyond, the arithmetic below
+    // could overflow.
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year.abs() > 999_999 {
         return None;
     }
     let time = time.split('.').next()?;
@@ -138,13 +140,21 @@ fn parse_text(text: &str) -> Option<(i64, i64, i64)> {
         ("-", rest) => (-1, rest),
         _ => return None,
     };
-    let offset: Vec<i64> = offset.split(':').map(number).collect::<Option<_>>()?;
-    let offset = match offset[..] {
-        [h] => h * 3600,
-        [h, m] => h * 3600 + m * 60,
-        [h, m, s] => h * 3600 + m * 60 + s,
+    // `time`'s offsets are within ±25:59:59.
+    let offset: Vec<u8> = offset
+        .split(':')
+        .map(|part| part.parse().ok())
+        .collect::<Option<_>>()?;
+    let (h, m, s) = match offset[..] {
+        [h] => (h, 0, 0),
+        [h, m] => (h, m, 0),
+        [h, m, s] => (h, m, s),
         _ => return None,
     };
+    if h > 25 || m > 59 || s > 59 {
+        return None;
+    }
+    let offset = i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
     Some((days_from_civil(year, month, day), seconds, sign * offset))
 }
 
@@ -227,6 +237,8 @@ mod tests {
             "\"2026-13-03 10:20:30 +00:00:00\"",
             "\"yesterday\"",
             "[2026,400,0,0,0,0,0,0,0]",
+            "\"999999999999999999-01-01 00:00:00 +00:00:00\"",
+            "\"2026-12-03 10:20:30 +99999999999999999:00:00\"",
         ] {
             let date: ExpiryDate = serde_json::from_str(bad).unwrap();
             assert_eq!(date.unix(), None, "{bad}");
