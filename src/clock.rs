@@ -28,14 +28,14 @@ pub trait Clock: Send + Sync + 'static {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
     fn now(&self) -> u64 {
-        let now = rustix::time::clock_gettime(rustix::time::ClockId::RealtimeCoarse);
-        u64::try_from(now.tv_sec).unwrap_or(0)
-    }
-
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    fn now(&self) -> u64 {
+        // Where a sandbox refuses the coarse clock, the precise one.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Ok(now) = rustix::time::clock_gettime_dynamic(rustix::time::DynamicClockId::Known(
+            rustix::time::ClockId::RealtimeCoarse,
+        )) {
+            return u64::try_from(now.tv_sec).unwrap_or(0);
+        }
         use std::time::{SystemTime, UNIX_EPOCH};
         SystemTime::now()
             .duration_since(UNIX_EPOCH)

@@ -965,8 +965,10 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
     /// `read` takes the authentic payload into the caller's result.
     ///
     /// The value is base64url-decoded once, into the thread's scratch buffer,
-    /// and the header read from those bytes: length, base64url, version and key
-    /// id are all checked before the one AEAD attempt.
+    /// and the header read from those bytes: length, version, key id and
+    /// base64url are all checked before the one AEAD attempt, and reported in
+    /// SPEC.md's order (the header alone is decoded again only when the whole
+    /// value does not decode).
     fn open_with(
         &self,
         cookie: &str,
@@ -981,9 +983,13 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             });
         }
         with_scratch(cookie.len() / 4 * 3 + 3, |buf| {
-            URL_SAFE_NO_PAD
-                .decode_vec(cookie, buf)
-                .map_err(|_| OpenError::Malformed("not base64url"))?;
+            if URL_SAFE_NO_PAD.decode_vec(cookie, buf).is_err() {
+                // SPEC.md section 6: a header that names no suite or key is
+                // reported as such even when the rest does not decode.
+                let header = Header::decode(cookie)?;
+                self.suite_and_key(&header)?;
+                return Err(OpenError::Malformed("not base64url"));
+            }
             let header = Header::parse(buf)?;
             let (suite_index, key_index) = self.suite_and_key(&header)?;
             let suite = &*inner.suites[suite_index].1;

@@ -76,6 +76,17 @@ fn rotation_opens_old_keys_reissues_under_primary_and_forgets_retired_keys() {
         Err(OpenError::UnknownKey(id)) => assert_eq!(id, k1.id()),
         other => panic!("expected unknown key, got {other:?}"),
     }
+    // SPEC.md section 6's order: the header's key id is reported before a tail
+    // that does not decode (a character outside base64url).
+    let broken = format!("{cookie}!");
+    match step3.open_at(&broken, T0 + 40) {
+        Err(OpenError::UnknownKey(id)) => assert_eq!(id, k1.id()),
+        other => panic!("expected unknown key, got {other:?}"),
+    }
+    assert!(matches!(
+        step1.open_at(&broken, T0 + 40),
+        Err(OpenError::Malformed(_))
+    ));
 }
 
 #[cfg(all(feature = "aes-gcm", feature = "msgpack"))]

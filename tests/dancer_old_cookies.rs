@@ -249,6 +249,18 @@ mod web_layer {
     }
 
     #[test]
+    fn after_the_configured_time_only_its_own_format_is_deleted() {
+        skip_without_perl!();
+        let case = case("flat");
+        let layer = layer("session", &case.secret, NOW);
+        // A percent-encoded cookie of another format (here one no reader opens)
+        // is left for whoever owns it.
+        let (user, cookies) = send(&layer, false, "dancer.session=abc%7Edef%7E1%7Exyz");
+        assert_eq!(user, "");
+        assert_eq!(value_of(&cookies, "dancer.session"), None, "{cookies:?}");
+    }
+
+    #[test]
     fn after_the_configured_time_it_is_deleted_unread() {
         skip_without_perl!();
         let case = case("flat");

@@ -43,8 +43,8 @@ fn with_message_key<R>(
     let (prefix, suffix) = nonce.split_at(16);
     let prefix: &[u8; 16] = prefix.try_into().map_err(|_| AeadError)?;
     let subkey = Zeroizing::new(<[u8; 32]>::from(chacha20::hchacha::<chacha20::R20>(
-        &key.0.into(),
-        &(*prefix).into(),
+        (&key.0).into(),
+        prefix.into(),
     )));
     let mut short = [0u8; 12];
     short[4..].copy_from_slice(suffix);

@@ -190,14 +190,9 @@ impl OldDancerReader {
     /// Opens a cookie at `now` (Unix seconds) and returns the session's entries.
     ///
     /// # Errors
-    /// Any [`OldDancerError`]; the date is checked before any decryption.
+    /// Any [`OldDancerError`]; the date is checked before any decryption, and
+    /// only for a value of this format.
     pub fn open(&self, cookie: &str, now: u64) -> Result<Value, OldDancerError> {
-        if now >= self.accept_until {
-            return Err(OldDancerError::NoLongerAccepted {
-                until: self.accept_until,
-                now,
-            });
-        }
         if cookie.len() > MAX_OLD_COOKIE_LEN {
             return Err(OldDancerError::Malformed("longer than 8 KiB"));
         }
@@ -211,6 +206,13 @@ impl OldDancerReader {
         };
         if !cookie.starts_with(OLD_DANCER_PREFIX) {
             return Err(OldDancerError::Malformed("no Salted__ header"));
+        }
+        // Only a cookie of this format is past its day; nothing is decrypted then.
+        if now >= self.accept_until {
+            return Err(OldDancerError::NoLongerAccepted {
+                until: self.accept_until,
+                now,
+            });
         }
         let standard: String = cookie
             .chars()

@@ -355,7 +355,8 @@ impl<'a> Parser<'a> {
         Ok(Value::String(self.text(bytes, utf8, at)?))
     }
 
-    fn class_name(&mut self, pos: &mut usize) -> Result<String, StorableError> {
+    /// Reads a class name, keeps it for `SX_IX_BLESS`, and gives its index.
+    fn class_name(&mut self, pos: &mut usize) -> Result<usize, StorableError> {
         let at = *pos;
         let len = match self.byte(pos)? {
             short if short & 0x80 == 0 => usize::from(short),
@@ -363,20 +364,22 @@ impl<'a> Parser<'a> {
         };
         let bytes = self.take(pos, len)?;
         let name = self.text(bytes, false, at)?;
-        self.classes.push(name.clone());
-        Ok(name)
+        self.classes.push(name);
+        Ok(self.classes.len() - 1)
     }
 
-    fn class_index(&mut self, pos: &mut usize) -> Result<String, StorableError> {
+    /// Reads the index of a class named before (never copying its name).
+    fn class_index(&mut self, pos: &mut usize) -> Result<usize, StorableError> {
         let at = *pos;
         let index = match self.byte(pos)? {
             short if short & 0x80 == 0 => usize::from(short),
             _ => self.length(pos)?,
         };
-        self.classes
-            .get(index)
-            .cloned()
-            .ok_or(StorableError::BadClassIndex(at))
+        if index < self.classes.len() {
+            Ok(index)
+        } else {
+            Err(StorableError::BadClassIndex(at))
+        }
     }
 
     fn integer(&self, pos: &mut usize) -> Result<Value, StorableError> {
@@ -519,7 +522,7 @@ impl<'a> Parser<'a> {
                     self.class_index(pos)?
                 };
                 if !top && self.opts.objects == Objects::Refuse {
-                    return Err(StorableError::ObjectRefused(class));
+                    return Err(StorableError::ObjectRefused(self.classes[class].clone()));
                 }
                 self.item(pos, depth + 1, top)?
             }

@@ -109,6 +109,7 @@ impl LegacyReader for super::OldDancerReader {
         let Some(text) = cookies.get(name) else {
             return Adoption::default();
         };
+        // Another format's cookie (Session::Storage::Secure's, say): not ours to log.
         if !self.claims(text) && !text.contains('%') {
             return Adoption::default();
         }

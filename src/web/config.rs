@@ -316,7 +316,7 @@ pub struct SessionConfig {
     /// (feature `perl-compat`); none by default.
     pub legacy_perl_cookie: Option<String>,
     /// Also read that cookie in the format Dancer::Session::Cookie wrote before
-    /// 0.20, which has no MAC, until this date (`2027-03-01` or an RFC 3339
+    /// 0.20, which has no MAC, until this date (`2027-03-01` or an RFC 3339 UTC
     /// time; feature `legacy-dancer-old`); off by default.
     pub legacy_dancer_old_until: Option<String>,
     /// `SEALED_COOKIE_LEGACY_JAR_KEY`: never read from a file.
@@ -1174,7 +1174,7 @@ fn jar_mode(setting: &str, text: &str) -> Result<super::legacy::JarMode, String>
         .ok_or_else(|| format!("{setting} {text:?} is not private or signed"))
 }
 
-/// `2027-03-01` (midnight UTC) or an RFC 3339 time, as Unix seconds.
+/// `2027-03-01` (midnight UTC) or an RFC 3339 time in UTC, as Unix seconds.
 #[cfg(feature = "legacy-dancer-old")]
 pub(crate) fn parse_until(text: &str) -> Result<u64, String> {
     let text = text.trim();
@@ -1188,7 +1188,7 @@ pub(crate) fn parse_until(text: &str) -> Result<u64, String> {
         .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|since| since.as_secs())
         .ok_or_else(|| {
-            format!("legacy_dancer_old_until {text:?} is not a date such as 2027-03-01 or an RFC 3339 time")
+            format!("legacy_dancer_old_until {text:?} is not a date such as 2027-03-01 or an RFC 3339 time in UTC")
         })
 }
 

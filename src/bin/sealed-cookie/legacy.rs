@@ -46,7 +46,12 @@ pub fn open(
     facts: Option<FactsMode>,
     pretty: bool,
 ) -> Result<(), Failure> {
-    let settings = SessionConfig::load_with(config, std::env::vars())
+    // Variables that are not Unicode are no settings; an explicit --config
+    // wins over SEALED_COOKIE_CONFIG.
+    let vars = std::env::vars_os()
+        .filter_map(|(key, value)| Some((key.into_string().ok()?, value.into_string().ok()?)))
+        .filter(|(key, _)| config.is_none() || key != sealed_cookie::web::CONFIG_ENV);
+    let settings = SessionConfig::load_with(config, vars)
         .map_err(|error| Failure::Usage(error.to_string()))?;
     let readers = settings
         .legacy_readers()
@@ -73,7 +78,16 @@ pub fn open(
     let found = LegacyCookies::with_header(&header, |cookies| {
         for reader in &readers {
             let adoption = reader.adopt(cookies, now);
-            deleted.extend(adoption.delete.iter().cloned());
+            // What the server would delete: the reader's own cookies, never ours
+            // (the response rewrites or deletes that by its own rules).
+            let own = reader.cookie_names();
+            deleted.extend(
+                adoption
+                    .delete
+                    .iter()
+                    .filter(|name| own.contains(name) && **name != settings.cookie_name)
+                    .cloned(),
+            );
             if let Some(session) = adoption.session {
                 return Some((reader.name(), session, adoption.expires_at));
             }

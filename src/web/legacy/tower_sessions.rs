@@ -129,7 +129,10 @@ fn parse_text(text: &str) -> Option<(i64, i64, i64)> {
     );
     // `time` itself keeps years within ±999 999: beyond, the arithmetic below
     // could overflow.
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || year.abs() > 999_999 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || !(-999_999..=999_999).contains(&year)
+    {
         return None;
     }
     let time = time.split('.').next()?;
@@ -239,6 +242,7 @@ mod tests {
             "[2026,400,0,0,0,0,0,0,0]",
             "\"999999999999999999-01-01 00:00:00 +00:00:00\"",
             "\"2026-12-03 10:20:30 +99999999999999999:00:00\"",
+            "\"-9223372036854775808-01-01 00:00:00 +00:00:00\"",
         ] {
             let date: ExpiryDate = serde_json::from_str(bad).unwrap();
             assert_eq!(date.unix(), None, "{bad}");
