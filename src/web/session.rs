@@ -180,10 +180,17 @@ impl Session {
     /// Stores a raw value under `key`; returns the previous one.
     pub fn insert_value(&self, key: &str, value: Value) -> Option<Value> {
         let mut state = self.lock();
-        let previous = state.map.insert(key.to_owned(), value.clone());
-        if previous.as_ref() != Some(&value) {
-            state.changed = true;
-        }
+        // An entry that exists is replaced in place: no key to allocate, no
+        // copy of the value to compare.
+        let (previous, changed) = match state.map.get_mut(key) {
+            Some(slot) if *slot == value => (Some(value), false),
+            Some(slot) => (Some(std::mem::replace(slot, value)), true),
+            None => {
+                state.map.insert(key.to_owned(), value);
+                (None, true)
+            }
+        };
+        state.changed |= changed;
         previous
     }
 
