@@ -9,6 +9,7 @@
 //! - when a session shrinks, chunk cookies above the new count are deleted.
 
 use super::cookie_header::RequestCookies;
+use std::borrow::Cow;
 
 /// Prefix of the main cookie's value when the session is chunked.
 pub(crate) const MARKER_PREFIX: &str = "chunks-";
@@ -45,10 +46,11 @@ pub(crate) fn cookies(name: &str, parts: &[&str]) -> Vec<(String, String)> {
 
 /// What a request carried under the session's name.
 #[derive(Debug, Default)]
-pub(crate) struct Incoming {
+pub(crate) struct Incoming<'a> {
     /// Sealed values to try in order (reassembled when chunked), at most
     /// [`MAX_CANDIDATES`]: more than one only when a name arrived several times.
-    pub(crate) candidates: Vec<String>,
+    /// An unchunked value is borrowed from the request, not copied.
+    pub(crate) candidates: Vec<Cow<'a, str>>,
     /// Why a chunked value could not be reassembled, when no candidate could.
     pub(crate) error: Option<ChunkError>,
     /// The main cookie was sent.
@@ -86,11 +88,11 @@ const STALE_CHUNK_LIMIT: usize = 16;
 /// Collects the session cookie (and its chunks) from the `Cookie` headers.
 /// Browsers send the most specific cookie of a name first, so candidates keep
 /// the order sent.
-pub(crate) fn read(
-    cookies: &RequestCookies<'_>,
+pub(crate) fn read<'a>(
+    cookies: &RequestCookies<'a>,
     name: &str,
     max_chunks: Option<usize>,
-) -> Incoming {
+) -> Incoming<'a> {
     let cap = max_chunks.unwrap_or(0);
     let mut mains: Vec<&str> = Vec::new();
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); cap];
@@ -131,7 +133,7 @@ pub(crate) fn read(
             .strip_prefix(MARKER_PREFIX)
             .filter(|_| main.len() <= MARKER_MAX_LEN)
         else {
-            incoming.candidates.push(main.to_owned());
+            incoming.candidates.push(Cow::Borrowed(main));
             continue;
         };
         let count = match parse_index(count) {
@@ -155,7 +157,7 @@ pub(crate) fn read(
 
 /// Pushes the concatenations of one value per chunk, first values first, until
 /// [`MAX_CANDIDATES`] are held. Every slot is non-empty.
-fn reassemble(chunks: &[Vec<&str>], candidates: &mut Vec<String>) {
+fn reassemble(chunks: &[Vec<&str>], candidates: &mut Vec<Cow<'_, str>>) {
     // An odometer over the values sent for each chunk index.
     let mut choice = vec![0usize; chunks.len()];
     while candidates.len() < MAX_CANDIDATES {
@@ -163,7 +165,7 @@ fn reassemble(chunks: &[Vec<&str>], candidates: &mut Vec<String>) {
         for (slot, &pick) in chunks.iter().zip(&choice) {
             joined.push_str(slot[pick]);
         }
-        candidates.push(joined);
+        candidates.push(Cow::Owned(joined));
         let Some(digit) = (0..chunks.len())
             .rev()
             .find(|&i| choice[i] + 1 < chunks[i].len())
@@ -257,11 +259,8 @@ mod tests {
             "chunks-",
             "chunks-999",
         ] {
-            let bad = read(
-                &headers(&[&format!("session={marker}")]),
-                "session",
-                Some(4),
-            );
+            let cookie = format!("session={marker}");
+            let bad = read(&headers(&[&cookie]), "session", Some(4));
             assert_eq!(bad.error, Some(ChunkError::BadMarker), "{marker}");
             assert!(bad.candidates.is_empty());
         }
@@ -309,7 +308,8 @@ mod tests {
         assert_eq!(incoming.candidates, ["planted", "mine"]);
         assert!(incoming.duplicated);
         let many = (0..9).map(|i| format!("session=v{i}")).collect::<Vec<_>>();
-        let incoming = read(&headers(&[&many.join("; ")]), "session", None);
+        let joined = many.join("; ");
+        let incoming = read(&headers(&[&joined]), "session", None);
         assert_eq!(incoming.candidates.len(), MAX_CANDIDATES);
         assert_eq!(incoming.candidates[0], "v0");
     }
