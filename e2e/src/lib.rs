@@ -66,6 +66,24 @@ pub fn run_cli(dir: &Path, args: &[&str], stdin: &str) -> std::process::Output {
     child.wait_with_output().expect("the tool's output")
 }
 
+/// Reads an example server's standard output up to its `listening on
+/// http://127.0.0.1:PORT/` line and returns the port; panics, naming `server`,
+/// if the server stops first.
+pub fn listening_port(stdout: &mut impl std::io::BufRead, server: &str) -> u16 {
+    let mut line = String::new();
+    while !line.starts_with("listening on") {
+        line.clear();
+        let read = stdout.read_line(&mut line).expect("the server's output");
+        assert_ne!(read, 0, "{server} stopped before listening");
+    }
+    line.trim()
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {line:?}"))
+}
+
 /// A `redis-server` of a test's (or benchmark's) own, on a free loopback port,
 /// with its files in a temporary directory; killed when dropped.
 pub struct Redis {

@@ -52,25 +52,7 @@ fn start_logged(dir: &Path, vars: &[(&str, &str)]) -> (Server, u16, Receiver<Str
         .spawn()
         .expect("the example server runs");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert_ne!(
-            stdout.read_line(&mut line).unwrap(),
-            0,
-            "the server stopped"
-        );
-        if line.starts_with("listening on") {
-            break;
-        }
-    }
-    let port = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let port = sealed_cookie_e2e::listening_port(&mut stdout, "the example server");
     let (send, receive) = channel();
     std::thread::spawn(move || {
         for line in stdout.lines().map_while(Result::ok) {

@@ -57,18 +57,7 @@ fn start(name: &str, vars: &[(&str, String)]) -> Server {
     }
     let mut child = command.spawn().expect("the example server runs");
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("listening on") {
-        line.clear();
-        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "{name} stopped");
-    }
-    let port = line
-        .trim()
-        .trim_end_matches('/')
-        .rsplit(':')
-        .next()
-        .and_then(|port| port.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
+    let port = sealed_cookie_e2e::listening_port(&mut stdout, name);
     // The rest of its output is not read: let it go nowhere.
     std::thread::spawn(move || for _ in stdout.lines() {});
     Server { child, port }
