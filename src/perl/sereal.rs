@@ -535,6 +535,24 @@ fn latin1(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
+impl BinaryStrings {
+    /// A Perl string's `bytes` as text: with Perl's UTF-8 flag (`utf8`) they
+    /// must be valid UTF-8 (`None` otherwise); without it, as this policy says.
+    /// Shared by the Sereal and Storable decoders.
+    pub(crate) fn text(self, bytes: &[u8], utf8: bool) -> Option<String> {
+        if utf8 {
+            return std::str::from_utf8(bytes).ok().map(str::to_owned);
+        }
+        Some(match self {
+            Self::Latin1 => latin1(bytes),
+            Self::Utf8OrLatin1 => match std::str::from_utf8(bytes) {
+                Ok(s) => s.to_owned(),
+                Err(_) => latin1(bytes),
+            },
+        })
+    }
+}
+
 struct Parser<'a> {
     body: &'a [u8],
     opts: SerealDecoder,
@@ -629,18 +647,10 @@ impl Parser<'_> {
 
     fn string(&mut self, bytes: &[u8], utf8: bool, at: usize) -> Result<String, SerealError> {
         self.count_string(bytes.len())?;
-        if utf8 {
-            return std::str::from_utf8(bytes)
-                .map(str::to_owned)
-                .map_err(|_| SerealError::InvalidUtf8(at));
-        }
-        Ok(match self.opts.binary_strings {
-            BinaryStrings::Latin1 => latin1(bytes),
-            BinaryStrings::Utf8OrLatin1 => match std::str::from_utf8(bytes) {
-                Ok(s) => s.to_owned(),
-                Err(_) => latin1(bytes),
-            },
-        })
+        self.opts
+            .binary_strings
+            .text(bytes, utf8)
+            .ok_or(SerealError::InvalidUtf8(at))
     }
 
     /// Reads a string tag (a hash key or class name): `SHORT_BINARY`,

@@ -329,19 +329,10 @@ impl<'a> Parser<'a> {
                 self.opts.limits.max_string_bytes,
             ));
         }
-        let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect();
-        if utf8 {
-            return std::str::from_utf8(bytes)
-                .map(str::to_owned)
-                .map_err(|_| StorableError::InvalidUtf8(at));
-        }
-        Ok(match self.opts.binary_strings {
-            BinaryStrings::Utf8OrLatin1 => match std::str::from_utf8(bytes) {
-                Ok(text) => text.to_owned(),
-                Err(_) => latin1(bytes),
-            },
-            _ => latin1(bytes),
-        })
+        self.opts
+            .binary_strings
+            .text(bytes, utf8)
+            .ok_or(StorableError::InvalidUtf8(at))
     }
 
     fn string(&mut self, pos: &mut usize, long: bool, utf8: bool) -> Result<Value, StorableError> {

@@ -1,7 +1,7 @@
 //! Adopting what the `cookie` crate's private or signed jar holds (axum-extra's
 //! `PrivateCookieJar`/`SignedCookieJar`, tower-cookies' `private`/`signed`).
 
-use super::jar::{JarKey, JarMode, standard_base64_shape};
+use super::jar::{JarKey, JarMode, jar_shape};
 use super::{Adoption, LegacyCookies, LegacyReader};
 use crate::value::{SessionMap, Value};
 
@@ -89,12 +89,7 @@ impl LegacyReader for CookieJarReader {
     }
 
     fn claims(&self, value: &str) -> bool {
-        value.contains('%')
-            || match self.mode {
-                JarMode::Private => standard_base64_shape(value),
-                // The padded base64 digest ends in '=' at byte 43.
-                JarMode::Signed => value.as_bytes().get(43) == Some(&b'='),
-            }
+        jar_shape(self.mode, value)
     }
 
     fn adopt(&self, cookies: &LegacyCookies<'_>, _now: u64) -> Adoption {

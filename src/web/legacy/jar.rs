@@ -225,6 +225,18 @@ pub(crate) fn standard_base64_shape(value: &str) -> bool {
         && !value.bytes().any(|b| matches!(b, b'-' | b'_'))
 }
 
+/// Whether `value`, sent under our own cookie's name, is one the jar of `mode`
+/// wrote, as percent-encoded or by its shape: the private jar's is padded
+/// standard base64, and the signed jar's starts with a padded base64 digest,
+/// whose last character (`=`) never occurs in ours. No cryptography.
+pub(crate) fn jar_shape(mode: JarMode, value: &str) -> bool {
+    value.contains('%')
+        || match mode {
+            JarMode::Private => standard_base64_shape(value),
+            JarMode::Signed => value.as_bytes().get(DIGEST_B64_LEN - 1) == Some(&b'='),
+        }
+}
+
 /// Percent-decodes a value (actix-web writes its cookies percent-encoded),
 /// or `None` when a `%` escape is malformed or the result is not UTF-8.
 pub(crate) fn percent_decoded(value: &str) -> Option<std::borrow::Cow<'_, str>> {

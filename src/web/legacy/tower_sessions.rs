@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Deserialize;
 
-use super::jar::{JarKey, JarMode, standard_base64_shape};
+use super::jar::{JarKey, JarMode, jar_shape};
 use super::{Adoption, LegacyCookies, LegacyReader};
 use crate::value::{SessionMap, Value};
 
@@ -175,11 +175,7 @@ impl LegacyReader for TowerSessionsReader {
     /// 44-character padded base64 digest whose byte 43 is `=`. Ours is
     /// base64url without padding: neither `%`, `+`, `/` nor `=` occurs in it.
     fn claims(&self, value: &str) -> bool {
-        value.contains('%')
-            || match self.mode {
-                JarMode::Private => standard_base64_shape(value),
-                JarMode::Signed => value.as_bytes().get(43) == Some(&b'='),
-            }
+        jar_shape(self.mode, value)
     }
 
     fn adopt(&self, cookies: &LegacyCookies<'_>, now: u64) -> Adoption {
