@@ -13,26 +13,10 @@ use sealed_cookie::web::legacy::{
     ActixSessionReader, CookieJarReader, JarKey, JarMode, LegacyCookies, LegacyReader,
     TowerSessionsReader,
 };
+use sealed_cookie_fuzz::{depth, non_finite};
 
 /// The key the seeds' jar cookies were made with: `cookie::Key::from(&[7; 64])`.
 const MASTER: [u8; 64] = [7; 64];
-
-fn depth(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Map(map) => 1 + map.values().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-fn non_finite(value: &Value) -> bool {
-    match value {
-        Value::Float(f) => !f.is_finite(),
-        Value::Array(items) => items.iter().any(non_finite),
-        Value::Map(map) => map.values().any(non_finite),
-        _ => false,
-    }
-}
 
 fn storable(image: &[u8]) {
     let limits = Limits {
@@ -85,7 +69,11 @@ fuzz_target!(|data: &[u8]| {
                 assert!(matches!(value, Value::Map(_)));
                 assert!(serde_json::to_string(&value).is_ok() || non_finite(&value));
             }
-            assert!(OldDancerReader::new("another", None::<&str>, u64::MAX).open(&text, 0).is_err());
+            assert!(
+                OldDancerReader::new("another", None::<&str>, u64::MAX)
+                    .open(&text, 0)
+                    .is_err()
+            );
             // Past its day, nothing is decrypted.
             assert!(reader.open(&text, u64::MAX).is_err());
         }

@@ -6,6 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use sealed_cookie::Value;
 use sealed_cookie::perl::{BinaryStrings, Limits, Objects, PerlReader, SerealDecoder};
+use sealed_cookie_fuzz::{depth, non_finite};
 
 /// (values, string bytes) in a decoded value, keys included.
 fn weigh(value: &Value) -> (usize, usize) {
@@ -20,24 +21,6 @@ fn weigh(value: &Value) -> (usize, usize) {
             (n + vn + 1, b + vb + k.len())
         }),
         _ => (1, 0),
-    }
-}
-
-/// Whether a value holds an infinite or NaN float (Perl can store them; JSON cannot).
-fn non_finite(value: &Value) -> bool {
-    match value {
-        Value::Float(f) => !f.is_finite(),
-        Value::Array(items) => items.iter().any(non_finite),
-        Value::Map(map) => map.values().any(non_finite),
-        _ => false,
-    }
-}
-
-fn depth(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Map(map) => 1 + map.values().map(depth).max().unwrap_or(0),
-        _ => 0,
     }
 }
 

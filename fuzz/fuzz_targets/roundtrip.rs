@@ -8,6 +8,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use sealed_cookie::{Codec, SealError, Value};
 use sealed_cookie_fuzz::{ArbValue, NOW, SUITES, SuiteSpec, Typed, codecs, same_value};
+use sealed_cookie_fuzz::{depth, non_finite};
 
 static VALUES: OnceLock<Vec<Codec<Value>>> = OnceLock::new();
 static TYPED: OnceLock<Vec<Codec<Typed>>> = OnceLock::new();
@@ -33,7 +34,7 @@ fuzz_target!(|input: Input| {
             // The values outside the session value's model, which the crate must
             // refuse to seal rather than alter: too deep, or holding a NaN or an
             // infinity (under every serializer).
-            let refused = nesting(&value) > Value::MAX_DEPTH || has_non_finite(&value);
+            let refused = depth(&value) > Value::MAX_DEPTH || non_finite(&value);
             let codec = &codecs(&VALUES)[index];
             if refused {
                 assert!(
@@ -88,22 +89,4 @@ where
         .expect("the same value seals again");
     let reopened = codec.open_at(&again, NOW + 1).expect("a re-seal opens");
     assert!(same(&reopened.value, value));
-}
-
-/// Containers on the longest path from the root.
-fn nesting(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(nesting).max().unwrap_or(0),
-        Value::Map(map) => 1 + map.values().map(nesting).max().unwrap_or(0),
-        _ => 0,
-    }
-}
-
-fn has_non_finite(value: &Value) -> bool {
-    match value {
-        Value::Float(f) => !f.is_finite(),
-        Value::Array(items) => items.iter().any(has_non_finite),
-        Value::Map(map) => map.values().any(has_non_finite),
-        _ => false,
-    }
 }

@@ -276,6 +276,27 @@ impl From<ArbValue> for Value {
     }
 }
 
+/// Containers on the longest path from the root.
+#[must_use]
+pub fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Map(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// Whether a value holds an infinite or NaN float (Perl can store them; JSON cannot).
+#[must_use]
+pub fn non_finite(value: &Value) -> bool {
+    match value {
+        Value::Float(f) => !f.is_finite(),
+        Value::Array(items) => items.iter().any(non_finite),
+        Value::Map(map) => map.values().any(non_finite),
+        _ => false,
+    }
+}
+
 /// Equality that treats two NaNs with the same bits as equal (session values are
 /// compared bit for bit).
 #[must_use]
