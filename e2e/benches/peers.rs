@@ -19,29 +19,17 @@
 mod support;
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use aead::{AeadInOut, KeyInit};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use sealed_cookie::cipher::{Aes256Gcm, Aes256Siv, Cipher, XChaCha20Poly1305};
-use sealed_cookie::serializer::Postcard;
-use sealed_cookie::{Codec, Key, Keyring, Suite};
+use sealed_cookie::cipher::{Aes256Gcm, Aes256Siv, XChaCha20Poly1305};
 
-use support::Session;
+use support::{Session, codec};
 
 const TAG_LEN: usize = 16;
-
-fn codec<C: Cipher>(cipher: C) -> Codec<Session> {
-    Codec::builder()
-        .suite(1, Suite::new(cipher, Postcard))
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .max_age(Duration::from_secs(3600))
-        .build()
-        .expect("a valid codec")
-}
 
 fn ours(c: &mut Criterion, session: &Session) {
     let mut group = c.benchmark_group("peers");

@@ -24,30 +24,16 @@
 mod support;
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar};
 use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
-use sealed_cookie::serializer::Postcard;
-use sealed_cookie::{Codec, Key, Keyring, Suite};
 
 use support::Session;
 
 const TAG_LEN: usize = 16;
-
-fn codec(suite: Option<Suite<Aes256Gcm, Postcard>>) -> Codec<Session> {
-    let builder = Codec::builder()
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .max_age(Duration::from_secs(3600));
-    match suite {
-        Some(suite) => builder.suite(1, suite),
-        None => builder,
-    }
-    .build()
-    .expect("a valid codec")
-}
 
 /// The floor of one cipher: everything but the envelope.
 struct Floor<C: Cipher> {
@@ -180,8 +166,8 @@ fn main() {
         .map_or(default_batch, |s| s.parse().expect("batch"));
 
     let session = support::sample();
-    let default = codec(None);
-    let aes = codec(Some(Suite::new(Aes256Gcm, Postcard)));
+    let default = support::codec(XChaCha20Poly1305);
+    let aes = support::codec(Aes256Gcm);
     let (default_cookie, aes_cookie) = (
         default.seal(&session).expect("fits"),
         aes.seal(&session).expect("fits"),

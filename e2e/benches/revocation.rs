@@ -9,31 +9,28 @@
 //! cargo bench -p sealed-cookie-e2e --all-features --bench revocation
 //! ```
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::routing::get;
-use axum::{Json, Router};
 use criterion::{Criterion, criterion_group, criterion_main};
 use http::Request;
 use http::header::{COOKIE, SET_COOKIE};
 use sealed_cookie::cipher::Aes256Gcm;
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::revocation::{MemoryStore, RedisStore};
-use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder};
+use sealed_cookie::web::{SessionLayer, SessionLayerBuilder};
 use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
 use sealed_cookie_e2e::Redis;
+use support::web::counter;
 use tower_service::Service;
 
 /// Requests in flight at once in the second group.
 const CONCURRENT: usize = 64;
-
-async fn counter(session: Session) -> Json<serde_json::Value> {
-    let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
-    let _ = session.insert("count", &count);
-    Json(serde_json::json!({ "count": count }))
-}
 
 /// The route behind a layer, and a valid cookie for it.
 fn route(builder: SessionLayerBuilder) -> (Router, String) {

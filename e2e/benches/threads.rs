@@ -23,10 +23,9 @@ use std::sync::Barrier;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
-use sealed_cookie::serializer::Postcard;
-use sealed_cookie::{Codec, Key, Keyring, Suite};
-use support::Session;
+use sealed_cookie::Codec;
+use sealed_cookie::cipher::{Aes256Gcm, XChaCha20Poly1305};
+use support::{Session, codec};
 
 /// Process CPU time (user + system) in seconds, from `/proc/self/stat` (ticks of
 /// 1/100 s), or `None` where that file does not exist.
@@ -88,15 +87,6 @@ fn median(mut values: Vec<f64>) -> f64 {
 fn median_opt(values: Vec<Option<f64>>) -> Option<f64> {
     let values: Option<Vec<f64>> = values.into_iter().collect();
     values.filter(|v| !v.is_empty()).map(median)
-}
-
-fn codec<C: Cipher>(cipher: C) -> Codec<Session> {
-    Codec::builder()
-        .suite(1, Suite::new(cipher, Postcard))
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .max_age(Duration::from_secs(3600))
-        .build()
-        .expect("a valid codec")
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

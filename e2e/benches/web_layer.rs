@@ -8,6 +8,8 @@
 //! cargo bench --all-features --bench web_layer
 //! ```
 
+mod support;
+
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -20,19 +22,10 @@ use http::Request;
 use http::header::{COOKIE, SET_COOKIE};
 use sealed_cookie::cipher::Aes256Gcm;
 use sealed_cookie::serializer::Postcard;
-use sealed_cookie::web::{Session, SessionLayer};
+use sealed_cookie::web::SessionLayer;
 use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
+use support::web::{counter, no_session};
 use tower_service::Service;
-
-async fn no_session() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "count": 1 }))
-}
-
-async fn layer_counter(session: Session) -> Json<serde_json::Value> {
-    let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
-    let _ = session.insert("count", &count);
-    Json(serde_json::json!({ "count": count }))
-}
 
 async fn jar_counter(jar: PrivateCookieJar) -> (PrivateCookieJar, Json<serde_json::Value>) {
     let count = jar
@@ -83,7 +76,7 @@ fn web_layer(c: &mut Criterion) {
     map.insert("count".to_owned(), Value::Int(1));
     let layer_cookie = format!("session={}", layer.seal(&map).expect("fits"));
     let layered = Router::new()
-        .route("/api/counter", get(layer_counter))
+        .route("/api/counter", get(counter))
         .layer(layer);
 
     let jar_key = JarKey::generate();

@@ -20,6 +20,8 @@
 //! Defaults: 5 seconds per measurement, 7 rounds. `cargo test --bench web_load`
 //! checks every route once (a valid cookie is opened and re-sealed), without wrk.
 
+mod support;
+
 use std::process::Command;
 use std::time::Duration;
 
@@ -32,18 +34,9 @@ use sealed_cookie::web::revocation::RedisStore;
 use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder, TypedSession};
 use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
 use sealed_cookie_e2e::Redis;
+use support::web::{counter, no_session};
 
 const CONNECTIONS: u32 = 32;
-
-async fn no_session() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "count": 1 }))
-}
-
-async fn layer_counter(session: Session) -> Json<serde_json::Value> {
-    let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
-    let _ = session.insert("count", &count);
-    Json(serde_json::json!({ "count": count }))
-}
 
 #[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
 struct Counter {
@@ -156,7 +149,7 @@ async fn chunked_counter(session: Session) -> Json<serde_json::Value> {
             .collect();
         let _ = session.insert("notes", &notes);
     }
-    layer_counter(session).await
+    counter(session).await
 }
 
 /// Every cookie a first request without one sets, as a `Cookie` header.
@@ -260,10 +253,10 @@ fn main() {
     });
 
     let bare = serve(Router::new().route("/api/counter", get(no_session)));
-    let counter = |layer: SessionLayer| {
+    let behind = |layer: SessionLayer| {
         serve(
             Router::new()
-                .route("/api/counter", get(layer_counter))
+                .route("/api/counter", get(counter))
                 .layer(layer),
         )
     };
@@ -276,13 +269,13 @@ fn main() {
         },
         Route {
             name: "axum, SessionLayer, AES-256-GCM + postcard",
-            url: counter(aes_layer),
+            url: behind(aes_layer),
             cookie: Some(aes_cookie),
             baseline: 0,
         },
         Route {
             name: "axum, SessionLayer, default suite",
-            url: counter(default_layer.clone()),
+            url: behind(default_layer.clone()),
             cookie: Some(default_cookie.clone()),
             baseline: 0,
         },
@@ -316,7 +309,7 @@ fn main() {
     if let Some((redis_layer, redis_cookie)) = redis_route {
         routes.push(Route {
             name: "axum, SessionLayer, default suite, Redis revocation",
-            url: counter(redis_layer),
+            url: behind(redis_layer),
             cookie: Some(redis_cookie),
             baseline: 0,
         });

@@ -4,6 +4,14 @@
 
 #![allow(dead_code)]
 
+#[cfg(feature = "axum")]
+pub mod web;
+
+use std::time::Duration;
+
+use sealed_cookie::cipher::Cipher;
+use sealed_cookie::serializer::Postcard;
+use sealed_cookie::{Codec, Key, Keyring, Suite};
 use serde::{Deserialize, Serialize};
 
 /// The sample session as a Rust application would hold it.
@@ -71,4 +79,15 @@ pub fn payloads() -> Vec<(&'static str, Session)> {
         ("1KB", of_json_len(1024)),
         ("3KB", of_json_len(3072)),
     ]
+}
+
+/// A codec of the session under `cipher` + postcard (version 1), a fresh key
+/// and a one-hour lifetime: what the side-by-side benchmarks seal and open with.
+pub fn codec<C: Cipher>(cipher: C) -> Codec<Session> {
+    Codec::builder()
+        .suite(1, Suite::new(cipher, Postcard))
+        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
+        .max_age(Duration::from_secs(3600))
+        .build()
+        .expect("a valid codec")
 }
