@@ -1,7 +1,7 @@
 //! A suite is one cipher, one serializer, one compressor and a padding policy. The
 //! codec registers each under a version number of the application's choosing.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 
@@ -354,18 +354,22 @@ where
                     Err(error) => return Err(OpenError::Deserialize(error)),
                 },
             };
-            *value = Some(if TypeId::of::<T>() == TypeId::of::<Value>() {
-                let value: Box<dyn Any> = Box::new(
+            // A session `Value` is read by the serializer's own reader, written
+            // straight into the caller's slot.
+            let slot: &mut dyn Any = value;
+            if let Some(slot) = slot.downcast_mut::<Option<Value>>() {
+                *slot = Some(
                     serializer
                         .deserialize_value(parts.value)
                         .map_err(OpenError::Deserialize)?,
                 );
-                *value.downcast::<T>().expect("T is Value")
             } else {
-                serializer
-                    .deserialize(parts.value)
-                    .map_err(OpenError::Deserialize)?
-            });
+                *value = Some(
+                    serializer
+                        .deserialize(parts.value)
+                        .map_err(OpenError::Deserialize)?,
+                );
+            }
             Ok(PlaintextPrefix {
                 session_id: parts.session_id,
                 flash,
