@@ -9,6 +9,7 @@
 //! - when a session shrinks, chunk cookies above the new count are deleted.
 
 use super::cookie_header::RequestCookies;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 
 /// Prefix of the main cookie's value when the session is chunked.
@@ -21,6 +22,9 @@ const MARKER_MAX_LEN: usize = MARKER_PREFIX.len() + 3;
 /// chunk's) arrives more than once: one AEAD attempt each.
 pub const MAX_CANDIDATES: usize = 4;
 
+/// At most [`MAX_CANDIDATES`] sealed values, kept inline.
+pub(crate) type Candidates<'a> = SmallVec<[Cow<'a, str>; MAX_CANDIDATES]>;
+
 /// Name of chunk `index` (1-based).
 pub(crate) fn chunk_name(name: &str, index: usize) -> String {
     format!("{name}C{index}")
@@ -31,16 +35,20 @@ pub(crate) fn marker(count: usize) -> String {
     format!("{MARKER_PREFIX}{count}")
 }
 
-/// The cookies, as (name, value), of a value split into `parts`: the marker
-/// under `name`, then each part under its chunk name.
-pub(crate) fn cookies(name: &str, parts: &[&str]) -> Vec<(String, String)> {
-    std::iter::once((name.to_owned(), marker(parts.len())))
-        .chain(
-            parts
-                .iter()
-                .enumerate()
-                .map(|(index, part)| (chunk_name(name, index + 1), (*part).to_owned())),
-        )
+/// Cookies to set, as (name, value), borrowed where they can be: most
+/// responses set one, kept inline.
+pub(crate) type NamedValues<'a> = SmallVec<[(Cow<'a, str>, Cow<'a, str>); 1]>;
+
+/// The cookies of a value split into `parts`: the marker under `name`, then
+/// each part under its chunk name.
+pub(crate) fn cookies<'a>(name: &'a str, parts: &[&'a str]) -> NamedValues<'a> {
+    std::iter::once((Cow::Borrowed(name), Cow::Owned(marker(parts.len()))))
+        .chain(parts.iter().enumerate().map(|(index, part)| {
+            (
+                Cow::Owned(chunk_name(name, index + 1)),
+                Cow::Borrowed(*part),
+            )
+        }))
         .collect()
 }
 
@@ -50,7 +58,7 @@ pub(crate) struct Incoming<'a> {
     /// Sealed values to try in order (reassembled when chunked), at most
     /// [`MAX_CANDIDATES`]: more than one only when a name arrived several times.
     /// An unchunked value is borrowed from the request, not copied.
-    pub(crate) candidates: Vec<Cow<'a, str>>,
+    pub(crate) candidates: Candidates<'a>,
     /// Why a chunked value could not be reassembled, when no candidate could.
     pub(crate) error: Option<ChunkError>,
     /// The main cookie was sent.
@@ -94,7 +102,7 @@ pub(crate) fn read<'a>(
     max_chunks: Option<usize>,
 ) -> Incoming<'a> {
     let cap = max_chunks.unwrap_or(0);
-    let mut mains: Vec<&str> = Vec::new();
+    let mut mains: SmallVec<[&str; MAX_CANDIDATES]> = SmallVec::new();
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); cap];
     let mut incoming = Incoming::default();
     for (key, value) in cookies.iter() {
@@ -157,7 +165,7 @@ pub(crate) fn read<'a>(
 
 /// Pushes the concatenations of one value per chunk, first values first, until
 /// [`MAX_CANDIDATES`] are held. Every slot is non-empty.
-fn reassemble(chunks: &[Vec<&str>], candidates: &mut Vec<Cow<'_, str>>) {
+fn reassemble(chunks: &[Vec<&str>], candidates: &mut Candidates<'_>) {
     // An odometer over the values sent for each chunk index.
     let mut choice = vec![0usize; chunks.len()];
     while candidates.len() < MAX_CANDIDATES {
@@ -222,7 +230,7 @@ mod tests {
     #[test]
     fn plain_cookie_is_read_as_is() {
         let incoming = read(&headers(&["a=1; session=abc; b=2"]), "session", None);
-        assert_eq!(incoming.candidates, ["abc"]);
+        assert_eq!(incoming.candidates[..], ["abc"]);
         assert!(!incoming.duplicated);
         assert!(incoming.main_present);
         assert_eq!(incoming.chunks_held, 0);
@@ -238,7 +246,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.candidates, ["abcdefgh"]);
+        assert_eq!(incoming.candidates[..], ["abcdefgh"]);
         assert_eq!(incoming.chunks_held, 3);
     }
 
@@ -279,7 +287,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.candidates, ["abc"]);
+        assert_eq!(incoming.candidates[..], ["abc"]);
         assert_eq!(incoming.chunks_held, 7);
     }
 
@@ -305,7 +313,7 @@ mod tests {
             "session",
             None,
         );
-        assert_eq!(incoming.candidates, ["planted", "mine"]);
+        assert_eq!(incoming.candidates[..], ["planted", "mine"]);
         assert!(incoming.duplicated);
         let many = (0..9).map(|i| format!("session=v{i}")).collect::<Vec<_>>();
         let joined = many.join("; ");
@@ -321,7 +329,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.candidates, ["ax", "ay", "bx", "by"]);
+        assert_eq!(incoming.candidates[..], ["ax", "ay", "bx", "by"]);
         assert!(incoming.duplicated);
         // A bad marker planted first does not hide the real value after it.
         let incoming = read(
@@ -329,7 +337,7 @@ mod tests {
             "session",
             Some(4),
         );
-        assert_eq!(incoming.candidates, ["sealed"]);
+        assert_eq!(incoming.candidates[..], ["sealed"]);
         assert_eq!(incoming.error, Some(ChunkError::BadMarker));
     }
 
@@ -341,7 +349,7 @@ mod tests {
             HeaderValue::from_bytes(b"pref=caf\xe9; session=abc").unwrap(),
         );
         let cookies = RequestCookies::from_headers(&map);
-        assert_eq!(read(&cookies, "session", None).candidates, ["abc"]);
+        assert_eq!(read(&cookies, "session", None).candidates[..], ["abc"]);
     }
 
     #[test]

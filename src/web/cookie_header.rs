@@ -8,25 +8,31 @@
 
 #[cfg(any(feature = "tower", test))]
 use http::{HeaderMap, header::COOKIE};
+use smallvec::SmallVec;
+
+/// Pairs kept inline: a request rarely carries more cookies than this.
+const INLINE_PAIRS: usize = 8;
 
 /// The request's cookies: every `name=value` pair of every `Cookie` field, in
 /// the order sent, with surrounding spaces trimmed. What the engine reads,
 /// whatever the framework's header types.
 #[derive(Debug, Default)]
 pub(crate) struct RequestCookies<'a> {
-    pairs: Vec<(&'a str, &'a str)>,
+    pairs: SmallVec<[(&'a str, &'a str); INLINE_PAIRS]>,
 }
 
 impl<'a> RequestCookies<'a> {
     /// From the raw bytes of each `Cookie` field.
     pub(crate) fn from_fields(fields: impl IntoIterator<Item = &'a [u8]>) -> Self {
-        Self {
-            pairs: fields
-                .into_iter()
-                .flat_map(|field| field.split(|&byte| byte == b';'))
-                .filter_map(pair)
-                .collect(),
+        let mut pairs = SmallVec::new();
+        for field in fields {
+            let mut start = 0;
+            for end in memchr::memchr_iter(b';', field).chain([field.len()]) {
+                pairs.extend(pair(&field[start..end]));
+                start = end + 1;
+            }
         }
+        Self { pairs }
     }
 
     /// From an `http` header map.
@@ -38,6 +44,11 @@ impl<'a> RequestCookies<'a> {
                 .iter()
                 .map(http::HeaderValue::as_bytes),
         )
+    }
+
+    /// Every pair, in the order sent, as a slice.
+    pub(crate) fn as_slice(&self) -> &[(&'a str, &'a str)] {
+        &self.pairs
     }
 
     /// Every pair, in the order sent.
@@ -53,7 +64,7 @@ pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
 }
 
 fn pair(bytes: &[u8]) -> Option<(&str, &str)> {
-    let equals = bytes.iter().position(|&byte| byte == b'=')?;
+    let equals = memchr::memchr(b'=', bytes)?;
     let name = std::str::from_utf8(&bytes[..equals])
         .ok()?
         .trim_matches(is_space);
@@ -95,5 +106,20 @@ mod tests {
             found,
             [("a", "1"), ("session", "abc"), ("b", "2"), ("c", "")]
         );
+    }
+
+    #[test]
+    fn more_cookies_than_kept_inline_are_all_read_in_order() {
+        let field: Vec<String> = (0..3 * INLINE_PAIRS).map(|i| format!("c{i}={i}")).collect();
+        let map = headers(&[field.join("; ").as_bytes(), b"session=abc;"]);
+        let found = pairs(&map);
+        assert_eq!(found.len(), 3 * INLINE_PAIRS + 1);
+        for (i, (name, value)) in found.iter().take(3 * INLINE_PAIRS).enumerate() {
+            assert_eq!(
+                (*name, *value),
+                (format!("c{i}").as_str(), i.to_string().as_str())
+            );
+        }
+        assert_eq!(found.last(), Some(&("session", "abc")));
     }
 }

@@ -6,12 +6,16 @@
 //! adapter (the tower layer in `service.rs` and `future.rs`) only moves headers
 //! in and out; revocation's asynchronous steps are in `revocation/engine.rs`.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use smallvec::{SmallVec, smallvec};
+
 use super::cookie_header::RequestCookies;
-use super::layer::{Shared, removal, set_cookie};
+use super::layer::Shared;
 use super::payload::LayerCodec;
 use super::session::Session;
+use super::set_cookie::{removal, set_cookie};
 use super::{chunking, metrics};
 use crate::codec::{Opened, SealOptions};
 use crate::error::SealError;
@@ -30,6 +34,9 @@ pub(crate) struct Held {
     pub(crate) legacy_delete: u64,
 }
 
+/// `Set-Cookie` values: most responses write one, kept inline.
+pub(crate) type Lines = SmallVec<[String; 2]>;
+
 /// What the engine decided for the response.
 #[derive(Debug)]
 pub(crate) enum Written {
@@ -38,7 +45,7 @@ pub(crate) enum Written {
     /// The session cannot be written as the handler asked: answer `500` (logged).
     ServerError,
     /// These `Set-Cookie` values (possibly none).
-    Cookies(Vec<String>),
+    Cookies(Lines),
 }
 
 /// The `Set-Cookie` values for a response with `status`, from the session the
@@ -224,7 +231,7 @@ struct Origin {
 /// (`Err`, logged); a re-issue or renewal is skipped and the client keeps its
 /// cookie; a legacy session that cannot be re-sealed becomes a fresh session
 /// and its cookie is deleted.
-fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Result<Vec<String>, ()> {
+fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Result<Lines, ()> {
     metrics::too_large();
     let name = shared.name();
     if origin.adopted {
@@ -247,11 +254,11 @@ fn too_large(shared: &Shared, held: Held, origin: Origin, detail: &str) -> Resul
         cookie = name,
         "session re-issue skipped: it no longer fits ({detail}); the client keeps its cookie"
     );
-    Ok(Vec::new())
+    Ok(Lines::new())
 }
 
 /// The `Set-Cookie` values to send, or `Err` (already logged) for a 500.
-fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<String>, ()> {
+fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Lines, ()> {
     let snapshot = shared.codec();
     let codec: &dyn LayerCodec = &***snapshot;
     let mut state = session.lock();
@@ -262,10 +269,10 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         if holds_any && (state.changed || held.rejected || reissue) {
             return Ok(deletions(shared, held, held.main, 1));
         }
-        return Ok(Vec::new());
+        return Ok(Lines::new());
     }
     if !(state.changed || state.renew || reissue || state.adopted) {
-        return Ok(Vec::new());
+        return Ok(Lines::new());
     }
     let origin = Origin {
         handler: state.changed || state.renew,
@@ -332,7 +339,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
     // The cookies to set, as (name, value): the sealed value itself, or a
     // marker and the chunks.
     let cookies = if whole <= shared.cookie_budget {
-        vec![(name.to_owned(), sealed)]
+        smallvec![(Cow::Borrowed(name), Cow::Borrowed(sealed.as_str()))]
     } else {
         let Some(cap) = shared.max_chunks else {
             // The codec's budget is the cookie budget when chunking is off.
@@ -375,7 +382,7 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
         );
     }
     let attributes = shared.attributes();
-    let mut headers: Vec<String> = cookies
+    let mut headers: Lines = cookies
         .iter()
         .map(|(cookie, value)| set_cookie(attributes, cookie, value, max_age, expires_at))
         .collect();
@@ -392,10 +399,10 @@ fn cookies_to_set(shared: &Shared, session: &Session, held: Held) -> Result<Vec<
 }
 
 /// Deletes the main cookie (when `main`) and chunks `from..=held.chunks`.
-fn deletions(shared: &Shared, held: Held, main: bool, from: usize) -> Vec<String> {
+fn deletions(shared: &Shared, held: Held, main: bool, from: usize) -> Lines {
     let attributes = shared.attributes();
     let name = shared.name();
-    let mut headers = Vec::new();
+    let mut headers = Lines::new();
     if main {
         headers.push(removal(attributes, name));
     }

@@ -65,6 +65,7 @@ mod payload;
 mod reload;
 pub mod revocation;
 mod session;
+mod set_cookie;
 #[cfg(feature = "tower")]
 mod tower;
 

@@ -170,14 +170,22 @@ fn write_session<B>(
     };
     let read = session.lock().read;
     let headers = response.headers_mut();
-    for line in &lines {
-        let Ok(value) = HeaderValue::try_from(line.as_str()) else {
+    let sets_cookies = !lines.is_empty();
+    for line in lines {
+        // The line's own buffer becomes the header value: no copy.
+        let Ok(value) = HeaderValue::try_from(line) else {
             tracing::error!("session Set-Cookie header is not a valid header value");
             return replaced(response, StatusCode::INTERNAL_SERVER_ERROR);
         };
         headers.append(header::SET_COOKIE, value);
     }
-    if !lines.is_empty() {
+    if sets_cookies && !headers.contains_key(header::CACHE_CONTROL) {
+        // Most handlers set none: the directive alone, without parsing.
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(shared.cache_control.as_str()),
+        );
+    } else if sets_cookies {
         let existing = headers
             .get_all(header::CACHE_CONTROL)
             .filter_map(|value| value.to_str().ok());

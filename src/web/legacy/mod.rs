@@ -106,12 +106,14 @@ pub trait LegacyReader: fmt::Debug + Send + Sync + 'static {
 /// The request's cookies, as a [`LegacyReader`] sees them.
 #[derive(Debug)]
 pub struct LegacyCookies<'a> {
-    cookies: &'a RequestCookies<'a>,
+    pairs: &'a [(&'a str, &'a str)],
 }
 
 impl<'a> LegacyCookies<'a> {
-    pub(crate) fn new(cookies: &'a RequestCookies<'a>) -> Self {
-        Self { cookies }
+    pub(crate) fn new(cookies: &'a RequestCookies<'_>) -> Self {
+        Self {
+            pairs: cookies.as_slice(),
+        }
     }
 
     /// The first value sent for cookie `name`, without surrounding double
@@ -139,8 +141,7 @@ impl<'a> LegacyCookies<'a> {
 
     /// Every value sent for cookie `name`, in order.
     pub fn get_all<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
-        let cookies: &'a RequestCookies<'a> = self.cookies;
-        cookies
+        self.pairs
             .iter()
             .filter(move |(key, _)| *key == name)
             .map(|(_, value)| value.trim_matches('"'))

@@ -108,8 +108,10 @@ pub(crate) fn write_session<B: Default>(
     };
     let read = session.lock().read;
     let response_headers = response.headers_mut();
-    for line in &lines {
-        match HeaderValue::try_from(line.as_str()) {
+    let sets_cookies = !lines.is_empty();
+    for line in lines {
+        // The line's own buffer becomes the header value: no copy.
+        match HeaderValue::try_from(line) {
             Ok(value) => {
                 response_headers.append(SET_COOKIE, value);
             }
@@ -119,7 +121,7 @@ pub(crate) fn write_session<B: Default>(
             }
         }
     }
-    if !lines.is_empty() {
+    if sets_cookies {
         cache::keep_private(response_headers, shared.cache_control);
     }
     if read {
