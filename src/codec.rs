@@ -7,8 +7,6 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use subtle::{ConditionallySelectable as _, ConstantTimeEq as _};
@@ -796,7 +794,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
         with_scratch(capacity, |buf| {
             let sealed = self.seal_into(buf, value, plan, fixed_nonce);
             match sealed {
-                Ok(()) => Ok(URL_SAFE_NO_PAD.encode(&buf)),
+                Ok(()) => Ok(crate::base64url::encode(buf)),
                 Err(error) => {
                     // The plaintext may not have been encrypted.
                     buf.as_mut_slice().zeroize();
@@ -983,7 +981,7 @@ impl<T: Serialize + DeserializeOwned + 'static> Codec<T> {
             });
         }
         with_scratch(cookie.len() / 4 * 3 + 3, |buf| {
-            if URL_SAFE_NO_PAD.decode_vec(cookie, buf).is_err() {
+            if crate::base64url::decode_into(cookie, buf).is_err() {
                 // SPEC.md section 6: a header that names no suite or key is
                 // reported as such even when the rest does not decode.
                 let header = Header::decode(cookie)?;

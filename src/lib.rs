@@ -136,6 +136,7 @@ pub(crate) fn unhex(text: &str) -> Vec<u8> {
 }
 
 mod attributes;
+mod base64url;
 pub mod cipher;
 mod clock;
 mod codec;
