@@ -143,6 +143,26 @@ fn every_combination_is_covered() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
+    /// Reading a value in place gives what reading it through `serde_json`
+    /// gives, for the untyped forms and a typed struct alike.
+    #[test]
+    fn a_value_reads_in_place_as_through_serde_json(value in value_strategy()) {
+        let json = serde_json::Value::from(value.clone());
+        prop_assert_eq!(value.deserialize_into::<serde_json::Value>().ok(), Some(json.clone()));
+        prop_assert_eq!(
+            value.deserialize_into::<Value>().ok(),
+            serde_json::from_value::<Value>(json.clone()).ok()
+        );
+        prop_assert_eq!(
+            value.deserialize_into::<Typed>().ok(),
+            serde_json::from_value::<Typed>(json.clone()).ok()
+        );
+        prop_assert_eq!(
+            value.deserialize_into::<BTreeMap<String, Vec<i64>>>().ok(),
+            serde_json::from_value::<BTreeMap<String, Vec<i64>>>(json).ok()
+        );
+    }
+
     #[test]
     fn session_values_roundtrip_under_every_suite(map in prop::collection::btree_map(".{0,8}", value_strategy(), 0..6)) {
         let value = Value::Map(map.into_iter().collect::<BTreeMap<_, _>>());

@@ -153,8 +153,9 @@ impl Session {
     /// # Errors
     /// When the stored value does not have `T`'s shape.
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, SessionValueError> {
-        let value = self.read().map.get(key).cloned();
-        converted(key, value)
+        // Read in place: no copy of the stored value.
+        let state = self.read();
+        converted(key, state.map.get(key))
     }
 
     /// The raw value under `key`.
@@ -331,7 +332,7 @@ impl Session {
             state.changed |= taken.is_some();
             taken
         };
-        converted(key, taken)
+        converted(key, taken.as_ref())
     }
 
     /// The keys of the flash messages waiting, without taking them.
@@ -382,11 +383,14 @@ impl Session {
     /// # Errors
     /// When the entries do not have `T`'s shape.
     pub fn to_typed<T: DeserializeOwned + Default>(&self) -> Result<T, SessionValueError> {
-        let state = self.read();
+        let mut state = self.read();
         if state.map.is_empty() {
             return Ok(T::default());
         }
-        Value::Map(state.map.clone())
+        // Read in place: the entries are lent as one map value and given back,
+        // even if `T`'s deserializer panics.
+        let lent = Lent::new(&mut state.map);
+        lent.value
             .deserialize_into()
             .map_err(|error| SessionValueError {
                 key: String::new(),
@@ -420,10 +424,31 @@ fn value_of<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Value, Sessio
     })
 }
 
+/// A session's entries lent as a [`Value::Map`], returned to the map on drop.
+struct Lent<'a> {
+    map: &'a mut SessionMap,
+    value: Value,
+}
+
+impl<'a> Lent<'a> {
+    fn new(map: &'a mut SessionMap) -> Self {
+        let value = Value::Map(std::mem::take(map));
+        Self { map, value }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Value::Map(map) = &mut self.value {
+            *self.map = std::mem::take(map);
+        }
+    }
+}
+
 /// The value stored under `key`, converted to `T`.
 fn converted<T: DeserializeOwned>(
     key: &str,
-    value: Option<Value>,
+    value: Option<&Value>,
 ) -> Result<Option<T>, SessionValueError> {
     value
         .map(|value| {
