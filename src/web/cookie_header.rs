@@ -28,7 +28,9 @@ impl<'a> RequestCookies<'a> {
         for field in fields {
             let mut start = 0;
             for end in memchr::memchr_iter(b';', field).chain([field.len()]) {
-                pairs.extend(pair(&field[start..end]));
+                if let Some(found) = pair(&field[start..end]) {
+                    pairs.push(found);
+                }
                 start = end + 1;
             }
         }
