@@ -8,7 +8,7 @@
 //!   associated data, so chunked and unchunked cookies open the same way;
 //! - when a session shrinks, chunk cookies above the new count are deleted.
 
-use super::cookie_header::RequestCookies;
+use super::cookie_header::{RequestCookies, value_text};
 use smallvec::SmallVec;
 use std::borrow::Cow;
 
@@ -105,18 +105,29 @@ pub(crate) fn read<'a>(
     let mut mains: SmallVec<[&str; MAX_CANDIDATES]> = SmallVec::new();
     let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); cap];
     let mut incoming = Incoming::default();
-    for (key, value) in cookies.iter() {
-        if key == name {
+    for &(key, raw) in cookies.as_slice() {
+        let main = key == name;
+        let chunk = if main {
+            None
+        } else {
+            key.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('C'))
+                .and_then(parse_index)
+        };
+        if !main && chunk.is_none() {
+            continue;
+        }
+        // A value that is not UTF-8 counts as a pair not sent.
+        let Some(value) = value_text(raw) else {
+            continue;
+        };
+        if main {
             incoming.duplicated |= incoming.main_present;
             incoming.main_present = true;
             if mains.len() < MAX_CANDIDATES {
                 mains.push(value);
             }
-        } else if let Some(index) = key
-            .strip_prefix(name)
-            .and_then(|rest| rest.strip_prefix('C'))
-            .and_then(parse_index)
-        {
+        } else if let Some(index) = chunk {
             // Stale chunks are deleted up to the cap, or up to 16 (a cap
             // lowered since, or chunking turned off): never as many as a
             // planted `nameC999` would ask for.
@@ -350,6 +361,29 @@ mod tests {
         );
         let cookies = RequestCookies::from_headers(&map);
         assert_eq!(read(&cookies, "session", None).candidates[..], ["abc"]);
+    }
+
+    #[test]
+    fn a_session_or_chunk_value_that_is_not_utf8_counts_as_not_sent() {
+        let mut map = http::HeaderMap::new();
+        map.append(
+            COOKIE,
+            HeaderValue::from_bytes(b"session=ab\xff; sessionC1=x\xe9; sessionC2=ok").unwrap(),
+        );
+        {
+            let cookies = RequestCookies::from_headers(&map);
+            let incoming = read(&cookies, "session", Some(4));
+            assert!(incoming.candidates.is_empty());
+            assert!(!incoming.main_present);
+            assert!(!incoming.duplicated);
+            // Only the readable chunk is held (and so deleted later).
+            assert_eq!(incoming.chunks_held, 2);
+        }
+        map.append(COOKIE, HeaderValue::from_static("session=abc"));
+        let cookies = RequestCookies::from_headers(&map);
+        let incoming = read(&cookies, "session", Some(4));
+        assert_eq!(incoming.candidates[..], ["abc"]);
+        assert!(!incoming.duplicated, "the unreadable copy was not sent");
     }
 
     #[test]

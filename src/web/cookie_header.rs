@@ -4,7 +4,9 @@
 //! UTF-8 (or not even visible ASCII); HTTP/2 sends each cookie in a field of its
 //! own. Every field is read, pair by pair: a malformed pair (no `=`, an empty
 //! name, bytes that are not UTF-8) is skipped and the rest are still read, so one
-//! foreign cookie can never hide the session.
+//! foreign cookie can never hide the session. A value is checked for UTF-8 only
+//! when its name is one the reader looks for: the other applications' cookies,
+//! often most of the header, are split but never decoded.
 
 #[cfg(any(feature = "tower", test))]
 use http::{HeaderMap, header::COOKIE};
@@ -18,7 +20,8 @@ const INLINE_PAIRS: usize = 8;
 /// whatever the framework's header types.
 #[derive(Debug, Default)]
 pub(crate) struct RequestCookies<'a> {
-    pairs: SmallVec<[(&'a str, &'a str); INLINE_PAIRS]>,
+    /// Names checked and trimmed; values trimmed, checked when read.
+    pairs: SmallVec<[(&'a str, &'a [u8]); INLINE_PAIRS]>,
 }
 
 impl<'a> RequestCookies<'a> {
@@ -48,14 +51,18 @@ impl<'a> RequestCookies<'a> {
         )
     }
 
-    /// Every pair, in the order sent, as a slice.
-    pub(crate) fn as_slice(&self) -> &[(&'a str, &'a str)] {
+    /// Every pair, in the order sent, its value not yet checked: read it with
+    /// [`value_text`].
+    pub(crate) fn as_slice(&self) -> &[(&'a str, &'a [u8])] {
         &self.pairs
     }
 
-    /// Every pair, in the order sent.
+    /// Every pair whose value is UTF-8, in the order sent.
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&'a str, &'a str)> + '_ {
-        self.pairs.iter().copied()
+        self.pairs
+            .iter()
+            .filter_map(|&(name, value)| Some((name, value_text(value)?)))
     }
 }
 
@@ -65,19 +72,27 @@ pub(crate) fn pairs(headers: &HeaderMap) -> Vec<(&str, &str)> {
     RequestCookies::from_headers(headers).iter().collect()
 }
 
-fn pair(bytes: &[u8]) -> Option<(&str, &str)> {
-    let equals = memchr::memchr(b'=', bytes)?;
-    let name = std::str::from_utf8(&bytes[..equals])
-        .ok()?
-        .trim_matches(is_space);
-    let value = std::str::from_utf8(&bytes[equals + 1..])
-        .ok()?
-        .trim_matches(is_space);
-    (!name.is_empty()).then_some((name, value))
+/// A cookie's value as text: `None` when it is not UTF-8 (the pair is then
+/// skipped, as if not sent).
+pub(crate) fn value_text(value: &[u8]) -> Option<&str> {
+    std::str::from_utf8(value).ok()
 }
 
-fn is_space(c: char) -> bool {
-    c == ' ' || c == '\t'
+fn pair(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let equals = memchr::memchr(b'=', bytes)?;
+    let name = std::str::from_utf8(trim(&bytes[..equals])).ok()?;
+    (!name.is_empty()).then_some((name, trim(&bytes[equals + 1..])))
+}
+
+/// Without surrounding spaces and tabs (ASCII: never part of a UTF-8 sequence).
+fn trim(mut bytes: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = bytes {
+        bytes = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    bytes
 }
 
 #[cfg(test)]

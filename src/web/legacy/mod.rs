@@ -54,7 +54,7 @@ pub use jar::{JarKey, JarKeyError, JarMode};
 #[cfg(feature = "legacy-tower-sessions")]
 pub use tower_sessions::{TOWER_SESSIONS_DEFAULT_COOKIE, TowerSessionsReader};
 
-use super::cookie_header::RequestCookies;
+use super::cookie_header::{RequestCookies, value_text};
 use crate::value::SessionMap;
 use crate::{ConfigError, MAX_NAME_LEN};
 
@@ -106,7 +106,7 @@ pub trait LegacyReader: fmt::Debug + Send + Sync + 'static {
 /// The request's cookies, as a [`LegacyReader`] sees them.
 #[derive(Debug)]
 pub struct LegacyCookies<'a> {
-    pairs: &'a [(&'a str, &'a str)],
+    pairs: &'a [(&'a str, &'a [u8])],
 }
 
 impl<'a> LegacyCookies<'a> {
@@ -141,10 +141,12 @@ impl<'a> LegacyCookies<'a> {
 
     /// Every value sent for cookie `name`, in order.
     pub fn get_all<'n>(&self, name: &'n str) -> impl Iterator<Item = &'a str> + use<'a, 'n> {
+        // A value that is not UTF-8 counts as a pair not sent.
         self.pairs
             .iter()
             .filter(move |(key, _)| *key == name)
-            .map(|(_, value)| value.trim_matches('"'))
+            .filter_map(|(_, value)| value_text(value))
+            .map(|value| value.trim_matches('"'))
     }
 }
 
