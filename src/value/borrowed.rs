@@ -28,6 +28,19 @@ impl<'de> IntoDeserializer<'de, Error> for ValueRef<'de> {
     }
 }
 
+/// Methods that hand the value to `deserialize_any` when it has one of the
+/// shapes given (a non-finite float counting as null), and refuse it otherwise.
+macro_rules! typed {
+    ($($($method:ident),+ => [$shape:pat])+) => {$($(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match json_shape(self.0) {
+                $shape => self.deserialize_any(visitor),
+                other => Err(de::Error::invalid_type(unexpected(other), &visitor)),
+            }
+        }
+    )+)+};
+}
+
 impl<'de> Deserializer<'de> for ValueRef<'de> {
     type Error = Error;
 
@@ -111,9 +124,66 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
         visitor.visit_unit()
     }
 
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map struct identifier
+    // As serde_json, a method that names a type refuses any other before the
+    // visitor sees it, whatever the visitor would accept.
+    typed! {
+        deserialize_bool => [Value::Bool(_)]
+        deserialize_i8, deserialize_i16, deserialize_i32, deserialize_i64,
+        deserialize_u8, deserialize_u16, deserialize_u32, deserialize_u64,
+        deserialize_f32, deserialize_f64 => [Value::Int(_) | Value::UInt(_) | Value::Float(_)]
+        deserialize_char, deserialize_str, deserialize_string, deserialize_identifier
+            => [Value::String(_)]
+        deserialize_bytes, deserialize_byte_buf => [Value::String(_) | Value::Array(_)]
+        deserialize_unit => [Value::Null]
+        deserialize_seq => [Value::Array(_)]
+        deserialize_map => [Value::Map(_)]
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_unit(visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(
+        self,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Array(_) | Value::Map(_) => self.deserialize_any(visitor),
+            other => Err(de::Error::invalid_type(unexpected(other), &visitor)),
+        }
+    }
+
+    forward_to_deserialize_any! { i128 u128 }
+}
+
+/// The value as serde_json holds it: a non-finite float is null.
+fn json_shape(value: &Value) -> &Value {
+    match value {
+        Value::Float(f) if !f.is_finite() => &Value::Null,
+        other => other,
     }
 }
 
@@ -174,6 +244,8 @@ impl<'de> VariantAccess<'de> for Variant<'de> {
 
     fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
         match self.content {
+            // As serde_json: an empty array is a unit.
+            Some(Value::Array(items)) if items.is_empty() => visitor.visit_unit(),
             Some(content @ Value::Array(_)) => ValueRef(content).deserialize_any(visitor),
             Some(other) => Err(de::Error::invalid_type(unexpected(other), &"tuple variant")),
             None => Err(de::Error::invalid_type(
@@ -222,6 +294,7 @@ mod tests {
     #[derive(Debug, PartialEq, Deserialize)]
     enum Shape {
         Empty,
+        Nothing(),
         Circle(f64),
         Point(i32, i32),
         Rect { w: u16, h: u16 },
@@ -244,6 +317,78 @@ mod tests {
 
     #[derive(Debug, PartialEq, Deserialize)]
     struct Wrapper(u64);
+
+    /// What any deserializer method `M` hands its visitor, whatever the type
+    /// asked for: a visitor that accepts every shape, to see whether the
+    /// method refuses a value before the visitor sees it.
+    #[derive(Debug, PartialEq)]
+    struct Lenient<const M: u8>(String);
+
+    impl<'de, const M: u8> Deserialize<'de> for Lenient<M> {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct Any;
+            impl<'de> Visitor<'de> for Any {
+                type Value = String;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("anything")
+                }
+                fn visit_bool<E>(self, v: bool) -> Result<String, E> {
+                    Ok(format!("bool {v}"))
+                }
+                fn visit_i64<E>(self, v: i64) -> Result<String, E> {
+                    Ok(format!("i64 {v}"))
+                }
+                fn visit_u64<E>(self, v: u64) -> Result<String, E> {
+                    Ok(format!("u64 {v}"))
+                }
+                fn visit_f64<E>(self, v: f64) -> Result<String, E> {
+                    Ok(format!("f64 {v}"))
+                }
+                fn visit_str<E>(self, v: &str) -> Result<String, E> {
+                    Ok(format!("str {v}"))
+                }
+                fn visit_unit<E>(self) -> Result<String, E> {
+                    Ok("unit".into())
+                }
+                fn visit_none<E>(self) -> Result<String, E> {
+                    Ok("none".into())
+                }
+                fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+                    d.deserialize_any(Any).map(|inner| format!("some {inner}"))
+                }
+                fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<String, A::Error> {
+                    let mut n = 0;
+                    while seq.next_element::<de::IgnoredAny>()?.is_some() {
+                        n += 1;
+                    }
+                    Ok(format!("seq {n}"))
+                }
+                fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<String, A::Error> {
+                    let mut n = 0;
+                    while map.next_entry::<String, de::IgnoredAny>()?.is_some() {
+                        n += 1;
+                    }
+                    Ok(format!("map {n}"))
+                }
+            }
+            let d = deserializer;
+            match M {
+                0 => d.deserialize_bool(Any),
+                1 => d.deserialize_u32(Any),
+                2 => d.deserialize_f64(Any),
+                3 => d.deserialize_str(Any),
+                4 => d.deserialize_bytes(Any),
+                5 => d.deserialize_unit(Any),
+                6 => d.deserialize_seq(Any),
+                7 => d.deserialize_map(Any),
+                8 => d.deserialize_struct("S", &["a"], Any),
+                9 => d.deserialize_option(Any),
+                10 => d.deserialize_identifier(Any),
+                _ => d.deserialize_any(Any),
+            }
+            .map(Lenient)
+        }
+    }
 
     fn values() -> Vec<Value> {
         let json = [
@@ -272,6 +417,8 @@ mod tests {
             serde_json::json!({"Circle": 2.5}),
             serde_json::json!({"Point": [1, -2]}),
             serde_json::json!({"Point": [1]}),
+            serde_json::json!({"Nothing": []}),
+            serde_json::json!({"Nothing": [1]}),
             serde_json::json!({"Rect": {"w": 3, "h": 4}}),
             serde_json::json!({"Rect": [3, 4]}),
             serde_json::json!({"Empty": null}),
@@ -339,6 +486,18 @@ mod tests {
             agree::<Either>(value);
             agree::<Wrapper>(value);
             agree::<Value>(value);
+            agree::<Lenient<0>>(value);
+            agree::<Lenient<1>>(value);
+            agree::<Lenient<2>>(value);
+            agree::<Lenient<3>>(value);
+            agree::<Lenient<4>>(value);
+            agree::<Lenient<5>>(value);
+            agree::<Lenient<6>>(value);
+            agree::<Lenient<7>>(value);
+            agree::<Lenient<8>>(value);
+            agree::<Lenient<9>>(value);
+            agree::<Lenient<10>>(value);
+            agree::<Lenient<11>>(value);
         }
     }
 
