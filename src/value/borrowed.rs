@@ -45,7 +45,7 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match json_shape(self.0) {
             Value::Null => visitor.visit_unit(),
             Value::Bool(b) => visitor.visit_bool(*b),
             // serde_json holds a non-negative integer as unsigned.
@@ -54,9 +54,7 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
                 Err(_) => visitor.visit_i64(*i),
             },
             Value::UInt(u) => visitor.visit_u64(*u),
-            // A non-finite float has no JSON form: it reads as null.
-            Value::Float(f) if f.is_finite() => visitor.visit_f64(*f),
-            Value::Float(_) => visitor.visit_unit(),
+            Value::Float(f) => visitor.visit_f64(*f),
             Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => {
                 let mut seq = SeqDeserializer::new(items.iter().map(ValueRef));
@@ -75,9 +73,8 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
-        match self.0 {
+        match json_shape(self.0) {
             Value::Null => visitor.visit_none(),
-            Value::Float(f) if !f.is_finite() => visitor.visit_none(),
             _ => visitor.visit_some(self),
         }
     }
@@ -98,7 +95,7 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
     ) -> Result<V::Value, Error> {
         // As serde_json: a string names a unit variant; a map of one entry names
         // a variant and holds its content.
-        match self.0 {
+        match json_shape(self.0) {
             Value::String(variant) => visitor.visit_enum(Variant {
                 name: variant,
                 content: None,
@@ -170,7 +167,7 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
         _fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        match self.0 {
+        match json_shape(self.0) {
             Value::Array(_) | Value::Map(_) => self.deserialize_any(visitor),
             other => Err(de::Error::invalid_type(unexpected(other), &visitor)),
         }
@@ -179,7 +176,8 @@ impl<'de> Deserializer<'de> for ValueRef<'de> {
     forward_to_deserialize_any! { i128 u128 }
 }
 
-/// The value as serde_json holds it: a non-finite float is null.
+/// The value as serde_json holds it: a non-finite float, which has no JSON
+/// form, is null. Every method reads the value through this.
 fn json_shape(value: &Value) -> &Value {
     match value {
         Value::Float(f) if !f.is_finite() => &Value::Null,
@@ -189,7 +187,7 @@ fn json_shape(value: &Value) -> &Value {
 
 /// What serde_json reports a value as, for an error.
 fn unexpected(value: &Value) -> Unexpected<'_> {
-    match value {
+    match json_shape(value) {
         Value::Null => Unexpected::Unit,
         Value::Bool(b) => Unexpected::Bool(*b),
         Value::Int(i) => match u64::try_from(*i) {
@@ -197,8 +195,7 @@ fn unexpected(value: &Value) -> Unexpected<'_> {
             Err(_) => Unexpected::Signed(*i),
         },
         Value::UInt(u) => Unexpected::Unsigned(*u),
-        Value::Float(f) if f.is_finite() => Unexpected::Float(*f),
-        Value::Float(_) => Unexpected::Unit,
+        Value::Float(f) => Unexpected::Float(*f),
         Value::String(s) => Unexpected::Str(s),
         Value::Array(_) => Unexpected::Seq,
         Value::Map(_) => Unexpected::Map,
