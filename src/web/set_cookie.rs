@@ -17,74 +17,40 @@ pub(crate) fn set_cookie(
     if attributes.expires && expires_at.is_some() {
         return set_cookie_with_crate(attributes, name, value, max_age, expires_at);
     }
-    // Measured first, then written: the same steps, so the lengths agree.
-    let mut len = 0;
-    write_line(attributes, name, value, max_age, &mut |part| {
-        len += part.len()
-    });
-    let mut out = String::with_capacity(len);
-    write_line(attributes, name, value, max_age, &mut |part| {
-        out.push_str(part)
-    });
-    debug_assert_eq!(out.len(), out.capacity());
-    out
-}
-
-/// Hands `put` the pieces of the `Set-Cookie` value, in order.
-fn write_line(
-    attributes: &CookieAttributes,
-    name: &str,
-    value: &str,
-    max_age: Option<u64>,
-    put: &mut dyn FnMut(&str),
-) {
-    put(name);
-    put("=");
-    put(value);
+    use std::fmt::Write as _;
+    // As the cookie crate writes it: an i64 number of seconds.
+    let max_age = max_age.map(|seconds| seconds.min(i64::MAX.unsigned_abs()));
+    // `rendered_len` is exact (a test holds it to this writer's output).
+    let mut out = String::with_capacity(attributes.rendered_len(name, value.len(), max_age, None));
+    out.push_str(name);
+    out.push('=');
+    out.push_str(value);
     if attributes.http_only {
-        put("; HttpOnly");
+        out.push_str("; HttpOnly");
     }
-    match attributes.same_site {
-        Some(SameSite::Strict) => put("; SameSite=Strict"),
-        Some(SameSite::Lax) => put("; SameSite=Lax"),
-        Some(SameSite::None) => put("; SameSite=None"),
-        None => {}
+    if let Some(same_site) = attributes.same_site {
+        out.push_str("; SameSite=");
+        out.push_str(same_site.as_str());
     }
     if attributes.partitioned {
-        put("; Partitioned");
+        out.push_str("; Partitioned");
     }
     if attributes.writes_secure() {
-        put("; Secure");
+        out.push_str("; Secure");
     }
     if let Some(path) = &attributes.path {
-        put("; Path=");
-        put(path);
+        out.push_str("; Path=");
+        out.push_str(path);
     }
     if let Some(domain) = &attributes.domain {
-        put("; Domain=");
-        put(domain);
+        out.push_str("; Domain=");
+        out.push_str(domain);
     }
-    if let Some(max_age) = max_age {
-        // As the cookie crate writes it: an i64 number of seconds.
-        let seconds = max_age.min(i64::MAX.unsigned_abs());
-        let mut digits = [0u8; 20];
-        put("; Max-Age=");
-        put(decimal(seconds, &mut digits));
+    if let Some(seconds) = max_age {
+        let _ = write!(out, "; Max-Age={seconds}");
     }
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).expect("ASCII digits")
+    debug_assert_eq!(out.len(), out.capacity());
+    out
 }
 
 /// The `Set-Cookie` value for `name=value`, built with the `cookie` crate.
@@ -211,14 +177,6 @@ mod tests {
                 built.len(),
                 "{built}"
             );
-        }
-    }
-
-    #[test]
-    fn decimal_writes_every_width() {
-        let mut buf = [0; 20];
-        for n in [0, 7, 10, 99, 100, 3600, 1_700_000_000, u64::MAX] {
-            assert_eq!(decimal(n, &mut buf), n.to_string());
         }
     }
 
