@@ -35,6 +35,7 @@ use std::time::Instant;
 use base64_simd::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar};
 use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
+use sealed_cookie::envelope;
 
 use support::Session;
 
@@ -49,10 +50,12 @@ struct Floor<C: Cipher> {
     envelope: bool,
 }
 
-/// Format 2 header, session id and associated data lengths (SPEC.md).
-const HEADER: usize = 22;
-const SESSION_ID: usize = 16;
-const AAD: usize = 36;
+/// Format 2 header, session id and associated data lengths, from the library's
+/// own constants: the associated data is the header, the suite descriptor and
+/// the cookie name (`session`, the codec's default).
+const HEADER: usize = envelope::HEADER_2_LEN;
+const SESSION_ID: usize = envelope::SESSION_ID_LEN;
+const AAD: usize = HEADER + envelope::DESCRIPTOR_LEN + "session".len();
 
 impl<C: Cipher> Floor<C> {
     fn new(cipher: C, subkey: &[u8]) -> Self {
