@@ -22,15 +22,74 @@ use crate::lifecycle::Facts;
 /// A cookie opened.
 pub(crate) fn opened(facts: &Facts) {
     #[cfg(feature = "metrics")]
-    metrics::counter!(
-        "sealed_cookie_opened_total",
-        "key_id" => facts.key_id.to_string(),
-        "key" => if facts.old_key { "old" } else { "primary" },
-        "suite" => if facts.old_suite { "old" } else { "current" },
-    )
-    .increment(1);
+    opened_keys::count(facts);
     #[cfg(not(feature = "metrics"))]
     let _ = facts;
+}
+
+/// The opened counter's keys, built once per thread and labels: building one
+/// formats the key id and allocates its labels, which cost as much as the rest
+/// of the layer's bookkeeping on every request; registering a built one with
+/// the recorder does neither.
+#[cfg(feature = "metrics")]
+mod opened_keys {
+    use std::cell::RefCell;
+
+    use metrics::{Key, Label, Level, Metadata};
+
+    use crate::lifecycle::Facts;
+
+    /// Keys kept per thread: a keyring's few keys, primary and old, under the
+    /// current and old suites, with room for reloads; the oldest goes first.
+    const KEPT: usize = 32;
+
+    static METADATA: Metadata<'static> =
+        Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+    type Labels = (u32, bool, bool);
+
+    thread_local! {
+        static KEYS: RefCell<Vec<(Labels, Key)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn key(facts: &Facts) -> Key {
+        Key::from_parts(
+            "sealed_cookie_opened_total",
+            vec![
+                Label::new("key_id", facts.key_id.to_string()),
+                Label::from_static_parts("key", if facts.old_key { "old" } else { "primary" }),
+                Label::from_static_parts("suite", if facts.old_suite { "old" } else { "current" }),
+            ],
+        )
+    }
+
+    fn increment(key: &Key) {
+        metrics::with_recorder(|recorder| recorder.register_counter(key, &METADATA)).increment(1);
+    }
+
+    pub(super) fn count(facts: &Facts) {
+        let labels = (facts.key_id.0, facts.old_key, facts.old_suite);
+        let counted = KEYS.try_with(|keys| {
+            let mut keys = keys.try_borrow_mut().ok()?;
+            let at = match keys.iter().position(|(kept, _)| *kept == labels) {
+                Some(at) => at,
+                None => {
+                    if keys.len() == KEPT {
+                        keys.remove(0);
+                    }
+                    keys.push((labels, key(facts)));
+                    keys.len() - 1
+                }
+            };
+            increment(&keys[at].1);
+            Some(())
+        });
+        // The thread is being torn down, or a recorder counted from inside
+        // its own registration: build the key this once.
+        if !matches!(counted, Ok(Some(()))) {
+            increment(&key(facts));
+        }
+    }
 }
 
 /// A cookie sent and rejected, by kind.
@@ -97,4 +156,105 @@ pub(crate) fn written(lines: &[String], chunks: usize) {
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (lines, chunks);
+}
+
+#[cfg(all(test, feature = "metrics"))]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use metrics::{
+        Counter, Gauge, Histogram, Key, KeyName, Metadata, Recorder, SharedString, Unit,
+    };
+
+    use super::*;
+    use crate::KeyId;
+    use crate::envelope::Format;
+
+    /// Counters by their name and labels, as text.
+    #[derive(Default)]
+    struct Counters(Mutex<HashMap<String, Arc<AtomicU64>>>);
+
+    impl Counters {
+        fn get(&self, labels: &str) -> u64 {
+            let counters = self.0.lock().unwrap();
+            counters
+                .get(labels)
+                .map_or(0, |count| count.load(Ordering::Relaxed))
+        }
+    }
+
+    impl Recorder for Counters {
+        fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+            let labels: Vec<String> = key
+                .labels()
+                .map(|label| format!("{}={}", label.key(), label.value()))
+                .collect();
+            let name = format!("{}{{{}}}", key.name(), labels.join(","));
+            let mut counters = self.0.lock().unwrap();
+            Counter::from_arc(Arc::clone(counters.entry(name).or_default()))
+        }
+        fn register_gauge(&self, _: &Key, _: &Metadata<'_>) -> Gauge {
+            Gauge::noop()
+        }
+        fn register_histogram(&self, _: &Key, _: &Metadata<'_>) -> Histogram {
+            Histogram::noop()
+        }
+    }
+
+    fn facts(key_id: u32, old_key: bool, old_suite: bool) -> Facts {
+        Facts {
+            format: Format::V2,
+            version: 1,
+            key_id: KeyId(key_id),
+            issued_at: 0,
+            sealed_at: 0,
+            session_id: None,
+            lifetime: 0,
+            idle_expires_at: None,
+            absolute_expires_at: None,
+            expires_at: None,
+            ends_by: None,
+            browser_session: true,
+            has_flash: false,
+            compressed: false,
+            padded: false,
+            old_key,
+            old_suite,
+            old_format: false,
+            renewal_due: false,
+            needs_reissue: old_key || old_suite,
+        }
+    }
+
+    /// More labels than a thread keeps keys for, each opened twice in turn:
+    /// every count lands under its own labels, whether its key was kept,
+    /// built anew, or had been dropped for a newer one.
+    #[test]
+    fn opened_counts_under_each_key_id_and_role() {
+        let counters = Counters::default();
+        metrics::with_local_recorder(&counters, || {
+            for _ in 0..2 {
+                for id in 0..40u32 {
+                    opened(&facts(id, id % 2 == 1, id % 3 == 0));
+                }
+            }
+            opened(&facts(0xdead_beef, false, false));
+        });
+        for id in 0..40u32 {
+            let key = if id % 2 == 1 { "old" } else { "primary" };
+            let suite = if id % 3 == 0 { "old" } else { "current" };
+            let name =
+                format!("sealed_cookie_opened_total{{key_id={id:08x},key={key},suite={suite}}}");
+            assert_eq!(counters.get(&name), 2, "{name}");
+        }
+        assert_eq!(
+            counters.get("sealed_cookie_opened_total{key_id=deadbeef,key=primary,suite=current}"),
+            1
+        );
+    }
 }
