@@ -44,12 +44,14 @@ pub(crate) struct State {
     /// The handler's choice of persistent (`Max-Age`) or browser-session cookie.
     pub(crate) persistent: Option<bool>,
     /// The facts of a session the handler destroyed: its id is to be revoked.
-    pub(crate) destroyed: Option<Facts>,
+    /// This and the next two are rare, and boxed: the state is built and moved
+    /// on every request.
+    pub(crate) destroyed: Option<Box<Facts>>,
     /// The facts of the session a renewal replaced: its id is to be revoked.
-    pub(crate) renewed_from: Option<Facts>,
+    pub(crate) renewed_from: Option<Box<Facts>>,
     /// The facts of a cookie the revocation store could not check: not the
     /// handler's session, but a logout must still revoke it.
-    pub(crate) unverified: Option<Facts>,
+    pub(crate) unverified: Option<Box<Facts>>,
 }
 
 /// The current request's session: a map from strings to [`Value`]s, opened from
@@ -225,7 +227,7 @@ impl Session {
         let mut state = self.lock();
         state.map.clear();
         state.flash.clear();
-        if let Some(facts) = state.facts.take().or(state.unverified.take()) {
+        if let Some(facts) = state.facts.take().map(Box::new).or(state.unverified.take()) {
             state.destroyed = Some(facts);
         }
         state.renew = false;
@@ -241,7 +243,7 @@ impl Session {
     pub fn renew(&self) {
         let mut state = self.lock();
         if state.renewed_from.is_none() {
-            state.renewed_from = state.facts;
+            state.renewed_from = state.facts.map(Box::new);
         }
         state.renew = true;
         state.changed = true;
@@ -253,7 +255,7 @@ impl Session {
     pub fn renew_empty(&self) {
         let mut state = self.lock();
         if state.renewed_from.is_none() {
-            state.renewed_from = state.facts;
+            state.renewed_from = state.facts.map(Box::new);
         }
         state.map.clear();
         state.flash.clear();

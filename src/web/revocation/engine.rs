@@ -84,7 +84,7 @@ pub(crate) async fn verify(
                      (revocation_on_error = refuse); the cookie is kept"
                 );
                 let facts = forget(session);
-                session.lock().unverified = facts;
+                session.lock().unverified = facts.map(Box::new);
             }
             OnStoreError::Accept => {
                 tracing::warn!(
