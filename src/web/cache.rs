@@ -6,7 +6,7 @@
 //! and every response whose handler read the session varies on `Cookie`.
 
 #[cfg(any(feature = "tower", test))]
-use http::header::{CACHE_CONTROL, VARY};
+use http::header::{CACHE_CONTROL, Entry, VARY};
 #[cfg(any(feature = "tower", test))]
 use http::{HeaderMap, HeaderValue};
 
@@ -50,19 +50,20 @@ const SHARED: [&str; 2] = ["public", "s-maxage"];
 /// `s-maxage`) is dropped, with a log line.
 #[cfg(any(feature = "tower", test))]
 pub(crate) fn keep_private(headers: &mut HeaderMap, directive: CacheControl) {
-    // Most handlers set none: the directive alone, without parsing or allocating.
-    if !headers.contains_key(CACHE_CONTROL) {
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static(directive.as_str()));
-        return;
-    }
-    let existing = headers
-        .get_all(CACHE_CONTROL)
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    if let Some(value) = private_cache_control(existing, directive) {
-        let value = HeaderValue::try_from(value)
-            .unwrap_or_else(|_| HeaderValue::from_static(directive.as_str()));
-        headers.insert(CACHE_CONTROL, value);
+    // One lookup of the name. Most handlers set none: the directive alone,
+    // without parsing or allocating.
+    match headers.entry(CACHE_CONTROL) {
+        Entry::Vacant(slot) => {
+            slot.insert(HeaderValue::from_static(directive.as_str()));
+        }
+        Entry::Occupied(mut slot) => {
+            let existing = slot.iter().filter_map(|value| value.to_str().ok());
+            if let Some(value) = private_cache_control(existing, directive) {
+                let value = HeaderValue::try_from(value)
+                    .unwrap_or_else(|_| HeaderValue::from_static(directive.as_str()));
+                slot.insert(value);
+            }
+        }
     }
 }
 
@@ -115,12 +116,16 @@ pub(crate) fn private_cache_control<'a>(
 /// Adds `Vary: Cookie` unless the response already varies on it (or on `*`).
 #[cfg(any(feature = "tower", test))]
 pub(crate) fn vary_on_cookie(headers: &mut HeaderMap) {
-    let existing = headers
-        .get_all(VARY)
-        .iter()
-        .filter_map(|value| value.to_str().ok());
-    if !varies_on_cookie(existing) {
-        headers.append(VARY, HeaderValue::from_static("Cookie"));
+    let cookie = || HeaderValue::from_static("Cookie");
+    match headers.entry(VARY) {
+        Entry::Vacant(slot) => {
+            slot.insert(cookie());
+        }
+        Entry::Occupied(mut slot) => {
+            if !varies_on_cookie(slot.iter().filter_map(|value| value.to_str().ok())) {
+                slot.append(cookie());
+            }
+        }
     }
 }
 
