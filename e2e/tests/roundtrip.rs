@@ -28,6 +28,11 @@ struct Typed {
     nested: Option<Box<Typed>>,
 }
 
+/// serde_json's own path from a serializable value to a `Value`.
+fn through_json<T: Serialize>(value: &T) -> Option<Value> {
+    serde_json::to_value(value).map(Value::from).ok()
+}
+
 fn value_strategy() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -161,6 +166,19 @@ proptest! {
             value.deserialize_into::<BTreeMap<String, Vec<i64>>>().ok(),
             serde_json::from_value::<BTreeMap<String, Vec<i64>>>(json).ok()
         );
+    }
+
+    /// Building a value from anything serializable gives what serde_json's
+    /// `to_value` and then `Value::from` give, for the untyped forms and a
+    /// typed struct alike.
+    #[test]
+    fn a_value_builds_from_serialize_as_through_serde_json(value in value_strategy()) {
+        let json = serde_json::Value::from(value.clone());
+        prop_assert_eq!(Value::from_serialize(&json).ok(), through_json(&json));
+        prop_assert_eq!(Value::from_serialize(&value).ok(), through_json(&value));
+        if let Ok(typed) = serde_json::from_value::<Typed>(json.clone()) {
+            prop_assert_eq!(Value::from_serialize(&typed).ok(), through_json(&typed));
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod borrowed;
 #[cfg(feature = "postcard")]
 pub(crate) mod compact;
+mod from_serialize;
 
 pub(crate) use borrowed::ValueRef;
 
@@ -92,7 +93,8 @@ impl Value {
     /// # Errors
     /// When the value has no JSON form (e.g. a map with non-string keys).
     pub fn from_serialize<T: Serialize + ?Sized>(value: &T) -> Result<Self, serde_json::Error> {
-        serde_json::to_value(value).map(Self::from)
+        // Built directly, without a `serde_json::Value` first: same results.
+        from_serialize::to_value(value)
     }
 
     /// Converts into any deserializable type (through the JSON data model, as
