@@ -41,6 +41,15 @@ fn json_key<T: Serialize + ?Sized>(key: &T) -> Result<String, Error> {
     }
 }
 
+/// Serializer methods that take a value `Value::from` converts.
+macro_rules! values_from {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<Value, Error> {
+            Ok(Value::from(v))
+        }
+    )*};
+}
+
 struct ValueSerializer;
 
 impl ser::Serializer for ValueSerializer {
@@ -57,32 +66,20 @@ impl ser::Serializer for ValueSerializer {
     fn serialize_bool(self, v: bool) -> Result<Value, Error> {
         Ok(Value::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i16(self, v: i16) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i32(self, v: i32) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, Error> {
-        Ok(Value::Int(v))
-    }
+    // Every integer up to 64 bits is a `Value::Int` or, past `i64::MAX`, a
+    // `Value::UInt` (`Value::from`); 128-bit ones and floats as serde_json has them.
+    values_from!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64
+    );
     fn serialize_i128(self, v: i128) -> Result<Value, Error> {
         through_json(&v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, Error> {
-        Ok(Value::Int(v.into()))
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, Error> {
-        Ok(Value::from(v))
     }
     fn serialize_u128(self, v: u128) -> Result<Value, Error> {
         through_json(&v)
@@ -345,6 +342,15 @@ impl ser::Error for NotPlain {
     }
 }
 
+/// Integer keys, in decimal as serde_json writes them.
+macro_rules! decimal_keys {
+    ($($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<String, NotPlain> {
+            Ok(v.to_string())
+        }
+    )*};
+}
+
 /// Map keys that are text, integers or booleans, written as serde_json writes
 /// them (integers in decimal, booleans as `true` and `false`).
 struct PlainKey;
@@ -363,36 +369,18 @@ impl ser::Serializer for PlainKey {
     fn serialize_bool(self, v: bool) -> Result<String, NotPlain> {
         Ok(if v { "true" } else { "false" }.to_owned())
     }
-    fn serialize_i8(self, v: i8) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_i16(self, v: i16) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_i32(self, v: i32) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_i64(self, v: i64) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_i128(self, v: i128) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_u8(self, v: u8) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_u16(self, v: u16) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_u32(self, v: u32) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_u64(self, v: u64) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
-    fn serialize_u128(self, v: u128) -> Result<String, NotPlain> {
-        Ok(v.to_string())
-    }
+    decimal_keys!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
     fn serialize_f32(self, _v: f32) -> Result<String, NotPlain> {
         Err(NotPlain)
     }
