@@ -27,6 +27,11 @@ pub(crate) fn opened(facts: &Facts) {
     let _ = facts;
 }
 
+/// What the `counter!` macro gives every other counter of this module.
+#[cfg(feature = "metrics")]
+static OPENED_METADATA: metrics::Metadata<'static> =
+    metrics::Metadata::new(module_path!(), metrics::Level::INFO, Some(module_path!()));
+
 /// The opened counter's keys, built once per thread and labels: building one
 /// formats the key id and allocates its labels, which cost as much as the rest
 /// of the layer's bookkeeping on every request; registering a built one with
@@ -35,16 +40,13 @@ pub(crate) fn opened(facts: &Facts) {
 mod opened_keys {
     use std::cell::RefCell;
 
-    use metrics::{Key, Label, Level, Metadata};
+    use metrics::{Key, Label};
 
     use crate::lifecycle::Facts;
 
     /// Keys kept per thread: a keyring's few keys, primary and old, under the
     /// current and old suites, with room for reloads; the oldest goes first.
     const KEPT: usize = 32;
-
-    static METADATA: Metadata<'static> =
-        Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
 
     type Labels = (u32, bool, bool);
 
@@ -64,7 +66,8 @@ mod opened_keys {
     }
 
     fn increment(key: &Key) {
-        metrics::with_recorder(|recorder| recorder.register_counter(key, &METADATA)).increment(1);
+        metrics::with_recorder(|recorder| recorder.register_counter(key, &super::OPENED_METADATA))
+            .increment(1);
     }
 
     pub(super) fn count(facts: &Facts) {
@@ -189,7 +192,16 @@ mod tests {
         fn describe_counter(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
         fn describe_gauge(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
         fn describe_histogram(&self, _: KeyName, _: Option<Unit>, _: SharedString) {}
-        fn register_counter(&self, key: &Key, _: &Metadata<'_>) -> Counter {
+        fn register_counter(&self, key: &Key, metadata: &Metadata<'_>) -> Counter {
+            assert_eq!(
+                (metadata.target(), metadata.module_path(), *metadata.level()),
+                (
+                    "sealed_cookie::web::metrics",
+                    Some("sealed_cookie::web::metrics"),
+                    metrics::Level::INFO
+                ),
+                "the macro's metadata"
+            );
             let labels: Vec<String> = key
                 .labels()
                 .map(|label| format!("{}={}", label.key(), label.value()))
