@@ -3,10 +3,10 @@
 //! map keys and errors, without building a `serde_json::Value` first and then
 //! rebuilding every map and array of it.
 //!
-//! What serde_json does in ways that are not worth restating (floats, 128-bit
-//! integers, map keys other than text, integers and booleans, its private
-//! `RawValue` and number structs) is asked of serde_json itself, one piece at a
-//! time, so that its rules and error messages stay the only ones.
+//! What serde_json does in ways that are not worth restating (floats, float
+//! map keys, 128-bit integers, its private `RawValue` and number structs, the
+//! error for a map key of a kind it refuses) is asked of serde_json itself, one
+//! piece at a time, so that its rules and error messages stay the only ones.
 
 use serde::Serialize;
 use serde::ser::{self, Impossible, SerializeMap as _};
@@ -254,10 +254,7 @@ impl ser::SerializeMap for Entries {
     type Ok = Value;
     type Error = Error;
     fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
-        self.next_key = Some(match key.serialize(PlainKey) {
-            Ok(key) => key,
-            Err(NotPlain) => json_key(key)?,
-        });
+        self.next_key = Some(key.serialize(MapKey)?);
         Ok(())
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
@@ -324,49 +321,40 @@ impl ser::SerializeStructVariant for VariantFields {
     }
 }
 
-/// A key this module writes itself: anything else goes to serde_json.
-#[derive(Debug)]
-struct NotPlain;
-
-impl std::fmt::Display for NotPlain {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("a map key serde_json reads itself")
-    }
-}
-
-impl std::error::Error for NotPlain {}
-
-impl ser::Error for NotPlain {
-    fn custom<T: std::fmt::Display>(_msg: T) -> Self {
-        NotPlain
-    }
-}
-
 /// Integer keys, in decimal as serde_json writes them.
 macro_rules! decimal_keys {
     ($($method:ident: $t:ty),*) => {$(
-        fn $method(self, v: $t) -> Result<String, NotPlain> {
+        fn $method(self, v: $t) -> Result<String, Error> {
             Ok(v.to_string())
         }
     )*};
 }
 
-/// Map keys that are text, integers or booleans, written as serde_json writes
-/// them (integers in decimal, booleans as `true` and `false`).
-struct PlainKey;
+/// Map keys, by serde_json's rules: text, integers (in decimal), booleans (`true`,
+/// `false`), characters, unit variants and newtypes of these are written here;
+/// a float is written by serde_json, and any other kind is refused with its
+/// error. Each key is serialized once, as serde_json does.
+struct MapKey;
 
-impl ser::Serializer for PlainKey {
+/// serde_json's error for a map key of a kind it does not take.
+fn key_must_be_a_string() -> Error {
+    json_key(&())
+        .err()
+        .unwrap_or_else(|| ser::Error::custom("key must be a string"))
+}
+
+impl ser::Serializer for MapKey {
     type Ok = String;
-    type Error = NotPlain;
-    type SerializeSeq = Impossible<String, NotPlain>;
-    type SerializeTuple = Impossible<String, NotPlain>;
-    type SerializeTupleStruct = Impossible<String, NotPlain>;
-    type SerializeTupleVariant = Impossible<String, NotPlain>;
-    type SerializeMap = Impossible<String, NotPlain>;
-    type SerializeStruct = Impossible<String, NotPlain>;
-    type SerializeStructVariant = Impossible<String, NotPlain>;
+    type Error = Error;
+    type SerializeSeq = Impossible<String, Error>;
+    type SerializeTuple = Impossible<String, Error>;
+    type SerializeTupleStruct = Impossible<String, Error>;
+    type SerializeTupleVariant = Impossible<String, Error>;
+    type SerializeMap = Impossible<String, Error>;
+    type SerializeStruct = Impossible<String, Error>;
+    type SerializeStructVariant = Impossible<String, Error>;
 
-    fn serialize_bool(self, v: bool) -> Result<String, NotPlain> {
+    fn serialize_bool(self, v: bool) -> Result<String, Error> {
         Ok(if v { "true" } else { "false" }.to_owned())
     }
     decimal_keys!(
@@ -381,46 +369,46 @@ impl ser::Serializer for PlainKey {
         serialize_u64: u64,
         serialize_u128: u128
     );
-    fn serialize_f32(self, _v: f32) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_f32(self, v: f32) -> Result<String, Error> {
+        json_key(&v)
     }
-    fn serialize_f64(self, _v: f64) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_f64(self, v: f64) -> Result<String, Error> {
+        json_key(&v)
     }
-    fn serialize_char(self, v: char) -> Result<String, NotPlain> {
+    fn serialize_char(self, v: char) -> Result<String, Error> {
         Ok(v.into())
     }
-    fn serialize_str(self, v: &str) -> Result<String, NotPlain> {
+    fn serialize_str(self, v: &str) -> Result<String, Error> {
         Ok(v.to_owned())
     }
-    fn serialize_bytes(self, _v: &[u8]) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_bytes(self, _v: &[u8]) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_none(self) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_none(self) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_some<T: Serialize + ?Sized>(self, _value: &T) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_unit(self) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_unit(self) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
     fn serialize_unit_variant(
         self,
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-    ) -> Result<String, NotPlain> {
+    ) -> Result<String, Error> {
         Ok(variant.to_owned())
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
         _name: &'static str,
         value: &T,
-    ) -> Result<String, NotPlain> {
+    ) -> Result<String, Error> {
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
@@ -429,21 +417,21 @@ impl ser::Serializer for PlainKey {
         _index: u32,
         _variant: &'static str,
         _value: &T,
-    ) -> Result<String, NotPlain> {
-        Err(NotPlain)
+    ) -> Result<String, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, NotPlain> {
-        Err(NotPlain)
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Self::SerializeSeq, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, NotPlain> {
-        Err(NotPlain)
+    fn serialize_tuple(self, _len: usize) -> Result<Self::SerializeTuple, Error> {
+        Err(key_must_be_a_string())
     }
     fn serialize_tuple_struct(
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<Self::SerializeTupleStruct, NotPlain> {
-        Err(NotPlain)
+    ) -> Result<Self::SerializeTupleStruct, Error> {
+        Err(key_must_be_a_string())
     }
     fn serialize_tuple_variant(
         self,
@@ -451,18 +439,18 @@ impl ser::Serializer for PlainKey {
         _index: u32,
         _variant: &'static str,
         _len: usize,
-    ) -> Result<Self::SerializeTupleVariant, NotPlain> {
-        Err(NotPlain)
+    ) -> Result<Self::SerializeTupleVariant, Error> {
+        Err(key_must_be_a_string())
     }
-    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, NotPlain> {
-        Err(NotPlain)
+    fn serialize_map(self, _len: Option<usize>) -> Result<Self::SerializeMap, Error> {
+        Err(key_must_be_a_string())
     }
     fn serialize_struct(
         self,
         _name: &'static str,
         _len: usize,
-    ) -> Result<Self::SerializeStruct, NotPlain> {
-        Err(NotPlain)
+    ) -> Result<Self::SerializeStruct, Error> {
+        Err(key_must_be_a_string())
     }
     fn serialize_struct_variant(
         self,
@@ -470,8 +458,8 @@ impl ser::Serializer for PlainKey {
         _index: u32,
         _variant: &'static str,
         _len: usize,
-    ) -> Result<Self::SerializeStructVariant, NotPlain> {
-        Err(NotPlain)
+    ) -> Result<Self::SerializeStructVariant, Error> {
+        Err(key_must_be_a_string())
     }
 }
 
@@ -734,7 +722,6 @@ mod tests {
             "newtype variant keys",
             &BTreeMap::from([(Role::Named(1), 1)]),
         );
-        same("float keys", &[(1.5f64, 1)].into_iter().collect::<Vec<_>>());
         same(
             "float map keys",
             &HashMap::from([(OrderedKey(2.25), 1), (OrderedKey(-0.0), 2)]),
@@ -749,6 +736,35 @@ mod tests {
         same("bytes keys", &HashMap::from([(BytesKey, 1)]));
         same("a failing key", &HashMap::from([(RefusesKey, 1)]));
         same("duplicate keys", &DuplicateKeys);
+    }
+
+    /// A key that can be serialized only once, as serde_json serializes it.
+    struct OnceKey(std::cell::Cell<Option<f64>>);
+    impl Serialize for OnceKey {
+        fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            match self.0.take() {
+                Some(v) => serializer.serialize_f64(v),
+                None => Err(ser::Error::custom("serialized twice")),
+            }
+        }
+    }
+
+    struct OnceKeyMap;
+    impl Serialize for OnceKeyMap {
+        fn serialize<S: ser::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(1))?;
+            map.serialize_entry(&OnceKey(std::cell::Cell::new(Some(1.5))), &1)?;
+            map.end()
+        }
+    }
+
+    #[test]
+    fn serializes_each_key_once() {
+        same("a key serialized once", &OnceKeyMap);
+        assert_eq!(
+            to_value(&OnceKeyMap).unwrap(),
+            Value::Map(SessionMap::from([("1.5".to_owned(), Value::Int(1))]))
+        );
     }
 
     /// Floats as map keys, which the standard maps cannot hold by themselves.
