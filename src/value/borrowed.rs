@@ -279,38 +279,7 @@ mod tests {
     use std::collections::BTreeMap;
     use std::fmt::Debug;
 
-    #[derive(Debug, PartialEq, Deserialize)]
-    struct User {
-        name: String,
-        visits: u32,
-        #[serde(default)]
-        tags: Vec<String>,
-        admin: Option<bool>,
-    }
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    enum Shape {
-        Empty,
-        Nothing(),
-        Circle(f64),
-        Point(i32, i32),
-        Rect { w: u16, h: u16 },
-    }
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(tag = "kind")]
-    enum Tagged {
-        A { x: i8 },
-        B,
-    }
-
-    #[derive(Debug, PartialEq, Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        Number(i64),
-        Text(String),
-        List(Vec<Either>),
-    }
+    use crate::value::test_types::{Either, Shape, Tagged, User};
 
     #[derive(Debug, PartialEq, Deserialize)]
     struct Wrapper(u64);

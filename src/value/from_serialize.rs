@@ -41,11 +41,11 @@ fn json_key<T: Serialize + ?Sized>(key: &T) -> Result<String, Error> {
     }
 }
 
-/// Serializer methods that take a value `Value::from` converts.
-macro_rules! values_from {
-    ($($method:ident: $t:ty),*) => {$(
-        fn $method(self, v: $t) -> Result<Value, Error> {
-            Ok(Value::from(v))
+/// Serializer methods that each convert their one argument the same way.
+macro_rules! converted {
+    ($convert:expr => $out:ty; $($method:ident: $t:ty),*) => {$(
+        fn $method(self, v: $t) -> Result<$out, Error> {
+            Ok($convert(v))
         }
     )*};
 }
@@ -68,7 +68,8 @@ impl ser::Serializer for ValueSerializer {
     }
     // Every integer up to 64 bits is a `Value::Int` or, past `i64::MAX`, a
     // `Value::UInt` (`Value::from`); 128-bit ones and floats as serde_json has them.
-    values_from!(
+    converted!(
+        Value::from => Value;
         serialize_i8: i8,
         serialize_i16: i16,
         serialize_i32: i32,
@@ -321,15 +322,6 @@ impl ser::SerializeStructVariant for VariantFields {
     }
 }
 
-/// Integer keys, in decimal as serde_json writes them.
-macro_rules! decimal_keys {
-    ($($method:ident: $t:ty),*) => {$(
-        fn $method(self, v: $t) -> Result<String, Error> {
-            Ok(v.to_string())
-        }
-    )*};
-}
-
 /// Map keys, by serde_json's rules: text, integers (in decimal), booleans (`true`,
 /// `false`), characters, unit variants and newtypes of these are written here;
 /// a float is written by serde_json, and any other kind is refused with its
@@ -357,7 +349,9 @@ impl ser::Serializer for MapKey {
     fn serialize_bool(self, v: bool) -> Result<String, Error> {
         Ok(if v { "true" } else { "false" }.to_owned())
     }
-    decimal_keys!(
+    // Integer keys in decimal, as serde_json writes them.
+    converted!(
+        |v| ToString::to_string(&v) => String;
         serialize_i8: i8,
         serialize_i16: i16,
         serialize_i32: i32,
@@ -468,45 +462,13 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use super::*;
-
-    #[derive(Serialize)]
-    struct User {
-        name: String,
-        visits: u32,
-        tags: Vec<String>,
-        admin: Option<bool>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        nickname: Option<String>,
-    }
-
-    #[derive(Serialize)]
-    enum Shape {
-        Empty,
-        Nothing(),
-        Circle(f64),
-        Point(i32, i32),
-        Rect { w: u16, h: u16 },
-    }
-
-    #[derive(Serialize)]
-    #[serde(tag = "kind")]
-    enum Internal {
-        A { x: i8 },
-        B,
-    }
+    use crate::value::test_types::{Either, Shape, Tagged, User};
 
     #[derive(Serialize)]
     #[serde(tag = "t", content = "c")]
     enum Adjacent {
         One(u8),
         Two { s: &'static str },
-    }
-
-    #[derive(Serialize)]
-    #[serde(untagged)]
-    enum Either {
-        Number(i64),
-        Text(&'static str),
     }
 
     #[derive(Serialize)]
@@ -678,12 +640,15 @@ mod tests {
         ] {
             same("enum", &shape);
         }
-        same("internally tagged", &[Internal::A { x: -1 }, Internal::B]);
+        same("internally tagged", &[Tagged::A { x: -1 }, Tagged::B]);
         same(
             "adjacently tagged",
             &(Adjacent::One(1), Adjacent::Two { s: "x" }),
         );
-        same("untagged", &(Either::Number(-5), Either::Text("t")));
+        same(
+            "untagged",
+            &Either::List(vec![Either::Number(-5), Either::Text("t".into())]),
+        );
         same(
             "flatten",
             &Outer {

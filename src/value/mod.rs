@@ -11,6 +11,8 @@ mod borrowed;
 #[cfg(feature = "postcard")]
 pub(crate) mod compact;
 mod from_serialize;
+#[cfg(test)]
+mod test_types;
 
 pub(crate) use borrowed::ValueRef;
 
