@@ -32,100 +32,11 @@ mod support;
 use std::hint::black_box;
 use std::time::Instant;
 
-use base64_simd::URL_SAFE_NO_PAD;
 use cookie::{Cookie, CookieJar};
 use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
-use sealed_cookie::envelope;
 
 use support::Session;
-
-const TAG_LEN: usize = 16;
-
-/// The floor of one cipher: everything but the envelope.
-struct Floor<C: Cipher> {
-    cipher: C,
-    key: C::Key,
-    buffer: Vec<u8>,
-    /// Carry the envelope's header, session id and associated data.
-    envelope: bool,
-}
-
-/// Format 2 header, session id and associated data lengths, from the library's
-/// own constants: the associated data is the header, the suite descriptor and
-/// the cookie name (`session`, the codec's default).
-const HEADER: usize = envelope::HEADER_2_LEN;
-const SESSION_ID: usize = envelope::SESSION_ID_LEN;
-const AAD: usize = HEADER + envelope::DESCRIPTOR_LEN + "session".len();
-
-impl<C: Cipher> Floor<C> {
-    fn new(cipher: C, subkey: &[u8]) -> Self {
-        let key = cipher.prepare(subkey);
-        Self {
-            cipher,
-            key,
-            buffer: Vec::with_capacity(512),
-            envelope: false,
-        }
-    }
-
-    fn with_envelope(cipher: C, subkey: &[u8]) -> Self {
-        Self {
-            envelope: true,
-            ..Self::new(cipher, subkey)
-        }
-    }
-
-    fn lens(&self) -> (usize, usize, usize) {
-        if self.envelope {
-            (HEADER, SESSION_ID, AAD)
-        } else {
-            (0, 0, 0)
-        }
-    }
-
-    fn seal(&mut self, session: &Session) -> String {
-        let (header, session_id, aad) = self.lens();
-        let prefix = header + self.cipher.nonce_len();
-        self.buffer.clear();
-        self.buffer.resize(prefix + session_id, 7);
-        rand::fill(&mut self.buffer[header..prefix]);
-        let buffer = std::mem::take(&mut self.buffer);
-        let mut buffer = postcard::to_extend(session, buffer).expect("serializes");
-        let body_len = buffer.len() - prefix;
-        buffer.resize(buffer.len() + TAG_LEN, 0);
-        let (head, rest) = buffer.split_at_mut(prefix);
-        let (body, tag) = rest.split_at_mut(body_len);
-        self.cipher
-            .seal_in_place(&self.key, &head[header..], &[7; AAD][..aad], body, tag)
-            .expect("seals");
-        let text = URL_SAFE_NO_PAD.encode_to_string(&buffer);
-        self.buffer = buffer;
-        text
-    }
-
-    fn open(&mut self, text: &str) -> Session {
-        let (header, session_id, aad) = self.lens();
-        let prefix = header + self.cipher.nonce_len();
-        let len = URL_SAFE_NO_PAD
-            .decoded_length(text.as_bytes())
-            .expect("base64url");
-        self.buffer.clear();
-        self.buffer.resize(len, 0);
-        URL_SAFE_NO_PAD
-            .decode(
-                text.as_bytes(),
-                base64_simd::Out::from_slice(&mut self.buffer),
-            )
-            .expect("base64url");
-        let (head, rest) = self.buffer.split_at_mut(prefix);
-        let body_len = rest.len() - TAG_LEN;
-        let (body, tag) = rest.split_at_mut(body_len);
-        self.cipher
-            .open_in_place(&self.key, &head[header..], &[7; AAD][..aad], body, tag)
-            .expect("authentic");
-        postcard::from_bytes(&body[session_id..]).expect("a session")
-    }
-}
+use support::floor::Floor;
 
 /// RustCrypto's `chacha20poly1305::XChaCha20Poly1305` behind the same trait: the
 /// implementation the default suite used before, for its floor beside ours.
@@ -232,9 +143,9 @@ fn main() {
     let mut floor_r_open = Floor::new(RustCryptoXChaCha, &subkey);
     let floor_x_open_cookie = floor_x.seal(&session);
     // The same bytes from both implementations.
-    assert_eq!(floor_r_open.open(&floor_x_open_cookie), session);
+    assert_eq!(floor_r_open.open::<Session>(&floor_x_open_cookie), session);
     let floor_r_open_cookie = floor_r.seal(&session);
-    assert_eq!(floor_x_open.open(&floor_r_open_cookie), session);
+    assert_eq!(floor_x_open.open::<Session>(&floor_r_open_cookie), session);
     let floor_a_open_cookie = floor_a.seal(&session);
     let mut floor_ae = Floor::with_envelope(Aes256Gcm, &subkey);
     let mut floor_ae_open = Floor::with_envelope(Aes256Gcm, &subkey);
@@ -252,8 +163,8 @@ fn main() {
         default_cookie.len(),
         "the envelope's length"
     );
-    assert_eq!(floor_x_open.open(&floor_x_open_cookie), session);
-    assert_eq!(floor_a_open.open(&floor_a_open_cookie), session);
+    assert_eq!(floor_x_open.open::<Session>(&floor_x_open_cookie), session);
+    assert_eq!(floor_a_open.open::<Session>(&floor_a_open_cookie), session);
 
     let names = [
         "ours/default (xchacha20poly1305+postcard) seal",
@@ -300,31 +211,31 @@ fn main() {
         Box::new(|| drop(black_box(floor_x.seal(black_box(&session))))),
         Box::new(|| {
             drop(black_box(
-                floor_x_open.open(black_box(&floor_x_open_cookie)),
+                floor_x_open.open::<Session>(black_box(&floor_x_open_cookie)),
             ))
         }),
         Box::new(|| drop(black_box(floor_a.seal(black_box(&session))))),
         Box::new(|| {
             drop(black_box(
-                floor_a_open.open(black_box(&floor_a_open_cookie)),
+                floor_a_open.open::<Session>(black_box(&floor_a_open_cookie)),
             ))
         }),
         Box::new(|| drop(black_box(floor_r.seal(black_box(&session))))),
         Box::new(|| {
             drop(black_box(
-                floor_r_open.open(black_box(&floor_r_open_cookie)),
+                floor_r_open.open::<Session>(black_box(&floor_r_open_cookie)),
             ))
         }),
         Box::new(|| drop(black_box(floor_xe.seal(black_box(&session))))),
         Box::new(|| {
             drop(black_box(
-                floor_xe_open.open(black_box(&floor_xe_open_cookie)),
+                floor_xe_open.open::<Session>(black_box(&floor_xe_open_cookie)),
             ))
         }),
         Box::new(|| drop(black_box(floor_ae.seal(black_box(&session))))),
         Box::new(|| {
             drop(black_box(
-                floor_ae_open.open(black_box(&floor_ae_open_cookie)),
+                floor_ae_open.open::<Session>(black_box(&floor_ae_open_cookie)),
             ))
         }),
     ];

@@ -7,6 +7,11 @@
 //!   and on the default suite, `TypedSession` over the default suite, a session
 //!   split over two chunks, revocation checked in Redis (when `redis-server` is
 //!   installed), and axum-extra's `PrivateCookieJar` (AES-256-GCM);
+//! - the ceilings of a layer on axum, for AES-256-GCM + postcard and the default
+//!   suite: the same route calling `Codec` in the handler (no layer: the
+//!   envelope without the layer's own work), and the same route over the bare
+//!   floor (support/floor.rs: postcard, nonce, AEAD, base64url; no envelope),
+//!   each writing the `Set-Cookie` line the layer writes;
 //! - actix-web: no session, and `SessionMiddleware` on the default suite.
 //!
 //! Every server runs one worker on CPU 0 and wrk runs on CPU 1 (`taskset`), where
@@ -25,15 +30,20 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
-use sealed_cookie::cipher::Aes256Gcm;
+use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::revocation::RedisStore;
 use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder, TypedSession};
-use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
+use sealed_cookie::{Codec, CodecBuilder, Key, Keyring, SessionMap, Suite, Value};
 use sealed_cookie_e2e::Redis;
+use support::floor::Floor;
 use support::web::{counter, no_session};
 
 const CONNECTIONS: u32 = 32;
@@ -75,6 +85,112 @@ async fn actix_counter(session: Session) -> actix_web::HttpResponse {
     let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
     let _ = session.insert("count", &count);
     actix_web::HttpResponse::Ok().json(serde_json::json!({ "count": count }))
+}
+
+/// The attributes `SessionLayer` writes with these timeouts.
+const ATTRIBUTES: &str = "; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=1800";
+
+/// The `session` cookie's value in a `Cookie` header. (The handlers below take
+/// the whole request: axum's `HeaderMap` extractor would clone the headers.)
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    let header = headers.get(header::COOKIE)?.to_str().ok()?;
+    header
+        .split(';')
+        .find_map(|pair| pair.trim().strip_prefix("session="))
+}
+
+type WithCookie = ([(HeaderName, String); 1], Json<serde_json::Value>);
+
+/// The counter with `Codec` called in the handler, no layer: what a session on
+/// this crate's envelope costs without the layer's own work (the `Cookie`
+/// header's rules, chunks, legacy readers, revocation, cache headers, metrics,
+/// the session's place in the request).
+async fn codec_counter(
+    State(codec): State<Arc<Codec<SessionMap>>>,
+    request: Request,
+) -> WithCookie {
+    let opened = session_cookie(request.headers()).and_then(|cookie| codec.open(cookie).ok());
+    let (mut map, facts) = opened.map_or_else(
+        || (SessionMap::new(), None),
+        |opened| (opened.value, Some(opened.facts)),
+    );
+    let count = match map.get("count") {
+        Some(Value::Int(count)) => *count,
+        _ => 0,
+    } + 1;
+    map.insert("count".to_owned(), Value::Int(count));
+    let sealed = match &facts {
+        Some(facts) => codec.reseal(&map, facts),
+        None => codec.seal(&map),
+    }
+    .expect("fits");
+    (
+        [(header::SET_COOKIE, format!("session={sealed}{ATTRIBUTES}"))],
+        Json(serde_json::json!({ "count": count })),
+    )
+}
+
+/// The counter's session as the floor holds it.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+struct Small {
+    count: i64,
+    user: String,
+}
+
+/// The counter over the suite's floor (support/floor.rs: postcard, nonce, bare
+/// AEAD, base64url, no envelope) in the handler: the least any sealed cookie
+/// with this cipher and serializer costs on this route.
+async fn floor_counter<C: Cipher>(
+    State(floor): State<Arc<Mutex<Floor<C>>>>,
+    request: Request,
+) -> WithCookie {
+    let mut floor = floor.lock().expect("not poisoned");
+    let mut small: Small = session_cookie(request.headers())
+        .and_then(|cookie| floor.try_open(cookie))
+        .unwrap_or_default();
+    small.count += 1;
+    let sealed = floor.seal(&small);
+    (
+        [(header::SET_COOKIE, format!("session={sealed}{ATTRIBUTES}"))],
+        Json(serde_json::json!({ "count": small.count })),
+    )
+}
+
+/// A codec with the layer's timeouts, serving `codec_counter`, and a valid
+/// cookie carrying `session`.
+fn codec_route(builder: CodecBuilder<SessionMap>, session: &SessionMap) -> (String, String) {
+    let codec = builder
+        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
+        .idle_timeout(Duration::from_secs(1800))
+        .absolute_timeout(Duration::from_secs(8 * 3600))
+        .build()
+        .expect("a valid codec");
+    let cookie = format!("session={}", codec.seal(session).expect("fits"));
+    let router = Router::new()
+        .route("/api/counter", get(codec_counter))
+        .with_state(Arc::new(codec));
+    (serve(router), cookie)
+}
+
+/// The floor of `cipher` serving `floor_counter`, and a valid cookie.
+fn floor_route<C: Cipher + Send + Sync + 'static>(cipher: C) -> (String, String)
+where
+    C::Key: Send + Sync,
+{
+    let mut subkey = [0u8; 32];
+    rand::fill(&mut subkey[..]);
+    let mut floor = Floor::new(cipher, &subkey);
+    let cookie = format!(
+        "session={}",
+        floor.seal(&Small {
+            count: 1,
+            user: "alice".to_owned(),
+        })
+    );
+    let router = Router::new()
+        .route("/api/counter", get(floor_counter::<C>))
+        .with_state(Arc::new(Mutex::new(floor)));
+    (serve(router), cookie)
 }
 
 /// Pins this thread (and the threads it starts) to `cpu`, where there is one.
@@ -311,6 +427,37 @@ fn main() {
             name: "axum, SessionLayer, default suite, Redis revocation",
             url: behind(redis_layer),
             cookie: Some(redis_cookie),
+            baseline: 0,
+        });
+    }
+    // What the layer is measured against: the same route over this crate's
+    // codec without the layer, and over the bare floor without the envelope.
+    let ceilings = [
+        (
+            "axum, Codec in the handler (no layer), AES-256-GCM + postcard",
+            codec_route(
+                Codec::builder().suite(2, Suite::new(Aes256Gcm, Postcard)),
+                &small,
+            ),
+        ),
+        (
+            "axum, Codec in the handler (no layer), default suite",
+            codec_route(Codec::builder(), &small),
+        ),
+        (
+            "axum, floor in the handler, AES-256-GCM + postcard",
+            floor_route(Aes256Gcm),
+        ),
+        (
+            "axum, floor in the handler, XChaCha20-Poly1305 + postcard",
+            floor_route(XChaCha20Poly1305),
+        ),
+    ];
+    for (name, (url, cookie)) in ceilings {
+        routes.push(Route {
+            name,
+            url,
+            cookie: Some(cookie),
             baseline: 0,
         });
     }

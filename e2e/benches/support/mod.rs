@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod floor;
 #[cfg(feature = "axum")]
 pub mod web;
 
