@@ -178,13 +178,14 @@ impl Redis {
 }
 
 impl Redis {
-    /// How many times Redis ran `command` (lower case) since the last
-    /// `CONFIG RESETSTAT`, from `INFO commandstats`.
+    /// The `INFO` section `section` (`clients`, `commandstats`, ...), as text.
     #[must_use]
-    pub fn calls(&self, command: &str) -> u64 {
+    pub fn info(&self, section: &str) -> String {
         use std::io::Read as _;
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("redis answers");
-        stream.write_all(b"INFO commandstats\r\n").expect("sent");
+        stream
+            .write_all(format!("INFO {section}\r\n").as_bytes())
+            .expect("sent");
         let mut reader = BufReader::new(stream);
         let mut size = String::new();
         reader.read_line(&mut size).expect("a bulk reply");
@@ -195,12 +196,28 @@ impl Redis {
             .expect("a length");
         let mut body = vec![0; size];
         reader.read_exact(&mut body).expect("the reply");
-        let body = String::from_utf8(body).expect("text");
+        String::from_utf8(body).expect("text")
+    }
+
+    /// How many times Redis ran `command` (lower case) since the last
+    /// `CONFIG RESETSTAT`, from `INFO commandstats`.
+    #[must_use]
+    pub fn calls(&self, command: &str) -> u64 {
         let prefix = format!("cmdstat_{command}:calls=");
-        body.lines()
+        self.info("commandstats")
+            .lines()
             .find_map(|line| line.strip_prefix(&prefix))
             .and_then(|rest| rest.split(',').next())
             .map_or(0, |calls| calls.parse().expect("a count"))
+    }
+
+    /// How many clients are connected, counting the one that asks.
+    #[must_use]
+    pub fn connected_clients(&self) -> u64 {
+        self.info("clients")
+            .lines()
+            .find_map(|line| line.strip_prefix("connected_clients:"))
+            .map_or(0, |count| count.trim().parse().expect("a count"))
     }
 }
 

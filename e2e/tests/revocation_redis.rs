@@ -154,6 +154,61 @@ async fn an_unreachable_store_refuses_or_accepts_as_configured() {
     assert_eq!(signed_in_as(&copy, &refuse).await, "alice");
 }
 
+/// Concurrent checks share one connection (their commands pipelined on it),
+/// and a connection that Redis drops is replaced by the next request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_share_one_connection_which_is_replaced_when_dropped() {
+    use sealed_cookie::SessionId;
+    use sealed_cookie::web::revocation::{RevocationQuery, RevocationStore, Verdict};
+    let Some(redis) = Redis::start_or_skip() else {
+        return;
+    };
+    let store = RedisStore::open(&redis.url()).unwrap();
+    let revoked = SessionId([7; 16]);
+    store.revoke_session(revoked, None).await.unwrap();
+    let query = |id: u8| RevocationQuery {
+        session_id: Some(SessionId([id; 16])),
+        user: None,
+        created_at: 1_700_000_000,
+        now: 1_700_000_100,
+    };
+    // Redis holds every command for a while, so that all 64 are waiting at once.
+    assert_eq!(
+        redis.command("CLIENT PAUSE 300 ALL").as_deref(),
+        Some("+OK")
+    );
+    let checks: Vec<_> = (0..64u8)
+        .map(|id| {
+            let store = store.clone();
+            tokio::spawn(async move { (id, store.check(query(id)).await) })
+        })
+        .collect();
+    for check in checks {
+        let (id, verdict) = check.await.unwrap();
+        let expected = if id == 7 {
+            Verdict::SessionRevoked
+        } else {
+            Verdict::Live
+        };
+        assert_eq!(verdict.unwrap(), expected, "session {id}");
+    }
+    // This store's connection and the one asking.
+    assert_eq!(redis.connected_clients(), 2);
+
+    // Every other client dropped, as a Redis restart or a proxy would.
+    assert_eq!(
+        redis.command("CLIENT KILL TYPE normal").as_deref(),
+        Some(":1")
+    );
+    // The request that finds the connection dropped may fail; the next connects.
+    let _ = store.check(query(1)).await;
+    assert_eq!(
+        store.check(query(7)).await.unwrap(),
+        Verdict::SessionRevoked
+    );
+    assert_eq!(redis.connected_clients(), 2);
+}
+
 /// The lifecycle over HTTP with revocation through Redis on: an idle session
 /// ends after its idle timeout while an active one lasts until its absolute
 /// timeout, a browser-session cookie carries no lifetime, and a flash message is

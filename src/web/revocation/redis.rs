@@ -1,10 +1,11 @@
 //! Revocations in Redis, shared by every server: one `MGET` per request, and
 //! entries that expire (`SET ... EX`) when the sessions they strike would.
 
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use deadpool::Runtime;
-use deadpool::managed::{Manager, Metrics, Object, Pool, RecycleResult, Timeouts};
+use redis::AsyncConnectionConfig;
+use redis::aio::MultiplexedConnection;
 
 use super::{RevocationQuery, RevocationStore, StoreError, StoreFuture, Verdict};
 use crate::SessionId;
@@ -12,30 +13,9 @@ use crate::SessionId;
 /// Longest wait for a connection or a reply: a store that does not answer
 /// within it counts as unreachable.
 const STORE_TIMEOUT: Duration = Duration::from_secs(1);
-/// Connections kept open per process.
-const POOL_SIZE: usize = 16;
 
-/// Makes the pool's connections. A connection is checked by use, not by a
-/// `PING` each time it is taken (one round trip per request): one that fails a
-/// command is dropped from the pool, and the next request connects afresh.
-struct Connections {
-    client: redis::Client,
-}
-
-impl Manager for Connections {
-    type Type = redis::aio::MultiplexedConnection;
-    type Error = redis::RedisError;
-
-    async fn create(&self) -> Result<Self::Type, Self::Error> {
-        self.client.get_multiplexed_async_connection().await
-    }
-
-    async fn recycle(&self, _: &mut Self::Type, _: &Metrics) -> RecycleResult<Self::Error> {
-        Ok(())
-    }
-}
-
-/// A [`RevocationStore`] in Redis, over a pool of connections (deadpool).
+/// A [`RevocationStore`] in Redis, over one multiplexed connection that every
+/// request shares (the commands of concurrent requests are pipelined on it).
 ///
 /// Keys: `sealed-cookie:session:<32 hex digits>` (value `1`) for a revoked
 /// session, `sealed-cookie:user:<user>` (value: the cutoff in Unix seconds) for
@@ -44,14 +24,30 @@ impl Manager for Connections {
 /// (one `EVAL`, atomic in Redis).
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool<Connections>,
+    shared: Arc<Shared>,
+}
+
+/// The connection is made by the first request that needs one, and again by
+/// the first after a command failed on it: while Redis is down each request
+/// fails as soon as the connection is refused, and the first one after it is
+/// back connects. (redis's `ConnectionManager` reconnects in the background,
+/// with retries and backoff, which holds requests while Redis is down and
+/// fails the first one after it returns.)
+struct Shared {
+    client: redis::Client,
+    config: AsyncConnectionConfig,
+    /// The connection, and which one it is (a count of connections made).
+    current: Mutex<Option<(u64, MultiplexedConnection)>>,
+    /// Held while connecting, so that requests arriving meanwhile take the new
+    /// connection instead of each making one; the count of connections made.
+    connecting: tokio::sync::Mutex<u64>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
-            .field("pool", &self.pool.status())
-            .finish()
+            .field("connected", &self.shared.current().is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -68,6 +64,47 @@ fn ttl(until: u64, now: u64) -> u64 {
     until.saturating_sub(now).max(1)
 }
 
+impl Shared {
+    fn current(&self) -> Option<(u64, MultiplexedConnection)> {
+        // Only clones and stores happen under this lock: a panic cannot leave
+        // it half-written.
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The shared connection, made now if there is none.
+    async fn connection(&self) -> Result<(u64, MultiplexedConnection), StoreError> {
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
+        let mut made = self.connecting.lock().await;
+        // Made while this request waited for the lock.
+        if let Some(connection) = self.current() {
+            return Ok(connection);
+        }
+        let connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&self.config)
+            .await
+            .map_err(|error| StoreError::new(format_args!("Redis unreachable: {error}")))?;
+        *made += 1;
+        let current = (*made, connection);
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(current.clone());
+        Ok(current)
+    }
+
+    /// Drops connection `which` after a command failed on it, unless another
+    /// has replaced it already.
+    fn forget(&self, which: u64) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        if current.as_ref().is_some_and(|(id, _)| *id == which) {
+            *current = None;
+        }
+    }
+}
+
 impl RedisStore {
     /// A store for `url` (`redis://host:port/db`); no connection is made until
     /// the first request, so a server starts while Redis is down.
@@ -82,30 +119,31 @@ impl RedisStore {
                 error.kind()
             ))
         })?;
-        let pool = Pool::builder(Connections { client })
-            .max_size(POOL_SIZE)
-            .timeouts(Timeouts {
-                wait: Some(STORE_TIMEOUT),
-                create: Some(STORE_TIMEOUT),
-                recycle: Some(STORE_TIMEOUT),
-            })
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|error| StoreError::new(format_args!("Redis pool: {error}")))?;
-        Ok(Self { pool })
-    }
-
-    async fn connection(&self) -> Result<Object<Connections>, StoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|error| StoreError::new(format_args!("Redis unreachable: {error}")))
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(STORE_TIMEOUT))
+            .set_response_timeout(Some(STORE_TIMEOUT));
+        Ok(Self {
+            shared: Arc::new(Shared {
+                client,
+                config,
+                current: Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(0),
+            }),
+        })
     }
 
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
-        let mut connection = self.connection().await?;
-        let reply =
-            tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut *connection)).await;
+        let shared = &*self.shared;
+        let (which, mut connection) =
+            match tokio::time::timeout(STORE_TIMEOUT, shared.connection()).await {
+                Ok(connection) => connection?,
+                Err(_) => {
+                    return Err(StoreError::new(format_args!(
+                        "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
+                    )));
+                }
+            };
+        let reply = tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await;
         let error = match reply {
             Ok(Ok(value)) => return Ok(value),
             Ok(Err(error)) => StoreError::new(format_args!("Redis: {error}")),
@@ -113,8 +151,8 @@ impl RedisStore {
                 "Redis did not answer within {STORE_TIMEOUT:?}"
             )),
         };
-        // A connection that failed is not handed out again.
-        drop(Object::take(connection));
+        // The next request connects afresh.
+        shared.forget(which);
         Err(error)
     }
 
@@ -211,6 +249,6 @@ mod tests {
         assert_eq!(ttl(100, 200), 1);
         assert!(RedisStore::open("not a url").is_err());
         // A valid URL builds without Redis running.
-        RedisStore::open("redis://127.0.0.1:1/0").expect("a pool, no connection yet");
+        RedisStore::open("redis://127.0.0.1:1/0").expect("a store, no connection yet");
     }
 }
