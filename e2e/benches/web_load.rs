@@ -101,9 +101,19 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
 
 type WithCookie = ([(HeaderName, String); 1], Json<serde_json::Value>);
 
+/// The `Set-Cookie` line, written at its exact length as the layer writes it.
+fn set_cookie_line(sealed: &str) -> String {
+    let mut line = String::with_capacity("session=".len() + sealed.len() + ATTRIBUTES.len());
+    line.push_str("session=");
+    line.push_str(sealed);
+    line.push_str(ATTRIBUTES);
+    line
+}
+
 /// The counter with `Codec` called in the handler, no layer: what a session on
 /// this crate's envelope costs without the layer's own work (the `Cookie`
 /// header's rules, chunks, legacy readers, revocation, cache headers, metrics,
+/// the cookie and request size budgets, the `Max-Age` counted from the expiry,
 /// the session's place in the request).
 async fn codec_counter(
     State(codec): State<Arc<Codec<SessionMap>>>,
@@ -118,14 +128,18 @@ async fn codec_counter(
         Some(Value::Int(count)) => *count,
         _ => 0,
     } + 1;
-    map.insert("count".to_owned(), Value::Int(count));
+    // In place, as the layer stores a value under a key it holds.
+    match map.get_mut("count") {
+        Some(value) => *value = Value::Int(count),
+        None => drop(map.insert("count".to_owned(), Value::Int(count))),
+    }
     let sealed = match &facts {
         Some(facts) => codec.reseal(&map, facts),
         None => codec.seal(&map),
     }
     .expect("fits");
     (
-        [(header::SET_COOKIE, format!("session={sealed}{ATTRIBUTES}"))],
+        [(header::SET_COOKIE, set_cookie_line(&sealed))],
         Json(serde_json::json!({ "count": count })),
     )
 }
@@ -151,7 +165,7 @@ async fn floor_counter<C: Cipher>(
     small.count += 1;
     let sealed = floor.seal(&small);
     (
-        [(header::SET_COOKIE, format!("session={sealed}{ATTRIBUTES}"))],
+        [(header::SET_COOKIE, set_cookie_line(&sealed))],
         Json(serde_json::json!({ "count": small.count })),
     )
 }
@@ -281,8 +295,9 @@ fn first_cookies(url: &str) -> String {
         .join("; ")
 }
 
-/// One request with `cookie`: served, and (with a cookie) opened and re-sealed.
-fn check(url: &str, cookie: Option<&str>) {
+/// One request with `cookie`: served, and (with a cookie) opened and re-sealed;
+/// the first `Set-Cookie` line.
+fn check(url: &str, cookie: Option<&str>) -> Option<String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -295,13 +310,17 @@ fn check(url: &str, cookie: Option<&str>) {
         }
         let response = request.send().await.unwrap();
         assert_eq!(response.status(), 200, "{url}");
-        let resealed = response.headers().contains_key(reqwest::header::SET_COOKIE);
+        let line = response
+            .headers()
+            .get(reqwest::header::SET_COOKIE)
+            .map(|value| value.to_str().expect("ASCII").to_owned());
         let body: serde_json::Value = response.json().await.unwrap();
         if cookie.is_some() {
-            assert!(resealed, "{url}: the cookie must be re-sealed");
+            assert!(line.is_some(), "{url}: the cookie must be re-sealed");
             assert_eq!(body["count"], 2, "{url}: the cookie must open");
         }
-    });
+        line
+    })
 }
 
 fn wrk(url: &str, cookie: Option<&str>, seconds: u64) -> f64 {
@@ -499,9 +518,14 @@ fn main() {
         baseline: actix_index,
     });
 
-    for route in &routes {
-        check(&route.url, route.cookie.as_deref());
-    }
+    let mut lines = routes
+        .iter()
+        .map(|route| check(&route.url, route.cookie.as_deref()));
+    // The ceilings write the attributes the layer writes (route 1).
+    let layer_line = lines.nth(1).flatten().expect("the layer sets its cookie");
+    let (_, attributes) = layer_line.split_at(layer_line.find(';').expect("attributes"));
+    assert_eq!(attributes, ATTRIBUTES, "the layer's Set-Cookie attributes");
+    lines.for_each(drop);
     if smoke {
         println!("web_load: {} routes checked", routes.len());
         return;

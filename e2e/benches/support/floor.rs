@@ -1,18 +1,17 @@
 //! The floor of a suite: what any sealed cookie costs with the same cipher and
 //! serializer, without this crate's envelope. The value in postcard into a
-//! reused buffer, a random nonce from the same thread-local CSPRNG, the bare
-//! AEAD through the same `Cipher` the suite uses, base64url (`base64-simd`, as
-//! the codec); then base64url decoding, the AEAD open and postcard back. No
-//! header, no associated data, no checks, unless `with_envelope` asks for the
-//! envelope's bytes.
+//! reused buffer, a random nonce from `rand`'s thread-local generator (the
+//! codec's algorithm, ChaCha12, without its fork guard), the bare AEAD through
+//! the same `Cipher` the suite uses, base64url (`base64-simd`, as the codec);
+//! then base64url decoding, the AEAD open and postcard back. No header, no
+//! associated data, no checks, unless `with_envelope` asks for the envelope's
+//! bytes.
 
 use base64_simd::URL_SAFE_NO_PAD;
 use sealed_cookie::cipher::Cipher;
 use sealed_cookie::envelope;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-
-const TAG_LEN: usize = 16;
 
 /// Format 2 header, session id and associated data lengths, from the library's
 /// own constants: the associated data is the header, the suite descriptor and
@@ -69,7 +68,7 @@ impl<C: Cipher> Floor<C> {
         let buffer = std::mem::take(&mut self.buffer);
         let mut buffer = postcard::to_extend(value, buffer).expect("serializes");
         let body_len = buffer.len() - prefix;
-        buffer.resize(buffer.len() + TAG_LEN, 0);
+        buffer.resize(buffer.len() + self.cipher.tag_len(), 0);
         let (head, rest) = buffer.split_at_mut(prefix);
         let (body, tag) = rest.split_at_mut(body_len);
         self.cipher
@@ -85,7 +84,11 @@ impl<C: Cipher> Floor<C> {
     pub fn try_open<T: DeserializeOwned>(&mut self, text: &str) -> Option<T> {
         let (header, session_id, aad) = self.lens();
         let prefix = header + self.cipher.nonce_len();
+        let tag_len = self.cipher.tag_len();
         let len = URL_SAFE_NO_PAD.decoded_length(text.as_bytes()).ok()?;
+        if len < prefix + session_id + tag_len {
+            return None;
+        }
         self.buffer.clear();
         self.buffer.resize(len, 0);
         URL_SAFE_NO_PAD
@@ -94,9 +97,8 @@ impl<C: Cipher> Floor<C> {
                 base64_simd::Out::from_slice(&mut self.buffer),
             )
             .ok()?;
-        let (head, rest) = self.buffer.split_at_mut(prefix.min(len));
-        let body_len = rest.len().checked_sub(TAG_LEN + session_id)? + session_id;
-        let (body, tag) = rest.split_at_mut(body_len);
+        let (head, rest) = self.buffer.split_at_mut(prefix);
+        let (body, tag) = rest.split_at_mut(rest.len() - tag_len);
         self.cipher
             .open_in_place(&self.key, &head[header..], &[7; AAD][..aad], body, tag)
             .ok()?;
