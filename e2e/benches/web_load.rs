@@ -30,21 +30,16 @@ mod support;
 use std::process::Command;
 use std::time::Duration;
 
-use std::sync::{Arc, Mutex};
-
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderName, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
-use sealed_cookie::cipher::{Aes256Gcm, Cipher, XChaCha20Poly1305};
+use sealed_cookie::cipher::{Aes256Gcm, XChaCha20Poly1305};
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::revocation::RedisStore;
 use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder, TypedSession};
-use sealed_cookie::{Codec, CodecBuilder, Key, Keyring, SessionMap, Suite, Value};
+use sealed_cookie::{Codec, Key, Keyring, SessionMap, Suite, Value};
 use sealed_cookie_e2e::Redis;
-use support::floor::Floor;
-use support::web::{counter, no_session};
+use support::web::{ATTRIBUTES, codec_router, counter, floor_router, no_session};
 
 const CONNECTIONS: u32 = 32;
 
@@ -87,123 +82,8 @@ async fn actix_counter(session: Session) -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().json(serde_json::json!({ "count": count }))
 }
 
-/// The attributes `SessionLayer` writes with these timeouts.
-const ATTRIBUTES: &str = "; HttpOnly; SameSite=Lax; Secure; Path=/; Max-Age=1800";
-
-/// The `session` cookie's value in a `Cookie` header. (The handlers below take
-/// the whole request: axum's `HeaderMap` extractor would clone the headers.)
-fn session_cookie(headers: &HeaderMap) -> Option<&str> {
-    let header = headers.get(header::COOKIE)?.to_str().ok()?;
-    header
-        .split(';')
-        .find_map(|pair| pair.trim().strip_prefix("session="))
-}
-
-type WithCookie = ([(HeaderName, String); 1], Json<serde_json::Value>);
-
-/// The `Set-Cookie` line, written at its exact length as the layer writes it.
-fn set_cookie_line(sealed: &str) -> String {
-    let mut line = String::with_capacity("session=".len() + sealed.len() + ATTRIBUTES.len());
-    line.push_str("session=");
-    line.push_str(sealed);
-    line.push_str(ATTRIBUTES);
-    line
-}
-
-/// The counter with `Codec` called in the handler, no layer: what a session on
-/// this crate's envelope costs without the layer's own work (the `Cookie`
-/// header's rules, chunks, legacy readers, revocation, cache headers, metrics,
-/// the cookie and request size budgets, the `Max-Age` counted from the expiry,
-/// the session's place in the request).
-async fn codec_counter(
-    State(codec): State<Arc<Codec<SessionMap>>>,
-    request: Request,
-) -> WithCookie {
-    let opened = session_cookie(request.headers()).and_then(|cookie| codec.open(cookie).ok());
-    let (mut map, facts) = opened.map_or_else(
-        || (SessionMap::new(), None),
-        |opened| (opened.value, Some(opened.facts)),
-    );
-    let count = match map.get("count") {
-        Some(Value::Int(count)) => *count,
-        _ => 0,
-    } + 1;
-    // In place, as the layer stores a value under a key it holds.
-    match map.get_mut("count") {
-        Some(value) => *value = Value::Int(count),
-        None => drop(map.insert("count".to_owned(), Value::Int(count))),
-    }
-    let sealed = match &facts {
-        Some(facts) => codec.reseal(&map, facts),
-        None => codec.seal(&map),
-    }
-    .expect("fits");
-    (
-        [(header::SET_COOKIE, set_cookie_line(&sealed))],
-        Json(serde_json::json!({ "count": count })),
-    )
-}
-
-/// The counter's session as the floor holds it.
-#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
-struct Small {
-    count: i64,
-    user: String,
-}
-
-/// The counter over the suite's floor (support/floor.rs: postcard, nonce, bare
-/// AEAD, base64url, no envelope) in the handler: the least any sealed cookie
-/// with this cipher and serializer costs on this route.
-async fn floor_counter<C: Cipher>(
-    State(floor): State<Arc<Mutex<Floor<C>>>>,
-    request: Request,
-) -> WithCookie {
-    let mut floor = floor.lock().expect("not poisoned");
-    let mut small: Small = session_cookie(request.headers())
-        .and_then(|cookie| floor.try_open(cookie))
-        .unwrap_or_default();
-    small.count += 1;
-    let sealed = floor.seal(&small);
-    (
-        [(header::SET_COOKIE, set_cookie_line(&sealed))],
-        Json(serde_json::json!({ "count": small.count })),
-    )
-}
-
-/// A codec with the layer's timeouts, serving `codec_counter`, and a valid
-/// cookie carrying `session`.
-fn codec_route(builder: CodecBuilder<SessionMap>, session: &SessionMap) -> (String, String) {
-    let codec = builder
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .idle_timeout(Duration::from_secs(1800))
-        .absolute_timeout(Duration::from_secs(8 * 3600))
-        .build()
-        .expect("a valid codec");
-    let cookie = format!("session={}", codec.seal(session).expect("fits"));
-    let router = Router::new()
-        .route("/api/counter", get(codec_counter))
-        .with_state(Arc::new(codec));
-    (serve(router), cookie)
-}
-
-/// The floor of `cipher` serving `floor_counter`, and a valid cookie.
-fn floor_route<C: Cipher + Send + Sync + 'static>(cipher: C) -> (String, String)
-where
-    C::Key: Send + Sync,
-{
-    let mut subkey = [0u8; 32];
-    rand::fill(&mut subkey[..]);
-    let mut floor = Floor::new(cipher, &subkey);
-    let cookie = format!(
-        "session={}",
-        floor.seal(&Small {
-            count: 1,
-            user: "alice".to_owned(),
-        })
-    );
-    let router = Router::new()
-        .route("/api/counter", get(floor_counter::<C>))
-        .with_state(Arc::new(Mutex::new(floor)));
+/// A server for the route `router` answers, and its cookie.
+fn served((router, cookie): (Router, String)) -> (String, String) {
     (serve(router), cookie)
 }
 
@@ -454,22 +334,22 @@ fn main() {
     let ceilings = [
         (
             "axum, Codec in the handler (no layer), AES-256-GCM + postcard",
-            codec_route(
+            served(codec_router(
                 Codec::builder().suite(2, Suite::new(Aes256Gcm, Postcard)),
                 &small,
-            ),
+            )),
         ),
         (
             "axum, Codec in the handler (no layer), default suite",
-            codec_route(Codec::builder(), &small),
+            served(codec_router(Codec::builder(), &small)),
         ),
         (
             "axum, floor in the handler, AES-256-GCM + postcard",
-            floor_route(Aes256Gcm),
+            served(floor_router(Aes256Gcm)),
         ),
         (
             "axum, floor in the handler, XChaCha20-Poly1305 + postcard",
-            floor_route(XChaCha20Poly1305),
+            served(floor_router(XChaCha20Poly1305)),
         ),
     ];
     for (name, (url, cookie)) in ceilings {
