@@ -28,7 +28,6 @@
 mod support;
 
 use std::process::Command;
-use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -36,10 +35,10 @@ use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
 use sealed_cookie::cipher::{Aes256Gcm, XChaCha20Poly1305};
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::revocation::RedisStore;
-use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder, TypedSession};
-use sealed_cookie::{Codec, Key, Keyring, SessionMap, Suite, Value};
+use sealed_cookie::web::{Session, SessionLayer, TypedSession};
+use sealed_cookie::{Codec, SessionMap, Suite, Value};
 use sealed_cookie_e2e::Redis;
-use support::web::{ATTRIBUTES, codec_router, counter, floor_router, no_session};
+use support::web::{ATTRIBUTES, codec_router, counter, floor_router, layer, no_session};
 
 const CONNECTIONS: u32 = 32;
 
@@ -136,18 +135,6 @@ macro_rules! serve_actix {
         let addr = receive.recv().expect("the actix-web server starts");
         format!("http://{addr}/api/counter")
     }};
-}
-
-/// A layer with the example's timeouts, and a valid cookie carrying `session`.
-fn layer(builder: SessionLayerBuilder, session: &SessionMap) -> (SessionLayer, String) {
-    let layer = builder
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .idle_timeout(Duration::from_secs(1800))
-        .absolute_timeout(Duration::from_secs(8 * 3600))
-        .build()
-        .expect("a valid layer");
-    let cookie = format!("session={}", layer.seal(session).expect("fits"));
-    (layer, cookie)
 }
 
 /// The counter of a session that also holds enough notes for two chunks,

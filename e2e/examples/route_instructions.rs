@@ -19,7 +19,7 @@
 #[path = "../benches/support/mod.rs"]
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::Router;
 use axum::body::Body;
@@ -28,18 +28,12 @@ use http::Request;
 use sealed_cookie::cipher::Aes256Gcm;
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::{SessionLayer, SessionLayerBuilder};
-use sealed_cookie::{Codec, Key, Keyring, SessionMap, Suite, Value};
-use support::web::{codec_router, counter, floor_router, no_session};
+use sealed_cookie::{Codec, SessionMap, Suite, Value};
+use support::web::{codec_router, counter, floor_router, layer, no_session};
 use tower_service::Service as _;
 
 fn layered(builder: SessionLayerBuilder, session: &SessionMap) -> (Router, String) {
-    let layer = builder
-        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
-        .idle_timeout(Duration::from_secs(1800))
-        .absolute_timeout(Duration::from_secs(8 * 3600))
-        .build()
-        .expect("a valid layer");
-    let cookie = format!("session={}", layer.seal(session).expect("fits"));
+    let (layer, cookie) = layer(builder, session);
     let router = Router::new()
         .route("/api/counter", get(counter))
         .layer(layer);

@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderName, header};
 use axum::routing::get;
 use axum::{Json, Router};
 use sealed_cookie::cipher::Cipher;
-use sealed_cookie::web::Session;
+use sealed_cookie::web::{Session, SessionLayer, SessionLayerBuilder};
 use sealed_cookie::{Codec, CodecBuilder, Key, Keyring, SessionMap, Value};
 
 use super::floor::Floor;
@@ -25,6 +25,19 @@ pub async fn counter(session: Session) -> Json<serde_json::Value> {
     let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
     let _ = session.insert("count", &count);
     Json(serde_json::json!({ "count": count }))
+}
+
+/// A layer from `builder` with the benchmarks' timeouts, and a `Cookie` header
+/// carrying `session`.
+pub fn layer(builder: SessionLayerBuilder, session: &SessionMap) -> (SessionLayer, String) {
+    let layer = builder
+        .keyring(Keyring::new(Key::generate().expect("OS randomness")))
+        .idle_timeout(Duration::from_secs(1800))
+        .absolute_timeout(Duration::from_secs(8 * 3600))
+        .build()
+        .expect("a valid layer");
+    let cookie = format!("session={}", layer.seal(session).expect("fits"));
+    (layer, cookie)
 }
 
 /// The attributes `SessionLayer` writes with the benchmarks' timeouts (idle 30
