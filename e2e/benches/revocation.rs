@@ -2,8 +2,8 @@
 //! with postcard; a valid cookie opened, incremented and re-sealed on every
 //! request) without a store, with the in-memory store, and with Redis on
 //! loopback (a `redis-server` the benchmark starts on a free port; one `MGET`
-//! per request through the pool). Served in-process; the ratio of the Redis
-//! figure to the first is the throughput cost of revocation.
+//! per request over the store's one shared connection). Served in-process; the
+//! ratio of the Redis figure to the first is the throughput cost of revocation.
 //!
 //! ```text
 //! cargo bench -p sealed-cookie-e2e --all-features --bench revocation
@@ -85,7 +85,7 @@ fn revocation(c: &mut Criterion) {
     ];
     let mut group = c.benchmark_group("counter route with revocation");
     for (name, (router, cookie)) in &routes {
-        // The first request opens the pool's connection.
+        // The first request makes the store's connection.
         runtime.block_on(serve(router, cookie));
         group.bench_function(*name, |b| {
             b.iter(|| runtime.block_on(serve(router, cookie)))

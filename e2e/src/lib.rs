@@ -211,6 +211,16 @@ impl Redis {
             .map_or(0, |calls| calls.parse().expect("a count"))
     }
 
+    /// How many connections Redis has accepted since it started, counting the
+    /// one that asks.
+    #[must_use]
+    pub fn connections_received(&self) -> u64 {
+        self.info("stats")
+            .lines()
+            .find_map(|line| line.strip_prefix("total_connections_received:"))
+            .map_or(0, |count| count.trim().parse().expect("a count"))
+    }
+
     /// How many clients are connected, counting the one that asks.
     #[must_use]
     pub fn connected_clients(&self) -> u64 {

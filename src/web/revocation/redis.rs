@@ -1,11 +1,13 @@
 //! Revocations in Redis, shared by every server: one `MGET` per request, and
 //! entries that expire (`SET ... EX`) when the sessions they strike would.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
+use tokio::sync::watch;
 
 use super::{RevocationQuery, RevocationStore, StoreError, StoreFuture, Verdict};
 use crate::SessionId;
@@ -27,26 +29,48 @@ pub struct RedisStore {
     shared: Arc<Shared>,
 }
 
-/// The connection is made by the first request that needs one, and again by
-/// the first after a command failed on it: while Redis is down each request
-/// fails as soon as the connection is refused, and the first one after it is
-/// back connects. (redis's `ConnectionManager` reconnects in the background,
-/// with retries and backoff, which holds requests while Redis is down and
-/// fails the first one after it returns.)
+/// The connection is made by the first request that finds none, one attempt
+/// at a time, and dropped when a command fails or times out on it, so that the
+/// next request connects afresh: no task retries in the background while Redis
+/// is down, and a request never waits for one.
 struct Shared {
     client: redis::Client,
     config: AsyncConnectionConfig,
-    /// The connection, and which one it is (a count of connections made).
-    current: Mutex<Option<(u64, MultiplexedConnection)>>,
-    /// Held while connecting, so that requests arriving meanwhile take the new
-    /// connection instead of each making one; the count of connections made.
-    connecting: tokio::sync::Mutex<u64>,
+    slot: Mutex<Slot>,
+    /// Connections made so far: tells a connection from the one before it.
+    made: AtomicU64,
+}
+
+/// The shared connection, or the attempt to make one.
+enum Slot {
+    /// None yet, or the last one failed: the next request starts an attempt.
+    Empty,
+    /// An attempt under way; every request that needs a connection meanwhile
+    /// waits for its outcome (`None` until it is known).
+    Connecting(watch::Receiver<Option<Attempt>>),
+    /// The connection, and which one it is.
+    Connected(u64, MultiplexedConnection),
+}
+
+type Attempt = Result<(u64, MultiplexedConnection), String>;
+
+/// A connection for one command.
+struct Connection {
+    which: u64,
+    connection: MultiplexedConnection,
+    /// Made before this request asked: Redis may have dropped it since.
+    cached: bool,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &*self.shared.slot() {
+            Slot::Empty => "not connected",
+            Slot::Connecting(_) => "connecting",
+            Slot::Connected(..) => "connected",
+        };
         f.debug_struct("RedisStore")
-            .field("connected", &self.shared.current().is_some())
+            .field("connection", &state)
             .finish_non_exhaustive()
     }
 }
@@ -65,43 +89,135 @@ fn ttl(until: u64, now: u64) -> u64 {
 }
 
 impl Shared {
-    fn current(&self) -> Option<(u64, MultiplexedConnection)> {
-        // Only clones and stores happen under this lock: a panic cannot leave
-        // it half-written.
-        self.current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    fn slot(&self) -> MutexGuard<'_, Slot> {
+        // Nothing under this lock can panic halfway through a write.
+        self.slot.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The shared connection, made now if there is none.
-    async fn connection(&self) -> Result<(u64, MultiplexedConnection), StoreError> {
-        if let Some(connection) = self.current() {
-            return Ok(connection);
-        }
-        let mut made = self.connecting.lock().await;
-        // Made while this request waited for the lock.
-        if let Some(connection) = self.current() {
-            return Ok(connection);
-        }
-        let connection = self
-            .client
-            .get_multiplexed_async_connection_with_config(&self.config)
+    /// The shared connection, or the outcome of the attempt to make one: the
+    /// attempt under way, or one this request starts.
+    async fn connection(self: &Arc<Self>) -> Result<Connection, StoreError> {
+        let mut outcome = {
+            let mut slot = self.slot();
+            match &*slot {
+                Slot::Connected(which, connection) => {
+                    return Ok(Connection {
+                        which: *which,
+                        connection: connection.clone(),
+                        cached: true,
+                    });
+                }
+                Slot::Connecting(outcome) => outcome.clone(),
+                Slot::Empty => {
+                    let (report, outcome) = watch::channel(None);
+                    *slot = Slot::Connecting(outcome.clone());
+                    // A task of its own: the attempt ends, and its outcome is
+                    // kept, even when every request waiting for it is cancelled.
+                    tokio::spawn(Arc::clone(self).connect(report));
+                    outcome
+                }
+            }
+        };
+        let waited = outcome
+            .wait_for(Option::is_some)
             .await
-            .map_err(|error| StoreError::new(format_args!("Redis unreachable: {error}")))?;
-        *made += 1;
-        let current = (*made, connection);
-        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(current.clone());
-        Ok(current)
+            .map(|attempt| attempt.clone());
+        let attempt = match waited {
+            Ok(attempt) => attempt,
+            Err(_) => {
+                // The attempt's task ended without an outcome (it panicked):
+                // the next request tries again.
+                let mut slot = self.slot();
+                if matches!(&*slot, Slot::Connecting(current) if current.same_channel(&outcome)) {
+                    *slot = Slot::Empty;
+                }
+                None
+            }
+        };
+        match attempt {
+            Some(Ok((which, connection))) => Ok(Connection {
+                which,
+                connection,
+                cached: false,
+            }),
+            Some(Err(message)) => Err(StoreError::new(message)),
+            None => Err(StoreError::new(
+                "Redis unreachable: the connection attempt failed",
+            )),
+        }
+    }
+
+    /// One connection attempt; its outcome goes into the slot and to every
+    /// request waiting for it.
+    async fn connect(self: Arc<Self>, report: watch::Sender<Option<Attempt>>) {
+        let made = tokio::time::timeout(
+            STORE_TIMEOUT,
+            self.client
+                .get_multiplexed_async_connection_with_config(&self.config),
+        )
+        .await;
+        let attempt = match made {
+            Ok(Ok(connection)) => {
+                let which = self.made.fetch_add(1, Ordering::Relaxed) + 1;
+                *self.slot() = Slot::Connected(which, connection.clone());
+                Ok((which, connection))
+            }
+            Ok(Err(error)) => {
+                *self.slot() = Slot::Empty;
+                Err(format!("Redis unreachable: {error}"))
+            }
+            Err(_) => {
+                *self.slot() = Slot::Empty;
+                Err(format!(
+                    "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
+                ))
+            }
+        };
+        report.send_replace(Some(attempt));
     }
 
     /// Drops connection `which` after a command failed on it, unless another
     /// has replaced it already.
     fn forget(&self, which: u64) {
-        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
-        if current.as_ref().is_some_and(|(id, _)| *id == which) {
-            *current = None;
+        let mut slot = self.slot();
+        if matches!(&*slot, Slot::Connected(current, _) if *current == which) {
+            *slot = Slot::Empty;
         }
+    }
+
+    /// `command` on the shared connection, each wait bounded by the timeout.
+    async fn query<T: redis::FromRedisValue>(
+        self: &Arc<Self>,
+        command: &redis::Cmd,
+    ) -> Result<T, (StoreError, bool)> {
+        let Connection {
+            which,
+            mut connection,
+            cached,
+        } = match tokio::time::timeout(STORE_TIMEOUT, self.connection()).await {
+            Ok(Ok(connection)) => connection,
+            Ok(Err(error)) => return Err((error, false)),
+            Err(_) => {
+                let error = format!("Redis unreachable: no connection within {STORE_TIMEOUT:?}");
+                return Err((StoreError::new(error), false));
+            }
+        };
+        let reply = tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await;
+        let (error, dropped) = match reply {
+            Ok(Ok(value)) => return Ok(value),
+            Ok(Err(error)) => (
+                StoreError::new(format_args!("Redis: {error}")),
+                error.is_connection_dropped(),
+            ),
+            Err(_) => (
+                StoreError::new(format_args!(
+                    "Redis did not answer within {STORE_TIMEOUT:?}"
+                )),
+                false,
+            ),
+        };
+        self.forget(which);
+        Err((error, cached && dropped))
     }
 }
 
@@ -126,34 +242,26 @@ impl RedisStore {
             shared: Arc::new(Shared {
                 client,
                 config,
-                current: Mutex::new(None),
-                connecting: tokio::sync::Mutex::new(0),
+                slot: Mutex::new(Slot::Empty),
+                made: AtomicU64::new(0),
             }),
         })
     }
 
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
-        let shared = &*self.shared;
-        let (which, mut connection) =
-            match tokio::time::timeout(STORE_TIMEOUT, shared.connection()).await {
-                Ok(connection) => connection?,
-                Err(_) => {
-                    return Err(StoreError::new(format_args!(
-                        "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
-                    )));
-                }
-            };
-        let reply = tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await;
-        let error = match reply {
-            Ok(Ok(value)) => return Ok(value),
-            Ok(Err(error)) => StoreError::new(format_args!("Redis: {error}")),
-            Err(_) => StoreError::new(format_args!(
-                "Redis did not answer within {STORE_TIMEOUT:?}"
-            )),
-        };
-        // The next request connects afresh.
-        shared.forget(which);
-        Err(error)
+        match self.shared.query(&command).await {
+            Ok(value) => Ok(value),
+            // A connection that Redis dropped while no request used it (a
+            // restart between two requests) fails its next command at once:
+            // that one is sent again, once, on a new connection. Both commands
+            // may run twice: `MGET` reads, and the `EVAL` only ever raises.
+            Err((_, true)) => self
+                .shared
+                .query(&command)
+                .await
+                .map_err(|(error, _)| error),
+            Err((error, false)) => Err(error),
+        }
     }
 
     /// Sets `key` to `value` unless it holds a larger number already, with a
