@@ -215,6 +215,56 @@ async fn concurrent_checks_share_one_connection_which_is_replaced_when_dropped()
     assert_eq!(redis.connected_clients(), 2);
 }
 
+/// A connection attempt left on a runtime that no longer runs (a process with
+/// several runtimes) does not hold up the store: after twice the store's
+/// timeout another request starts a new one.
+#[test]
+fn an_attempt_stranded_on_a_stopped_runtime_is_given_up() {
+    use sealed_cookie::SessionId;
+    use sealed_cookie::web::revocation::{RevocationQuery, RevocationStore};
+    let Some(redis) = Redis::start_or_skip() else {
+        return;
+    };
+    let store = RedisStore::open(&redis.url()).unwrap();
+    let query = RevocationQuery {
+        session_id: Some(SessionId([1; 16])),
+        user: None,
+        created_at: 1_700_000_000,
+        now: 1_700_000_100,
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    std::thread::scope(|scope| {
+        // Redis sleeps (it answers nothing, the new connection's first
+        // command included), so the attempt is still under way when this
+        // runtime stops running it.
+        scope.spawn(|| redis.command("DEBUG SLEEP 0.5"));
+        std::thread::sleep(Duration::from_millis(50));
+        let stopped = runtime();
+        let gave_up = stopped.block_on(async {
+            tokio::time::timeout(Duration::from_millis(20), store.check(query)).await
+        });
+        assert!(gave_up.is_err(), "the check is still waiting");
+        // Another runtime: its checks fail while the stranded attempt looks
+        // alive, then one starts an attempt of its own.
+        let running = runtime();
+        let answered = running.block_on(async {
+            for _ in 0..5 {
+                if store.check(query).await.is_ok() {
+                    return true;
+                }
+            }
+            false
+        });
+        assert!(answered, "a new attempt connects");
+        drop(stopped);
+    });
+}
+
 /// The lifecycle over HTTP with revocation through Redis on: an idle session
 /// ends after its idle timeout while an active one lasts until its absolute
 /// timeout, a browser-session cookie carries no lifetime, and a flash message is

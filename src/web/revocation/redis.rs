@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::AsyncConnectionConfig;
 use redis::aio::MultiplexedConnection;
@@ -31,8 +31,8 @@ pub struct RedisStore {
 
 /// The connection is made by the first request that finds none, one attempt
 /// at a time, and dropped when a command fails or times out on it, so that the
-/// next request connects afresh: no task retries in the background while Redis
-/// is down, and a request never waits for one.
+/// next request connects afresh: nothing retries in the background while Redis
+/// is down, and a request waits only for the one attempt under way.
 struct Shared {
     client: redis::Client,
     config: AsyncConnectionConfig,
@@ -45,9 +45,9 @@ struct Shared {
 enum Slot {
     /// None yet, or the last one failed: the next request starts an attempt.
     Empty,
-    /// An attempt under way; every request that needs a connection meanwhile
-    /// waits for its outcome (`None` until it is known).
-    Connecting(watch::Receiver<Option<Attempt>>),
+    /// An attempt under way, since when; every request that needs a
+    /// connection meanwhile waits for its outcome (`None` until it is known).
+    Connecting(Instant, watch::Receiver<Option<Attempt>>),
     /// The connection, and which one it is.
     Connected(u64, MultiplexedConnection),
 }
@@ -66,7 +66,7 @@ impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match &*self.shared.slot() {
             Slot::Empty => "not connected",
-            Slot::Connecting(_) => "connecting",
+            Slot::Connecting(..) => "connecting",
             Slot::Connected(..) => "connected",
         };
         f.debug_struct("RedisStore")
@@ -107,10 +107,14 @@ impl Shared {
                         cached: true,
                     });
                 }
-                Slot::Connecting(outcome) => outcome.clone(),
-                Slot::Empty => {
+                // An attempt bounds itself by the timeout: one older than
+                // twice that runs on a runtime that no longer runs it.
+                Slot::Connecting(since, outcome) if since.elapsed() < 2 * STORE_TIMEOUT => {
+                    outcome.clone()
+                }
+                Slot::Connecting(..) | Slot::Empty => {
                     let (report, outcome) = watch::channel(None);
-                    *slot = Slot::Connecting(outcome.clone());
+                    *slot = Slot::Connecting(Instant::now(), outcome.clone());
                     // A task of its own: the attempt ends, and its outcome is
                     // kept, even when every request waiting for it is cancelled.
                     tokio::spawn(Arc::clone(self).connect(report));
@@ -125,10 +129,11 @@ impl Shared {
         let attempt = match waited {
             Ok(attempt) => attempt,
             Err(_) => {
-                // The attempt's task ended without an outcome (it panicked):
-                // the next request tries again.
+                // The attempt's task ended without an outcome (it panicked,
+                // or its runtime dropped it): the next request tries again.
                 let mut slot = self.slot();
-                if matches!(&*slot, Slot::Connecting(current) if current.same_channel(&outcome)) {
+                if matches!(&*slot, Slot::Connecting(_, current) if current.same_channel(&outcome))
+                {
                     *slot = Slot::Empty;
                 }
                 None
@@ -159,20 +164,25 @@ impl Shared {
         let attempt = match made {
             Ok(Ok(connection)) => {
                 let which = self.made.fetch_add(1, Ordering::Relaxed) + 1;
-                *self.slot() = Slot::Connected(which, connection.clone());
                 Ok((which, connection))
             }
-            Ok(Err(error)) => {
-                *self.slot() = Slot::Empty;
-                Err(format!("Redis unreachable: {error}"))
-            }
-            Err(_) => {
-                *self.slot() = Slot::Empty;
-                Err(format!(
-                    "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
-                ))
-            }
+            Ok(Err(error)) => Err(format!("Redis unreachable: {error}")),
+            Err(_) => Err(format!(
+                "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
+            )),
         };
+        {
+            // Into the slot only while it still waits for this attempt (a
+            // request may have given it up as stale and started another).
+            let mine = report.subscribe();
+            let mut slot = self.slot();
+            if matches!(&*slot, Slot::Connecting(_, current) if current.same_channel(&mine)) {
+                *slot = match &attempt {
+                    Ok((which, connection)) => Slot::Connected(*which, connection.clone()),
+                    Err(_) => Slot::Empty,
+                };
+            }
+        }
         report.send_replace(Some(attempt));
     }
 
@@ -251,10 +261,10 @@ impl RedisStore {
     async fn run<T: redis::FromRedisValue>(&self, command: redis::Cmd) -> Result<T, StoreError> {
         match self.shared.query(&command).await {
             Ok(value) => Ok(value),
-            // A connection that Redis dropped while no request used it (a
-            // restart between two requests) fails its next command at once:
-            // that one is sent again, once, on a new connection. Both commands
-            // may run twice: `MGET` reads, and the `EVAL` only ever raises.
+            // A command that finds the cached connection dropped by Redis (a
+            // restart before or during it) is sent again, once, on a new
+            // connection. Both commands may run twice: `MGET` reads, and the
+            // `EVAL` only ever raises.
             Err((_, true)) => self
                 .shared
                 .query(&command)
