@@ -213,23 +213,25 @@ impl Redis {
             .map_or(0, |calls| calls.parse().expect("a count"))
     }
 
+    /// The number `INFO section` gives for `field` (0 when it gives none).
+    fn info_count(&self, section: &str, field: &str) -> u64 {
+        self.info(section)
+            .lines()
+            .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+            .map_or(0, |count| count.trim().parse().expect("a count"))
+    }
+
     /// How many connections Redis has accepted since it started, counting the
     /// one that asks.
     #[must_use]
     pub fn connections_received(&self) -> u64 {
-        self.info("stats")
-            .lines()
-            .find_map(|line| line.strip_prefix("total_connections_received:"))
-            .map_or(0, |count| count.trim().parse().expect("a count"))
+        self.info_count("stats", "total_connections_received")
     }
 
     /// How many clients are connected, counting the one that asks.
     #[must_use]
     pub fn connected_clients(&self) -> u64 {
-        self.info("clients")
-            .lines()
-            .find_map(|line| line.strip_prefix("connected_clients:"))
-            .map_or(0, |count| count.trim().parse().expect("a count"))
+        self.info_count("clients", "connected_clients")
     }
 }
 
