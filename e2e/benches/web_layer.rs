@@ -10,22 +10,17 @@
 
 mod support;
 
-use std::hint::black_box;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::routing::get;
 use axum::{Json, Router};
 use axum_extra::extract::cookie::{Cookie, Key as JarKey, PrivateCookieJar};
 use criterion::{Criterion, criterion_group, criterion_main};
-use http::Request;
-use http::header::{COOKIE, SET_COOKIE};
 use sealed_cookie::cipher::Aes256Gcm;
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::SessionLayer;
 use sealed_cookie::{Key, Keyring, SessionMap, Suite, Value};
-use support::web::{counter, no_session};
-use tower_service::Service;
+use support::web::{counter, no_session, serve_in_process as serve};
 
 async fn jar_counter(jar: PrivateCookieJar) -> (PrivateCookieJar, Json<serde_json::Value>) {
     let count = jar
@@ -38,25 +33,6 @@ async fn jar_counter(jar: PrivateCookieJar) -> (PrivateCookieJar, Json<serde_jso
         .path("/")
         .max_age(cookie::time::Duration::hours(1));
     (jar.add(cookie), Json(serde_json::json!({ "count": count })))
-}
-
-/// Serves one request and checks that a cookie was (or was not) set.
-async fn serve(router: &Router, cookie: Option<&str>) {
-    let mut request = Request::get("/api/counter");
-    if let Some(cookie) = cookie {
-        request = request.header(COOKIE, cookie);
-    }
-    let response = router
-        .clone()
-        .call(request.body(Body::empty()).expect("a valid request"))
-        .await
-        .expect("infallible");
-    assert_eq!(response.status(), 200);
-    assert_eq!(
-        response.headers().contains_key(SET_COOKIE),
-        cookie.is_some()
-    );
-    black_box(response);
 }
 
 fn web_layer(c: &mut Criterion) {

@@ -22,15 +22,12 @@ mod support;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Body;
 use axum::routing::get;
-use http::Request;
 use sealed_cookie::cipher::Aes256Gcm;
 use sealed_cookie::serializer::Postcard;
 use sealed_cookie::web::{SessionLayer, SessionLayerBuilder};
 use sealed_cookie::{Codec, SessionMap, Suite, Value};
-use support::web::{codec_router, counter, floor_router, layer, no_session};
-use tower_service::Service as _;
+use support::web::{codec_router, counter, floor_router, layer, no_session, serve_in_process};
 
 fn layered(builder: SessionLayerBuilder, session: &SessionMap) -> (Router, String) {
     let (layer, cookie) = layer(builder, session);
@@ -50,15 +47,13 @@ fn main() {
     session.insert("count".to_owned(), Value::Int(1));
     session.insert("user".to_owned(), Value::from("alice"));
     let aes = || Suite::new(Aes256Gcm, Postcard);
-    let (mut router, cookie) = match route.as_str() {
-        "bare" => (
-            Router::new().route("/api/counter", get(no_session)),
-            String::new(),
-        ),
-        "layer" => layered(SessionLayer::builder().suite(2, aes()), &session),
-        "default" => layered(SessionLayer::builder(), &session),
-        "codec" => codec_router(Codec::builder().suite(2, aes()), &session),
-        "floor" => floor_router(Aes256Gcm),
+    let with_cookie = |(router, cookie): (Router, String)| (router, Some(cookie));
+    let (router, cookie) = match route.as_str() {
+        "bare" => (Router::new().route("/api/counter", get(no_session)), None),
+        "layer" => with_cookie(layered(SessionLayer::builder().suite(2, aes()), &session)),
+        "default" => with_cookie(layered(SessionLayer::builder(), &session)),
+        "codec" => with_cookie(codec_router(Codec::builder().suite(2, aes()), &session)),
+        "floor" => with_cookie(floor_router(Aes256Gcm)),
         other => {
             eprintln!("unknown route {other}: bare, layer, default, codec or floor");
             std::process::exit(2);
@@ -70,20 +65,7 @@ fn main() {
     let started = Instant::now();
     runtime.block_on(async {
         for _ in 0..count {
-            let mut request = Request::get("/api/counter").header("host", "localhost");
-            if !cookie.is_empty() {
-                request = request.header("cookie", &cookie);
-            }
-            let response = router
-                .call(request.body(Body::empty()).expect("a valid request"))
-                .await
-                .expect("infallible");
-            assert_eq!(response.status(), 200);
-            assert_eq!(
-                response.headers().contains_key("set-cookie"),
-                !cookie.is_empty(),
-                "every request with a cookie re-seals it"
-            );
+            serve_in_process(&router, cookie.as_deref()).await;
         }
     });
     let per_request = started.elapsed().as_nanos() as f64 / count as f64;

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, header};
 use axum::routing::get;
@@ -25,6 +26,27 @@ pub async fn counter(session: Session) -> Json<serde_json::Value> {
     let count = session.get::<u64>("count").ok().flatten().unwrap_or(0) + 1;
     let _ = session.insert("count", &count);
     Json(serde_json::json!({ "count": count }))
+}
+
+/// Serves one `GET /api/counter` with `cookie` in process (no network), and
+/// checks that it answered and set a cookie exactly when it was sent one.
+pub async fn serve_in_process(router: &Router, cookie: Option<&str>) {
+    use tower_service::Service as _;
+    let mut request = Request::get("/api/counter");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = router
+        .clone()
+        .call(request.body(Body::empty()).expect("a valid request"))
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers().contains_key(header::SET_COOKIE),
+        cookie.is_some()
+    );
+    std::hint::black_box(response);
 }
 
 /// A layer from `builder` with the benchmarks' timeouts, and a `Cookie` header
