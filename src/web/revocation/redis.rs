@@ -88,6 +88,11 @@ fn ttl(until: u64, now: u64) -> u64 {
     until.saturating_sub(now).max(1)
 }
 
+/// Why a request has no connection after waiting the whole timeout for one.
+fn no_connection_in_time() -> String {
+    format!("Redis unreachable: no connection within {STORE_TIMEOUT:?}")
+}
+
 impl Shared {
     fn slot(&self) -> MutexGuard<'_, Slot> {
         // Nothing under this lock can panic halfway through a write.
@@ -167,9 +172,7 @@ impl Shared {
                 Ok((which, connection))
             }
             Ok(Err(error)) => Err(format!("Redis unreachable: {error}")),
-            Err(_) => Err(format!(
-                "Redis unreachable: no connection within {STORE_TIMEOUT:?}"
-            )),
+            Err(_) => Err(no_connection_in_time()),
         };
         {
             // Into the slot only while it still waits for this attempt (a
@@ -207,10 +210,7 @@ impl Shared {
         } = match tokio::time::timeout(STORE_TIMEOUT, self.connection()).await {
             Ok(Ok(connection)) => connection,
             Ok(Err(error)) => return Err((error, false)),
-            Err(_) => {
-                let error = format!("Redis unreachable: no connection within {STORE_TIMEOUT:?}");
-                return Err((StoreError::new(error), false));
-            }
+            Err(_) => return Err((StoreError::new(no_connection_in_time()), false)),
         };
         let reply = tokio::time::timeout(STORE_TIMEOUT, command.query_async(&mut connection)).await;
         let (error, dropped) = match reply {
